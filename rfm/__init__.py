@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from rfm.clustering import ClusterResult, cluster
 from rfm.errors import ConvergenceError, DataError, NotFittedError
+from rfm.kpis import Kpis, kpis
 from rfm.scoring import score
 from rfm.segments import (
     DEFAULT_RULES,
@@ -17,6 +18,7 @@ from rfm.segments import (
     rules_frame,
     segment,
     segment_levels,
+    segment_table,
 )
 from rfm.summary import SUMMARY_COLUMNS, summarize
 
@@ -29,13 +31,16 @@ __all__ = [
     "ClusterResult",
     "ConvergenceError",
     "DataError",
+    "Kpis",
     "NotFittedError",
     "Segment",
     "activity_status",
     "cluster",
+    "kpis",
     "rules_frame",
     "score",
     "segment",
     "segment_levels",
+    "segment_table",
     "summarize",
 ]
