@@ -219,10 +219,9 @@ if settings.date_format and result.report.date_ambiguous and st.button(
     session.update_settings(date_format=None)
     st.rerun()
 
-as_of = result.kpis["as_of"]
 st.success(
-    f"{fmt.count(result.kpis['customers'])} customers, "
-    f"{fmt.count(result.kpis['orders'])} orders, measured as of {as_of}. "
+    f"{fmt.count(result.kpis.customers)} customers, "
+    f"{fmt.count(result.kpis.orders)} orders, measured as of {result.as_of}. "
     "Open **Overview** or **Segments** to explore.",
     icon=":material/check_circle:",
 )

@@ -16,20 +16,20 @@ kpi = result.kpis
 source_caption()
 
 first = st.columns(4)
-first[0].metric("Customers", fmt.count(kpi["customers"]), border=True)
-first[1].metric("Orders", fmt.count(kpi["orders"]), border=True)
-first[2].metric("Revenue", fmt.money(kpi["revenue"], currency), border=True,
+first[0].metric("Customers", fmt.count(kpi.customers), border=True)
+first[1].metric("Orders", fmt.count(kpi.orders), border=True)
+first[2].metric("Revenue", fmt.money(kpi.revenue, currency), border=True,
                 help="Net of returns.")
-first[3].metric("Quantity", fmt.count(kpi["quantity"]), border=True,
-                help=None if kpi["quantity"] is not None else "Map a quantity column on the "
+first[3].metric("Quantity", fmt.count(kpi.quantity), border=True,
+                help=None if kpi.quantity is not None else "Map a quantity column on the "
                 "Data page to see units.")
 second = st.columns(4)
-second[0].metric("Average order value", fmt.money(kpi["avg_order_value"], currency),
+second[0].metric("Average order value", fmt.money(kpi.avg_order_value, currency),
                  border=True)
-second[1].metric("Orders per customer", fmt.number(kpi["orders_per_customer"]), border=True)
-second[2].metric("Active customers", fmt.percent(kpi["share_active"]), border=True,
-                 help="Bought within the last 90 days.")
-second[3].metric("Measured as of", str(kpi["as_of"]), border=True,
+second[1].metric("Orders per customer", fmt.number(kpi.orders_per_customer), border=True)
+second[2].metric("Active customers", fmt.percent(kpi.share_active), border=True,
+                 help=f"Bought within the last {kpi.active_days} days.")
+second[3].metric("Measured as of", str(result.as_of), border=True,
                  help="Recency is counted up to this date (set it on the Data page).")
 
 st.subheader("Segments", anchor=False)
@@ -60,9 +60,9 @@ with left:
     )
 with right:
     st.subheader("Quantity by segment", anchor=False)
-    if "quantity" in result.segments.columns:
+    if result.quantity is not None:
         st.altair_chart(
-            charts.bar_by_segment(result.segments, value="quantity", title="Units"),
+            charts.bar_by_segment(result.quantity, value="quantity", title="Units"),
             width="stretch",
         )
     else:

@@ -23,11 +23,10 @@ st.dataframe(
     column_config={
         "segment": st.column_config.TextColumn("Segment", pinned=True),
         "customers": st.column_config.NumberColumn("Customers", format="localized"),
-        "customer_share": st.column_config.ProgressColumn(
+        "share": st.column_config.ProgressColumn(
             "Share of customers", format="percent", min_value=0.0, max_value=1.0),
         "revenue": st.column_config.NumberColumn("Revenue", format=money),
         "revenue_share": st.column_config.NumberColumn("Share of revenue", format="percent"),
-        "quantity": st.column_config.NumberColumn("Units", format="localized"),
         "avg_recency_days": st.column_config.NumberColumn("Avg recency (days)", format="%.0f"),
         "avg_frequency": st.column_config.NumberColumn("Avg orders", format="%.1f"),
         "avg_monetary": st.column_config.NumberColumn("Avg spend", format=money),

@@ -6,12 +6,14 @@ and tables never receive raw transactions.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Final, Literal
 
 import polars as pl
 
 from rfm.errors import DataError
+from rfm.segments import rules_frame, segment_levels
 
 __all__ = [
     "ACTIVITY_ORDER",
@@ -19,6 +21,8 @@ __all__ = [
     "activity_table",
     "frequency_bands",
     "gender_by_segment",
+    "measured_as_of",
+    "quantity_by_segment",
     "revenue_by_period",
     "score_histogram",
     "segment_grid",
@@ -57,7 +61,7 @@ def activity_table(customers: pl.DataFrame) -> pl.DataFrame:
     ...                       "monetary": [10.0, 5.0, 20.0]})
     >>> activity_table(table).rows()
     [('Active', 2, 0.6666666666666666, 30.0), ('Inactive', 0, 0.0, 0.0), ('Museum', 1, 0.3333333333333333, 5.0)]
-    """  # noqa: E501
+    """
     _require(customers, ("activity", "monetary"), "activity_table")
     counts = customers.group_by("activity").agg(
         pl.len().cast(pl.Int64).alias("customers"), pl.col("monetary").sum().alias("revenue")
@@ -239,23 +243,76 @@ def gender_by_segment(
     )
 
 
-def segment_grid(customers: pl.DataFrame) -> pl.DataFrame:
-    """Customers per (``r_score``, ``fm_score``) cell with the cell's segment.
+def segment_grid(
+    customers: pl.DataFrame, *, rules: Mapping[int, Sequence[str]] | None = None
+) -> pl.DataFrame:
+    """Every cell of the R x FM rule grid with its segment and its number of customers.
+
+    Cells without customers are listed with 0, so the grid is always complete.
 
     Examples
     --------
     >>> import polars as pl
-    >>> seg = pl.DataFrame({"r_score": [5, 5, 1], "fm_score": [5, 5, 1],
-    ...                     "segment": ["Champions", "Champions", "Lost"]})
-    >>> segment_grid(seg).rows()
-    [(1, 1, 'Lost', 1), (5, 5, 'Champions', 2)]
+    >>> seg = pl.DataFrame({"r_score": [5, 5, 1], "fm_score": [5, 5, 1]})
+    >>> grid = segment_grid(seg)
+    >>> grid.height, grid.filter(pl.col("customers") > 0).rows()
+    (25, [(1, 1, 'Lost', 1), (5, 5, 'Champions', 2)])
     """
-    _require(customers, ("r_score", "fm_score", "segment"), "segment_grid")
+    _require(customers, ("r_score", "fm_score"), "segment_grid")
+    counts = customers.group_by(
+        pl.col("r_score").cast(pl.Int8), pl.col("fm_score").cast(pl.Int8)
+    ).agg(pl.len().cast(pl.Int64).alias("customers"))
     return (
-        customers.group_by("r_score", "fm_score", "segment")
-        .agg(pl.len().cast(pl.Int64).alias("customers"))
-        .sort("r_score", "fm_score", "segment")
+        rules_frame(rules)
+        .join(counts, on=["r_score", "fm_score"], how="left")
+        .with_columns(pl.col("customers").fill_null(0))
+        .sort("r_score", "fm_score")
     )
+
+
+def quantity_by_segment(
+    customers: pl.DataFrame, *, rules: Mapping[int, Sequence[str]] | None = None
+) -> pl.DataFrame:
+    """Units bought per segment (net of returns), in display order, 0 for empty segments.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> seg = pl.DataFrame({"segment": ["Lost", "Champions", "Lost"],
+    ...                     "quantity": [1.0, 10.0, 2.0]})
+    >>> quantity_by_segment(seg).head(2).rows()
+    [('Champions', 10.0), ('Loyal Customers', 0.0)]
+    """
+    _require(customers, ("segment", "quantity"), "quantity_by_segment")
+    names = segment_levels(rules)
+    names += sorted(set(customers["segment"].drop_nulls().to_list()) - set(names))
+    totals = customers.group_by("segment").agg(pl.col("quantity").sum())
+    return (
+        pl.DataFrame({"segment": names}, schema={"segment": pl.String})
+        .join(totals, on="segment", how="left", maintain_order="left")
+        .with_columns(pl.col("quantity").fill_null(0.0))
+    )
+
+
+def measured_as_of(summary: pl.DataFrame) -> date | None:
+    """The day a customer summary measures recency at (``last_purchase + recency_days``).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from datetime import datetime
+    >>> summary = pl.DataFrame({"last_purchase": [datetime(2024, 1, 9, 15)],
+    ...                         "recency_days": [3]})
+    >>> measured_as_of(summary)
+    datetime.date(2024, 1, 12)
+    """
+    _require(summary, ("last_purchase", "recency_days"), "measured_as_of")
+    if summary.height == 0:
+        return None
+    value = summary.select(
+        (pl.col("last_purchase").dt.date() + pl.duration(days=pl.col("recency_days"))).max()
+    ).item()
+    return value if isinstance(value, date) else None
 
 
 def top_customers(

@@ -30,7 +30,6 @@ import rfm
 from rfm import breakdowns
 from rfm.columns import REQUIRED
 from rfm.errors import DataError
-from rfm.kpis import kpis, segment_table
 from rfm_app.session import Settings, Source
 
 logger = logging.getLogger(__name__)
@@ -78,8 +77,10 @@ class Analysis:
     report: rfm.QualityReport
     preview: pl.DataFrame
     customers: pl.DataFrame
-    kpis: dict[str, object]
+    kpis: rfm.Kpis
+    as_of: date | None
     segments: pl.DataFrame
+    quantity: pl.DataFrame | None
     activity: pl.DataFrame
     scores: pl.DataFrame
     frequency: pl.DataFrame
@@ -167,14 +168,18 @@ def _analyse(result: rfm.ReadResult, as_of: date | None) -> Analysis:
     transactions = result.transactions
     summary = rfm.summarize(transactions, as_of=as_of)
     customers = rfm.segment(rfm.score(summary))
-    segments = segment_table(customers)
+    segments = rfm.segment_table(customers)
     optional = tuple(name for name in transactions.columns if name not in REQUIRED)
     return Analysis(
         report=result.report,
         preview=transactions.head(PREVIEW_ROWS),
         customers=customers,
-        kpis=kpis(customers),
+        kpis=rfm.kpis(customers),
+        as_of=breakdowns.measured_as_of(customers),
         segments=segments,
+        quantity=(
+            breakdowns.quantity_by_segment(customers) if "quantity" in customers.columns else None
+        ),
         activity=breakdowns.activity_table(customers),
         scores=breakdowns.score_histogram(customers),
         frequency=breakdowns.frequency_bands(customers),

@@ -9,16 +9,15 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import date
-from pathlib import Path
 from typing import Final, Literal
 
 import streamlit as st
 
+from rfm.datasets import sample_path
 from rfm_app import keys
 
 _PER_FILE_WIDGETS: Final = (keys.DATA_AS_OF, keys.DATA_DATE_FORMAT)
 SAMPLE_NAME: Final = "retail"
-SAMPLE_PATH: Final = Path(__file__).resolve().parents[1] / "sample_data" / "retail.csv"
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,8 @@ class Settings:
 @st.cache_resource(show_spinner=False)
 def sample_source() -> Source:
     """The bundled sample, read once per server process and shared (it is public)."""
-    return Source.from_bytes(SAMPLE_PATH.read_bytes(), name=SAMPLE_PATH.name, kind="sample")
+    path = sample_path(SAMPLE_NAME)
+    return Source.from_bytes(path.read_bytes(), name=path.name, kind="sample")
 
 
 def current_source() -> Source:

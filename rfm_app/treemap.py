@@ -63,7 +63,7 @@ def treemap_chart(
     *,
     name: str = "segment",
     size: str = "customers",
-    share: str = "customer_share",
+    share: str = "share",
     colors: dict[str, str] = SEGMENT_COLORS,
     height: int = 440,
 ) -> alt.LayerChart:

@@ -115,11 +115,47 @@ def test_gender_by_segment_majority_and_ties() -> None:
     assert result.rows() == [("Lost", "F", 2), ("Lost", "Unknown", 2)]
 
 
-def test_segment_grid_counts_cells() -> None:
-    table = pl.DataFrame({"r_score": [1, 1, 2], "fm_score": [3, 3, 3],
-                          "segment": ["At Risk", "At Risk", "Hibernating"]})
-    assert breakdowns.segment_grid(table).rows() == [(1, 3, "At Risk", 2),
-                                                     (2, 3, "Hibernating", 1)]
+def test_segment_grid_is_the_rule_grid_with_counts() -> None:
+    table = pl.DataFrame({"r_score": [1, 1, 2], "fm_score": [3, 3, 3]})
+    grid = breakdowns.segment_grid(table)
+    assert grid.height == 25
+    assert grid["customers"].sum() == 3
+    cells = {(r, fm): (seg, n) for r, fm, seg, n in grid.rows()}
+    # DEFAULT_RULES: r=1, fm=3 is At Risk; r=2, fm=3 is At Risk; r=5, fm=5 Champions.
+    assert cells[(1, 3)] == ("At Risk", 2)
+    assert cells[(2, 3)] == ("At Risk", 1)
+    assert cells[(5, 5)] == ("Champions", 0)
+
+
+def test_segment_grid_takes_custom_rules() -> None:
+    rules = {1: ("Cold", "Warm"), 2: ("Warm", "Hot")}
+    table = pl.DataFrame({"r_score": [2, 2], "fm_score": [2, 1]})
+    assert breakdowns.segment_grid(table, rules=rules).rows() == [
+        (1, 1, "Cold", 0), (1, 2, "Warm", 0), (2, 1, "Warm", 1), (2, 2, "Hot", 1)
+    ]
+
+
+def test_quantity_by_segment_against_pandas() -> None:
+    rng = np.random.default_rng(5)
+    names = ["Champions", "Lost", "At Risk", "Custom"]
+    table = pl.DataFrame({"segment": rng.choice(names, 300).tolist(),
+                          "quantity": rng.integers(-3, 20, 300).astype(float)})
+    result = breakdowns.quantity_by_segment(table)
+    expected = table.to_pandas().groupby("segment")["quantity"].sum()
+    got = dict(result.rows())
+    for name in names:
+        assert got[name] == pytest.approx(expected[name])
+    assert result["segment"].to_list()[-1] == "Custom"
+    assert got["Hibernating"] == 0.0
+
+
+def test_measured_as_of_inverts_recency() -> None:
+    summary = pl.DataFrame(
+        {"last_purchase": [datetime(2024, 1, 1, 23), datetime(2024, 2, 1)],
+         "recency_days": [41, 10]}
+    )
+    assert breakdowns.measured_as_of(summary) == date(2024, 2, 11)
+    assert breakdowns.measured_as_of(summary.clear()) is None
 
 
 def test_top_customers_rejects_bad_options() -> None:
