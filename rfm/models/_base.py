@@ -249,7 +249,7 @@ class FittedModel(ABC, Generic[ParamsT]):
                 f"Call {name}().fit(summary) first, or build one with {name}.from_params(...)."
             )
             raise NotFittedError(msg)
-        return params  # type: ignore[no-any-return]
+        return params
 
     @classmethod
     def from_params(cls, params: ParamsT | dict[str, float]) -> Self:
@@ -331,7 +331,8 @@ class PurchaseModel(FittedModel[ParamsT]):
         grouped = compress(data, ("x", "t_x", "T"))
         # Measure time in units of the mean tenure while optimising; numbers near one
         # keep L-BFGS-B well conditioned whatever the time unit of the data.
-        scale = float(data.get_column("T").mean() or 1.0) or 1.0
+        mean_tenure = data.get_column("T").mean()
+        scale = float(mean_tenure) if isinstance(mean_tenure, float) and mean_tenure > 0 else 1.0
         history = PurchaseHistory(
             as_float(grouped, "x"),
             as_float(grouped, "t_x") / scale,
@@ -375,7 +376,7 @@ class PurchaseModel(FittedModel[ParamsT]):
 
     @staticmethod
     def _array(params: Any) -> FloatArray:
-        return params.as_array()  # type: ignore[no-any-return]
+        return params.as_array()
 
     def _inputs(
         self, summary: pl.DataFrame | pl.LazyFrame, method: str

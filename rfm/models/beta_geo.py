@@ -191,9 +191,9 @@ class BetaGeo(PurchaseModel[BetaGeoParams]):
     ... })
     >>> model = rfm.BetaGeo.from_params({"r": 0.24, "alpha": 30.9, "a": 0.79, "b": 2.43})
     >>> model.p_alive(summary)["p_alive"].round(3).to_list()
-    [1.0, 0.914, 0.975, 0.402]
+    [1.0, 0.798, 0.906, 0.531]
     >>> model.expected_purchases(summary, days=180)["expected_purchases"].round(2).to_list()
-    [0.85, 2.07, 6.8, 0.63]
+    [0.47, 2.03, 5.9, 0.55]
     """
 
     _params_type = BetaGeoParams

@@ -157,10 +157,8 @@ def conditional_expected_purchases(
     """
     r, alpha, s, beta = params
     log_ratio = np.log(beta + T) - np.log(beta + T + t)
-    if abs(s - 1.0) < 1e-12:
-        bracket = -log_ratio
-    else:
-        bracket = -np.expm1((s - 1.0) * log_ratio) / (s - 1.0)
+    at_one = abs(s - 1.0) < 1e-12
+    bracket = -log_ratio if at_one else -np.expm1((s - 1.0) * log_ratio) / (s - 1.0)
     return (r + x) * (beta + T) / (alpha + T) * bracket * p_alive(params, x, t_x, T)
 
 
@@ -180,8 +178,9 @@ class ParetoNBD(PurchaseModel[ParetoNBDParams]):
     ...     "recency_days": [10, 3], "tenure_days": [10, 200],
     ... })
     >>> model = rfm.ParetoNBD.from_params({"r": 0.553, "alpha": 74.1, "s": 0.606, "beta": 81.7})
-    >>> model.p_alive(summary)["p_alive"].to_list()[0]
-    1.0
+    >>> p = model.p_alive(summary)["p_alive"]
+    >>> bool(0 < p[0] < 1)  # unlike the BG/NBD, no repeat purchase does not mean alive
+    True
     """
 
     _params_type = ParetoNBDParams
