@@ -9,6 +9,18 @@ from __future__ import annotations
 from rfm.clustering import ClusterResult, cluster
 from rfm.errors import ConvergenceError, DataError, NotFittedError
 from rfm.kpis import Kpis, kpis
+from rfm.models import (
+    BetaGeo,
+    CalibrationHoldout,
+    GammaGamma,
+    ModifiedBetaGeo,
+    ParetoNBD,
+    calibration_holdout,
+    clv,
+    evaluate_holdout,
+    expected_value,
+    select_model,
+)
 from rfm.scoring import score
 from rfm.segments import (
     DEFAULT_RULES,
@@ -28,19 +40,29 @@ __all__ = [
     "DEFAULT_RULES",
     "SEGMENTS",
     "SUMMARY_COLUMNS",
+    "BetaGeo",
+    "CalibrationHoldout",
     "ClusterResult",
     "ConvergenceError",
     "DataError",
+    "GammaGamma",
     "Kpis",
+    "ModifiedBetaGeo",
     "NotFittedError",
+    "ParetoNBD",
     "Segment",
     "activity_status",
+    "calibration_holdout",
     "cluster",
+    "clv",
+    "evaluate_holdout",
+    "expected_value",
     "kpis",
     "rules_frame",
     "score",
     "segment",
     "segment_levels",
     "segment_table",
+    "select_model",
     "summarize",
 ]
