@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from rfm.clustering import ClusterResult, cluster
 from rfm.errors import AmbiguousDatesError, ConvergenceError, DataError, NotFittedError
-from rfm.io import ReadResult, detect_columns, read_transactions
+from rfm.io import Limits, RawTable, ReadResult, detect_columns, read_table, read_transactions
 from rfm.kpis import Kpis, kpis
 from rfm.quality import QualityReport
 from rfm.scoring import score
@@ -35,14 +35,17 @@ __all__ = [
     "ConvergenceError",
     "DataError",
     "Kpis",
+    "Limits",
     "NotFittedError",
     "QualityReport",
+    "RawTable",
     "ReadResult",
     "Segment",
     "activity_status",
     "cluster",
     "detect_columns",
     "kpis",
+    "read_table",
     "read_transactions",
     "rules_frame",
     "score",
