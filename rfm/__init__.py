@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from rfm.clustering import ClusterResult, cluster
 from rfm.errors import AmbiguousDatesError, ConvergenceError, DataError, NotFittedError
-from rfm.io import ReadResult, detect_columns, read_transactions
+from rfm.io import Limits, RawTable, ReadResult, detect_columns, read_table, read_transactions
 from rfm.kpis import Kpis, kpis
 from rfm.models import (
     BetaGeo,
@@ -50,10 +50,12 @@ __all__ = [
     "DataError",
     "GammaGamma",
     "Kpis",
+    "Limits",
     "ModifiedBetaGeo",
     "NotFittedError",
     "ParetoNBD",
     "QualityReport",
+    "RawTable",
     "ReadResult",
     "Segment",
     "activity_status",
@@ -64,6 +66,7 @@ __all__ = [
     "evaluate_holdout",
     "expected_value",
     "kpis",
+    "read_table",
     "read_transactions",
     "rules_frame",
     "score",
