@@ -284,7 +284,9 @@ def apply_filters(
     customers = segment(score(summarize(rows, as_of=as_of)))
     if filters.segments:
         customers = customers.filter(pl.col("segment").is_in(list(filters.segments)))
-        rows = rows.filter(pl.col("customer_id").is_in(customers.get_column("customer_id")))
+        rows = rows.join(
+            customers.select("customer_id"), on="customer_id", how="semi", maintain_order="left"
+        )
     return FilteredData(transactions=rows, customers=customers)
 
 
