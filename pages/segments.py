@@ -19,6 +19,7 @@ st.dataframe(
     result.segments,
     hide_index=True,
     width="stretch",
+    height=36 * (result.segments.height + 1) + 4,
     key="segments.table",
     column_config={
         "segment": st.column_config.TextColumn("Segment", pinned=True),
