@@ -19,6 +19,7 @@ st.dataframe(
     result.segments,
     hide_index=True,
     width="stretch",
+    height=36 * (result.segments.height + 1) + 4,
     key="segments.table",
     column_config={
         "segment": st.column_config.TextColumn("Segment", pinned=True),
@@ -40,7 +41,7 @@ download_buttons(result.segments, stem="segment_table",
 st.subheader("R × FM grid", anchor=False)
 st.caption("Each cell is a combination of recency score and frequency-monetary score; "
            "the colour is its segment and the number its customers.")
-st.altair_chart(charts.rfm_grid(result.grid), width="stretch", key="segments.grid")
+st.altair_chart(charts.rfm_grid(result.grid, order=result.segments["segment"].to_list()), width="stretch", key="segments.grid")
 
 st.subheader("Top customers", anchor=False)
 top_n = st.slider("How many", min_value=5, max_value=100, value=20, step=5,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import altair as alt
 import polars as pl
 
-from rfm_app.palette import ACCENT, ACTIVITY_COLORS, SEGMENT_COLORS, colors_for
+from rfm_app.palette import ACCENT, ACTIVITY_COLORS, SEGMENT_COLORS, colors_for, text_color_on
 
 _HEIGHT = 320
 
@@ -130,7 +130,8 @@ def stacked_share_by_segment(
         alt.Chart(table.select("segment", group, value))
         .mark_bar()
         .encode(
-            y=alt.Y("segment:N", sort=list(segments), title=None, axis=alt.Axis(labelLimit=180)),
+            y=alt.Y("segment:N", sort=list(segments), title=None,
+                    axis=alt.Axis(labelLimit=180, labelOverlap=False)),
             x=alt.X(f"sum({value}):Q", stack="normalize", title="Share of customers",
                     axis=alt.Axis(format="%")),
             color=alt.Color(f"{group}:N", title=group_title,
@@ -141,21 +142,31 @@ def stacked_share_by_segment(
                 alt.Tooltip(f"sum({value}):Q", title="Customers", format=","),
             ],
         )
-        .properties(height=max(_HEIGHT, 28 * len(segments)))
+        .properties(height=max(_HEIGHT, 30 * len(segments)))
     )
 
 
-def rfm_grid(grid: pl.DataFrame, *, bins: int = 5) -> alt.LayerChart:
-    """The R x FM grid: one cell per (r_score, fm_score), coloured by its segment,
-    labelled with the customer count."""
-    names = list(dict.fromkeys(grid["segment"].to_list()))
-    base = alt.Chart(grid)
-    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
-        x=alt.X("r_score:O", title="Recency score (5 = most recent)",
-                scale=alt.Scale(domain=list(range(1, bins + 1))), axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("fm_score:O", title="Frequency & monetary score",
-                scale=alt.Scale(domain=list(range(bins, 0, -1)))),
-        color=alt.Color("segment:N", scale=_segment_scale(names), title="Segment",
+def rfm_grid(grid: pl.DataFrame, *, order: Sequence[str] | None = None) -> alt.LayerChart:
+    """The R x FM grid: one cell per (``r_score``, ``fm_score``), coloured by its
+    ``segment``, labelled with its ``customers``; legend in ``order`` (default: as met)."""
+    names = list(order) if order is not None else list(dict.fromkeys(grid["segment"]))
+    names += [name for name in dict.fromkeys(grid["segment"]) if name not in names]
+    size = int(grid["r_score"].max() or 5)
+    fills = dict(zip(names, colors_for(names, SEGMENT_COLORS), strict=True))
+    cells = grid.with_columns(
+        pl.col("segment").replace_strict({n: text_color_on(c) for n, c in fills.items()},
+                                         return_dtype=pl.String).alias("ink")
+    )
+    base = alt.Chart(cells)
+    x = alt.X("r_score:O", title="Recency score (5 = most recent)",
+              scale=alt.Scale(domain=list(range(1, size + 1))), axis=alt.Axis(labelAngle=0))
+    y = alt.Y("fm_score:O", title="Frequency & monetary score (5 = most)",
+              scale=alt.Scale(domain=list(range(size, 0, -1))))
+    rects = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        x=x,
+        y=y,
+        color=alt.Color("segment:N", title="Segment",
+                        scale=alt.Scale(domain=names, range=[fills[n] for n in names]),
                         legend=alt.Legend(orient="right", labelLimit=200)),
         tooltip=[
             alt.Tooltip("segment:N", title="Segment"),
@@ -164,7 +175,8 @@ def rfm_grid(grid: pl.DataFrame, *, bins: int = 5) -> alt.LayerChart:
             alt.Tooltip("customers:Q", title="Customers", format=","),
         ],
     )
-    counts = base.mark_text(fontSize=12, color="white", fontWeight=600).encode(
-        x="r_score:O", y="fm_score:O", text=alt.Text("customers:Q", format=",")
+    counts = base.mark_text(fontSize=13, fontWeight=600).encode(
+        x=x, y=y, text=alt.Text("customers:Q", format=","),
+        color=alt.Color("ink:N", scale=None),
     )
-    return alt.layer(cells, counts).properties(height=360)
+    return alt.layer(rects, counts).properties(height=380)

@@ -12,7 +12,6 @@ def render() -> None:
     """Draw the shared sidebar below the page navigation."""
     source = session.current_source()
     with st.sidebar:
-        st.divider()
         icon = ":material/inventory_2:" if source.kind == "sample" else ":material/description:"
         label = "Sample data" if source.kind == "sample" else "Your file"
         st.markdown(f"{icon} **{label}**  \n{plain(source.name)}")
