@@ -190,6 +190,19 @@ def filter_options(transactions: pl.DataFrame) -> FilterOptions:
     )
 
 
+def _describe(filters: Filters) -> str:
+    parts = (
+        []
+        if filters.date_range is None
+        else [f"orders {filters.date_range[0]} to {filters.date_range[1]}"]
+    )
+    for name in ("countries", "categories", "genders", "age_groups", "segments"):
+        values: tuple[str, ...] = getattr(filters, name)
+        if values:
+            parts.append(f"{name.replace('_', ' ')}: {', '.join(values)}")
+    return "; ".join(parts) or "no filter"
+
+
 def _need(transactions: pl.DataFrame, column: str, what: str) -> None:
     if column not in transactions.columns:
         msg = (
@@ -265,7 +278,8 @@ def apply_filters(
     Raises
     ------
     DataError
-        A filter needs a column the table lacks, or the date range is reversed.
+        A filter needs a column the table lacks, the date range is reversed, or no
+        customer is left.
 
     Examples
     --------
@@ -281,9 +295,15 @@ def apply_filters(
     (2, ['a'])
     """
     rows = _row_filter(transactions, filters)
-    customers = segment(score(summarize(rows, as_of=as_of)))
-    if filters.segments:
+    customers = segment(score(summarize(rows, as_of=as_of))) if rows.height else None
+    if filters.segments and customers is not None:
         customers = customers.filter(pl.col("segment").is_in(list(filters.segments)))
+    if customers is None or customers.height == 0:
+        msg = (
+            f"No customer matches these filters ({_describe(filters)}). Widen or clear the filters."
+        )
+        raise DataError(msg)
+    if filters.segments:
         rows = rows.join(
             customers.select("customer_id"), on="customer_id", how="semi", maintain_order="left"
         )

@@ -173,5 +173,15 @@ def test_reversed_range_and_unknown_age_group_are_errors() -> None:
 def test_input_is_not_modified() -> None:
     tx = _tx()
     before = tx.clone()
-    apply_filters(tx, Filters(countries=("France",), segments=("Champions",)))
+    apply_filters(tx, Filters(countries=("France", "Chile"), genders=("F",)))
     assert_frame_equal(tx, before)
+
+
+def test_a_view_without_customers_says_so() -> None:
+    with pytest.raises(
+        DataError,
+        match=r"No customer matches these filters \(countries: Peru; segments: Champions\)",
+    ):
+        apply_filters(_tx(), Filters(countries=("Peru",), segments=("Champions",)))
+    with pytest.raises(DataError, match="No customer matches"):
+        apply_filters(_tx(), Filters(countries=("Atlantis",)))
