@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rfm_app import sidebar
+from rfm_app import filters, sidebar
 
 st.set_page_config(
     page_title="RFM Studio",
@@ -30,4 +30,5 @@ PAGES = {
 
 page = st.navigation(PAGES, position="sidebar")
 sidebar.render()
+filters.render()
 page.run()

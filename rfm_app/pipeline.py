@@ -30,6 +30,7 @@ import rfm
 from rfm import breakdowns
 from rfm.columns import REQUIRED
 from rfm.errors import DataError
+from rfm.filters import Filters, apply_filters
 from rfm_app.session import Settings, Source
 
 logger = logging.getLogger(__name__)
@@ -164,10 +165,11 @@ def _transactions(
         return _failure(error)
 
 
-def _analyse(result: rfm.ReadResult, as_of: date | None) -> Analysis:
-    transactions = result.transactions
-    summary = rfm.summarize(transactions, as_of=as_of)
-    customers = rfm.segment(rfm.score(summary))
+def _analyse(result: rfm.ReadResult, as_of: date | None, filters: Filters) -> Analysis:
+    # The sidebar filters (rfm_app.filters) narrow the data for every page.
+    view = apply_filters(result.transactions, filters, as_of=as_of)
+    transactions = view.transactions
+    customers = view.customers
     segments = rfm.segment_table(customers)
     optional = tuple(name for name in transactions.columns if name not in REQUIRED)
     return Analysis(
@@ -196,15 +198,18 @@ def _analyse(result: rfm.ReadResult, as_of: date | None) -> Analysis:
 
 
 @st.cache_data(scope="session", max_entries=4, ttl=TTL, show_spinner="Scoring customers…")
-def analysis(digest: str, _source: Source, settings: Settings) -> Analysis | Failure:
-    """Segments, KPIs and breakdowns of ``_source`` read with ``settings``.
+def analysis(
+    digest: str, _source: Source, settings: Settings, filters: Filters | None = None
+) -> Analysis | Failure:
+    """Segments, KPIs and breakdowns of ``_source`` read with ``settings``, narrowed to
+    the view ``filters``.
 
-    ``digest`` (the SHA-256 of the file) and ``settings`` are the cache key.
+    ``digest`` (the SHA-256 of the file), ``settings`` and ``filters`` are the cache key.
     """
     result = _transactions(digest, _source.data, settings.columns, settings.date_format)
     if isinstance(result, Failure):
         return result
     try:
-        return _analyse(result, settings.as_of)
+        return _analyse(result, settings.as_of, filters or Filters())
     except Exception as error:
         return _failure(error)

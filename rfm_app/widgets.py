@@ -10,6 +10,7 @@ import polars as pl
 import streamlit as st
 
 from rfm.export import to_safe_csv
+from rfm_app import filters as view_filters
 from rfm_app import session
 from rfm_app.pipeline import Analysis, Failure, analysis
 
@@ -35,7 +36,7 @@ def show_failure(failure: Failure, *, where: str = "") -> NoReturn:
 def require_analysis() -> Analysis:
     """The current session's analysis, or an error message and the end of the page."""
     source = session.current_source()
-    result = analysis(source.digest, source, session.current_settings())
+    result = analysis(source.digest, source, session.current_settings(), view_filters.current())
     if isinstance(result, Failure):
         if result.ambiguous_dates:
             st.warning(
