@@ -1,0 +1,385 @@
+"""Churn & CLV: who is still a customer, what they will spend, and how well we know it."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from rfm.forecast import at_risk_customers, forecast_by, forecast_by_segment
+from rfm_app import analytics, session
+from rfm_app import charts_analytics as charts
+from rfm_app import filters as view_filters
+from rfm_app import format as fmt
+from rfm_app.pipeline import Failure
+from rfm_app.widgets import download_buttons, plain, require_analysis, show_failure, source_caption
+
+HORIZONS = {3: "3 months", 6: "6 months", 12: "12 months", 24: "24 months"}
+PARAMETER_NOTES = {
+    "r": "Shape of how purchase rates differ between customers: small r means a few "
+    "customers buy far more often than the rest.",
+    "alpha": "Scale of those purchase rates, in days: an active customer buys about r / alpha "
+    "times a day on average.",
+    "a": "With b, shapes the chance that a customer leaves after a purchase; "
+    "a / (a + b) is the average chance.",
+    "b": "Large b relative to a means most customers are unlikely to drop out after any "
+    "one purchase.",
+    "p": "Shape of one customer's spend per purchase day: higher p means steadier spending "
+    "from visit to visit.",
+    "q": "Shape of how typical spend differs between customers: lower q means a few big "
+    "spenders stand apart.",
+    "gamma": "Scale of typical spend (currency): the average spend per purchase day is "
+    "p x gamma / (q - 1).",
+}
+MODEL_NAMES = {
+    "BetaGeo": "BG/NBD",
+    "ModifiedBetaGeo": "MBG/NBD",
+    "ParetoNBD": "Pareto/NBD",
+}
+
+st.title("Churn & CLV", anchor=False)
+result = require_analysis()
+currency = session.currency()
+source_caption()
+active_filters = view_filters.current()
+if active_filters.active:
+    st.caption(f":material/filter_alt: {plain(view_filters.describe(active_filters))}")
+
+months = st.segmented_control(
+    "Forecast horizon",
+    list(HORIZONS),
+    format_func=HORIZONS.__getitem__,
+    default=6,
+    key="churn.horizon",
+    help="How far ahead expected purchases, revenue and units are forecast.",
+)
+months = int(months or 6)
+
+with st.status(
+    "Fitting the churn model (BG/NBD) and the spend model (Gamma-Gamma)…", expanded=False
+) as status:
+    models = analytics.fitted_models()
+    if isinstance(models, Failure):
+        status.update(label="The models could not be fitted", state="error")
+    else:
+        status.update(
+            label=f"Models fitted on {fmt.count(models.customers.height)} customers",
+            state="complete",
+        )
+if isinstance(models, Failure):
+    show_failure(
+        models,
+        where="The churn and lifetime-value models need customers with "
+        "repeat purchases; widen the filters or use a longer history.",
+    )
+forecast = analytics.forecast(months)
+if isinstance(forecast, Failure):
+    show_failure(forecast)
+if models.left_out:
+    st.caption(
+        f"{fmt.count(models.left_out)} customers whose repeat purchases net to zero or less "
+        "(e.g. everything returned) are left out of the forecast."
+    )
+
+horizon = HORIZONS[months]
+has_units = "expected_units" in forecast.columns
+cols = st.columns(4)
+cols[0].metric("Customers modelled", fmt.count(forecast.height), border=True)
+cols[1].metric(
+    "Likely churned",
+    fmt.percent(float((forecast["churn_probability"] >= 0.5).mean())),
+    border=True,
+    help="Share of customers with a churn probability of 50 % or more.",
+)
+cols[2].metric(
+    f"Expected revenue, {horizon}",
+    fmt.money(float(forecast["expected_revenue"].sum()), currency, decimals=0),
+    border=True,
+    help="Expected purchase days x expected spend per purchase day.",
+)
+cols[3].metric(
+    f"Expected units, {horizon}",
+    fmt.count(float(forecast["expected_units"].sum())) if has_units else "–",
+    border=True,
+    help=None if has_units else "Add a `quantity` column to forecast units.",
+)
+
+st.subheader("Churn risk by segment", anchor=False)
+st.caption(
+    "Click a segment (shift-click for several) to focus the charts below on it; "
+    "click the background to clear."
+)
+by_segment = forecast_by_segment(forecast)
+order = [
+    name
+    for name in result.segments["segment"].to_list()
+    if name in set(by_segment["segment"].to_list())
+]
+by_segment = by_segment.join(
+    pl.DataFrame({"segment": order, "order": range(len(order))}), on="segment"
+).sort("order")
+left, right = st.columns(2)
+with left:
+    event = st.altair_chart(
+        charts.segment_picker(
+            by_segment,
+            value="avg_churn_probability",
+            title="Average churn probability",
+            value_format=".0%",
+        ),
+        width="stretch",
+        on_select="rerun",
+        key="churn.segment_chart",
+    )
+picked = charts.picked_segments(event)
+focus = forecast.filter(pl.col("segment").is_in(list(picked))) if picked else forecast
+focus_label = ", ".join(picked) if picked else "all customers in view"
+with right:
+    st.markdown(f"**P(alive) distribution** — {plain(focus_label)}")
+    st.altair_chart(
+        charts.histogram(
+            charts.histogram_table(focus["p_alive"], bins=20, lower=0.0, upper=1.0),
+            title="Probability the customer is still active",
+            value_format=".0%",
+        ),
+        width="stretch",
+    )
+
+st.subheader(f"Revenue opportunity: expected over the next {horizon}", anchor=False)
+st.caption(
+    f"Showing {plain(focus_label)}. A customer who bought in several places or "
+    "categories is split across them by past purchase value."
+)
+transactions = analytics.current_view()
+if isinstance(transactions, Failure):
+    show_failure(transactions)
+tx = transactions.transactions
+revenue_title = fmt.money_title("Expected revenue", currency)
+tabs = st.tabs(["By segment", "By country", "By category", "By retailer"])
+with tabs[0]:
+    table = forecast_by_segment(focus)
+    left, right = st.columns(2)
+    left.altair_chart(
+        charts.hbars(
+            table,
+            category="segment",
+            value="expected_revenue",
+            title=revenue_title,
+            category_title="Segment",
+            extra_tooltip=[("customers", "Customers", ",")],
+        ),
+        width="stretch",
+    )
+    if has_units:
+        right.altair_chart(
+            charts.hbars(
+                table.sort("expected_units", descending=True),
+                category="segment",
+                value="expected_units",
+                title="Expected units",
+                category_title="Segment",
+                color="#3f9a5c",
+            ),
+            width="stretch",
+        )
+    else:
+        right.info("Add a `quantity` column to forecast units.", icon=":material/info:")
+for tab, column in zip(tabs[1:], ("country", "category", "retailer"), strict=True):
+    with tab:
+        if column not in tx.columns:
+            st.info(
+                f"Add a `{column}` column to see the expected revenue by {column}.",
+                icon=":material/info:",
+            )
+            continue
+        table = forecast_by(focus, tx, by=column)
+        left, right = st.columns(2)
+        left.altair_chart(
+            charts.hbars(
+                table.head(15),
+                category=column,
+                value="expected_revenue",
+                title=revenue_title,
+                category_title=column.capitalize(),
+                extra_tooltip=[("customers", "Customers", ",")],
+            ),
+            width="stretch",
+        )
+        if has_units:
+            right.altair_chart(
+                charts.hbars(
+                    table.sort("expected_units", descending=True).head(15),
+                    category=column,
+                    value="expected_units",
+                    title="Expected units",
+                    category_title=column.capitalize(),
+                    color="#3f9a5c",
+                ),
+                width="stretch",
+            )
+        if table.height > 15:
+            st.caption(f"Top 15 of {table.height} by expected revenue.")
+
+st.subheader(
+    f"Average expected {horizon} revenue and units per customer, by location", anchor=False
+)
+location = next((c for c in ("country", "region", "city") if c in tx.columns), None)
+if location is None:
+    st.info(
+        "Add a `country` (or `region`, `city`) column to see this table.", icon=":material/info:"
+    )
+else:
+    table = forecast_by(focus, tx, by=location)
+    columns = [location, "customers", "avg_expected_revenue", "expected_revenue"]
+    if has_units:
+        columns[3:3] = ["avg_expected_units"]
+    st.dataframe(
+        table.select(columns),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            location: st.column_config.TextColumn(location.capitalize()),
+            "customers": st.column_config.NumberColumn("Customers", format="localized"),
+            "avg_expected_revenue": st.column_config.NumberColumn(
+                f"Avg expected revenue ({currency})", format="%.2f"
+            ),
+            "avg_expected_units": st.column_config.NumberColumn(
+                "Avg expected units", format="%.2f"
+            ),
+            "expected_revenue": st.column_config.NumberColumn(
+                f"Total expected revenue ({currency})", format="localized"
+            ),
+        },
+        key="churn.location_table",
+    )
+
+st.subheader("High-value customers most at risk", anchor=False)
+st.caption(
+    "Top 20 % by past net revenue with a churn probability of 50 % or more, "
+    "ranked by revenue at risk (past revenue x churn probability)."
+)
+at_risk = at_risk_customers(focus, top=None)
+shown = [
+    c
+    for c in (
+        "customer_id",
+        "segment",
+        "monetary",
+        "frequency",
+        "recency_days",
+        "churn_probability",
+        "expected_revenue",
+        "revenue_at_risk",
+    )
+    if c in at_risk.columns
+]
+if at_risk.height == 0:
+    st.success(
+        "No high-value customer has a churn probability of 50 % or more.",
+        icon=":material/verified:",
+    )
+else:
+    st.dataframe(
+        at_risk.select(shown).head(200),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "customer_id": "Customer",
+            "segment": "Segment",
+            "monetary": st.column_config.NumberColumn(f"Net revenue ({currency})", format="%.2f"),
+            "frequency": st.column_config.NumberColumn("Orders"),
+            "recency_days": st.column_config.NumberColumn("Days since last purchase"),
+            "churn_probability": st.column_config.ProgressColumn(
+                "Churn probability", min_value=0.0, max_value=1.0, format="percent"
+            ),
+            "expected_revenue": st.column_config.NumberColumn(
+                f"Expected revenue, {horizon} ({currency})", format="%.2f"
+            ),
+            "revenue_at_risk": st.column_config.NumberColumn(
+                f"Revenue at risk ({currency})", format="%.2f"
+            ),
+        },
+        key="churn.at_risk_table",
+    )
+    st.caption(
+        f"{fmt.count(at_risk.height)} customers"
+        + (" (first 200 shown; the download has all)." if at_risk.height > 200 else ".")
+    )
+    download_buttons(at_risk.select(shown), stem="at_risk_customers", key="churn.download")
+
+st.subheader("What the model parameters mean", anchor=False)
+rows = []
+for model_name, params, errors in (
+    ("BG/NBD (purchases and churn)", models.purchase.params_, models.purchase.standard_errors_),
+    ("Gamma-Gamma (spend)", models.spend.params_, models.spend.standard_errors_),
+):
+    values, ses = params.as_dict(), errors.as_dict()
+    for name, value in values.items():
+        rows.append(
+            {
+                "Model": model_name,
+                "Parameter": name,
+                "Estimate": value,
+                "Std. error": ses.get(name),
+                "Meaning": PARAMETER_NOTES.get(name, ""),
+            }
+        )
+st.dataframe(
+    pl.DataFrame(rows),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "Estimate": st.column_config.NumberColumn(format="%.4g"),
+        "Std. error": st.column_config.NumberColumn(format="%.2g"),
+        "Meaning": st.column_config.TextColumn(width="large"),
+    },
+    key="churn.parameters",
+)
+
+st.subheader("Model check: predicted vs actual purchases", anchor=False)
+with st.spinner("Fitting BG/NBD, MBG/NBD and Pareto/NBD on a calibration period…"):
+    check = analytics.model_check()
+if isinstance(check, Failure):
+    st.warning(f"The model check could not run: {plain(check.message)}", icon=":material/warning:")
+else:
+    best = check.evaluations[check.best]
+    st.caption(
+        f"Fitted on the {fmt.count(check.customers)} customers seen up to "
+        f"{check.calibration_end}; compared with what they actually bought in the "
+        f"{check.holdout_days} days to {check.holdout_end}."
+    )
+    left, right = st.columns([2, 1])
+    with left:
+        st.altair_chart(
+            charts.calibration_chart(
+                best.by_frequency, model=MODEL_NAMES.get(check.best, check.best)
+            ),
+            width="stretch",
+        )
+    with right:
+        st.metric(
+            "Mean absolute error per customer",
+            f"{best.mae:.3f} purchase days",
+            border=True,
+            help=f"Best model: {MODEL_NAMES.get(check.best, check.best)}. Average, over "
+            "customers, of |predicted - actual| purchase days in the holdout.",
+        )
+        scores = check.scores.with_columns(pl.col("model").replace(MODEL_NAMES)).select(
+            "model", "mae", "log_likelihood"
+        )
+        st.dataframe(
+            scores,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "model": "Model",
+                "mae": st.column_config.NumberColumn("Holdout MAE", format="%.4f"),
+                "log_likelihood": st.column_config.NumberColumn(
+                    "Log-likelihood", format="localized"
+                ),
+            },
+            key="churn.model_scores",
+        )
+        st.caption(
+            f"Best forecaster on this data: **{MODEL_NAMES.get(check.best, check.best)}** "
+            "(lowest holdout error). The forecasts above use BG/NBD."
+        )
