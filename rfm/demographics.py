@@ -17,6 +17,7 @@ from rfm.filters import AGE_GROUPS, age_group
 __all__ = [
     "TENURE_BANDS",
     "breakdown",
+    "crosstab",
     "monthly_activity",
     "revenue_by_cohort",
     "revenue_by_tenure",
@@ -276,4 +277,42 @@ def monthly_activity(transactions: pl.DataFrame) -> pl.DataFrame:
         )
         .with_columns((pl.col("orders") / pl.col("customers")).alias("orders_per_customer"))
         .sort("month")
+    )
+
+
+def crosstab(customers: pl.DataFrame, *, rows: str, columns: str) -> pl.DataFrame:
+    """Customers in every (``rows``, ``columns``) pair, zeros included, in long form.
+
+    Parameters
+    ----------
+    customers
+        One row per customer with both columns (e.g. ``cluster_name`` and ``segment``).
+    rows, columns
+        The two grouping columns.
+
+    Returns
+    -------
+    DataFrame
+        ``rows``, ``columns``, ``customers`` (Int64) and ``share_of_row`` (the share of the
+        row's customers in that column), one row per pair of values seen.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> frame = pl.DataFrame({"cluster": ["x", "x", "y"], "segment": ["A", "B", "A"]})
+    >>> crosstab(frame, rows="cluster", columns="segment").rows()
+    [('x', 'A', 1, 0.5), ('x', 'B', 1, 0.5), ('y', 'A', 1, 1.0), ('y', 'B', 0, 0.0)]
+    """
+    _need(customers, (rows, columns), "crosstab", "Join the two columns onto one frame first.")
+    pairs = customers.select(pl.col(rows).unique()).join(
+        customers.select(pl.col(columns).unique()), how="cross"
+    )
+    counts = customers.group_by(rows, columns).agg(pl.len().cast(pl.Int64).alias("customers"))
+    return (
+        pairs.join(counts, on=[rows, columns], how="left")
+        .with_columns(pl.col("customers").fill_null(0))
+        .with_columns(
+            (pl.col("customers") / pl.col("customers").sum().over(rows)).alias("share_of_row")
+        )
+        .sort(rows, columns)
     )

@@ -72,7 +72,7 @@ def segment_picker(
     names = table["segment"].to_list()
     pick = alt.selection_point(name=SEGMENT_PICK, fields=["segment"])
     return (
-        alt.Chart(table.select("segment", value, "customers"))
+        alt.Chart(table.select(list(dict.fromkeys(["segment", value, "customers"]))))
         .mark_bar(cornerRadiusEnd=3, cursor="pointer")
         .encode(
             y=alt.Y("segment:N", sort=names, title=None, axis=alt.Axis(labelLimit=180)),
@@ -370,7 +370,7 @@ def world_map(
         .transform_lookup(
             lookup="properties.name",
             from_=alt.LookupData(
-                data=table.select("map_country", *fields).to_dicts(),
+                data=alt.InlineData(values=table.select("map_country", *fields).to_dicts()),
                 key="map_country",
                 fields=fields,
             ),

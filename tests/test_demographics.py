@@ -115,3 +115,20 @@ def test_monthly_activity_matches_pandas(sample: pl.DataFrame) -> None:
     )
     assert got["orders"].to_list() == expected["orders"].to_list()
     assert got["customers"].to_list() == expected["customers"].to_list()
+
+
+def test_crosstab_matches_pandas(sample: pl.DataFrame) -> None:
+    from rfm.demographics import crosstab
+
+    customers = rfm.segment(rfm.score(rfm.summarize(sample)))
+    customers = customers.with_columns(
+        pl.when(pl.col("frequency") > 3).then(pl.lit("many")).otherwise(pl.lit("few")).alias("band")
+    )
+    got = crosstab(customers, rows="band", columns="segment")
+    expected = pd.crosstab(customers["band"].to_pandas(), customers["segment"].to_pandas())
+    assert got.height == expected.size
+    for row in got.iter_rows(named=True):
+        assert row["customers"] == expected.loc[row["band"], row["segment"]]
+    assert got["customers"].sum() == customers.height
+    with pytest.raises(DataError, match="crosstab needs the column"):
+        crosstab(customers, rows="cluster", columns="segment")

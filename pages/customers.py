@@ -1,0 +1,242 @@
+"""Customers: who they are, where they are, what and how they buy."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from rfm.demographics import breakdown, monthly_activity, revenue_by_cohort, revenue_by_tenure
+from rfm_app import analytics, session
+from rfm_app import charts_analytics as charts
+from rfm_app import filters as view_filters
+from rfm_app import format as fmt
+from rfm_app.pipeline import Failure
+from rfm_app.widgets import plain, require_analysis, show_failure, source_caption
+
+
+def missing(columns: str, what: str) -> None:
+    """Say which column would enable a section."""
+    st.info(f"Add {columns} column to see {what}.", icon=":material/info:")
+
+
+st.title("Customers", anchor=False)
+result = require_analysis()
+currency = session.currency()
+source_caption()
+active_filters = view_filters.current()
+if active_filters.active:
+    st.caption(f":material/filter_alt: {plain(view_filters.describe(active_filters))}")
+view = analytics.current_view()
+if isinstance(view, Failure):
+    show_failure(view)
+money = fmt.money_title("Net revenue", currency)
+
+st.subheader("Customers by segment", anchor=False)
+st.caption(
+    "Click a segment (shift-click for several) to focus every chart on this page on "
+    "it; click the background to clear."
+)
+event = st.altair_chart(
+    charts.segment_picker(result.segments, value="customers", title="Customers"),
+    width="stretch",
+    on_select="rerun",
+    key="customers.segment_chart",
+)
+picked = charts.picked_segments(event)
+customers = result.customers
+tx = view.transactions
+if picked:
+    customers = customers.filter(pl.col("segment").is_in(list(picked)))
+    tx = tx.join(customers.select("customer_id"), on="customer_id", how="semi")
+    st.info(
+        f"Focused on {plain(', '.join(picked))}: {fmt.count(customers.height)} customers.",
+        icon=":material/filter_center_focus:",
+    )
+columns = set(tx.columns)
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Age groups", anchor=False)
+    if "age" in columns or "birth_date" in columns:
+        table = breakdown(tx, by="age_group")
+        st.altair_chart(
+            charts.vbars(
+                table,
+                category="age_group",
+                value="customers",
+                title="Customers",
+                category_title="Age group",
+            ),
+            width="stretch",
+        )
+    else:
+        missing("an `age` or `birth_date`", "age groups")
+with right:
+    st.subheader("Gender", anchor=False)
+    if "gender" in columns:
+        table = breakdown(tx, by="gender")
+        st.altair_chart(
+            charts.hbars(
+                table,
+                category="gender",
+                value="revenue",
+                title=money,
+                category_title="Gender",
+                extra_tooltip=[("customers", "Customers", ",")],
+            ),
+            width="stretch",
+        )
+    else:
+        missing("a `gender`", "the gender split")
+
+st.subheader("Where customers are", anchor=False)
+if "country" in columns:
+    table = breakdown(tx, by="country").with_columns(
+        pl.col("country").map_elements(charts.map_name, return_dtype=pl.String).alias("map_country")
+    )
+    measure = st.segmented_control(
+        "Colour by", ["Revenue", "Customers"], default="Revenue", key="customers.map_measure"
+    )
+    value, title, value_format = (
+        ("customers", "Customers", ",.0f") if measure == "Customers" else ("revenue", money, ",.0f")
+    )
+    left, right = st.columns([3, 1])
+    left.altair_chart(
+        charts.world_map(table, value=value, title=title, value_format=value_format),
+        width="stretch",
+    )
+    with right:
+        st.dataframe(
+            table.select("country", "customers", "revenue"),
+            hide_index=True,
+            column_config={
+                "country": "Country",
+                "customers": st.column_config.NumberColumn("Customers", format="localized"),
+                "revenue": st.column_config.NumberColumn(money, format="localized"),
+            },
+            key="customers.country_table",
+        )
+    unmapped = table.filter(pl.col("map_country").is_null())["country"].to_list()
+    if unmapped:
+        st.caption(
+            f"Not on the map (name not recognised or too small at this scale): "
+            f"{plain(', '.join(unmapped))}."
+        )
+else:
+    missing("a `country`", "the map of revenue and customers by country")
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Payment methods", anchor=False)
+    if "payment_method" in columns:
+        table = breakdown(tx, by="payment_method")
+        st.altair_chart(
+            charts.hbars(
+                table,
+                category="payment_method",
+                value="orders",
+                title="Orders",
+                category_title="Payment method",
+                extra_tooltip=[("revenue", money, ",.2f")],
+            ),
+            width="stretch",
+        )
+    else:
+        missing("a `payment_method`", "payment methods")
+with right:
+    st.subheader("What they buy", anchor=False)
+    kinds = [c for c in ("category", "department", "theme") if c in columns]
+    if kinds:
+        for tab, column in zip(st.tabs([c.capitalize() for c in kinds]), kinds, strict=True):
+            with tab:
+                table = breakdown(tx, by=column, top=10)
+                st.altair_chart(
+                    charts.hbars(
+                        table,
+                        category=column,
+                        value="revenue",
+                        title=money,
+                        category_title=column.capitalize(),
+                        extra_tooltip=[("customers", "Customers", ",")],
+                    ),
+                    width="stretch",
+                )
+    else:
+        missing("a `category`, `department` or `theme`", "top products")
+
+st.subheader("Returns", anchor=False)
+st.caption("Returned value as a share of gross sales.")
+left, right = st.columns(2)
+for column, side in (("category", left), ("gender", right)):
+    with side:
+        if column in columns:
+            table = breakdown(tx, by=column).sort("return_rate", descending=True, nulls_last=True)
+            st.altair_chart(
+                charts.hbars(
+                    table,
+                    category=column,
+                    value="return_rate",
+                    title="Returned value / gross sales",
+                    value_format=".1%",
+                    category_title=column.capitalize(),
+                    color="#d4603f",
+                    extra_tooltip=[("returned_value", "Returned value", ",.2f")],
+                ),
+                width="stretch",
+            )
+        else:
+            missing(f"a `{column}`", f"returns by {column}")
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Revenue by tenure", anchor=False)
+    table = revenue_by_tenure(customers)
+    st.altair_chart(
+        charts.vbars(
+            table,
+            category="tenure",
+            value="revenue",
+            title=money,
+            category_title="Time since first purchase",
+        ),
+        width="stretch",
+    )
+with right:
+    st.subheader("Revenue by signup cohort", anchor=False)
+    cohorts = revenue_by_cohort(tx, every="1q")
+    st.altair_chart(
+        charts.cohort_bars(cohorts, value="revenue", title=money, every="1q"),
+        width="stretch",
+    )
+    if cohorts.height and cohorts["cohort_source"][0] != "signup_date":
+        st.caption("No `signup_date` column: cohorts are by first purchase.")
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Recency", anchor=False)
+    st.altair_chart(
+        charts.histogram(
+            charts.histogram_table(customers["recency_days"], bins=24),
+            title="Days since last purchase",
+        ),
+        width="stretch",
+    )
+with right:
+    st.subheader("Monthly purchase frequency", anchor=False)
+    st.altair_chart(
+        charts.monthly_line(
+            monthly_activity(tx),
+            value="orders_per_customer",
+            title="Orders per buying customer",
+            value_format=".2f",
+        ),
+        width="stretch",
+    )
+
+st.subheader("Spend vs recency", anchor=False)
+points = charts.sample_points(customers)
+if points.height < customers.height:
+    st.caption(
+        f"A random sample of {fmt.count(points.height)} of {fmt.count(customers.height)} customers."
+    )
+st.altair_chart(charts.spend_vs_recency(points, currency=currency), width="stretch")
