@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import polars as pl
+import polars.selectors as cs
 import streamlit as st
 
 from rfm.forecast import at_risk_customers, forecast_by, forecast_by_segment
@@ -220,7 +221,7 @@ for tab, column in zip(tabs[1:], ("country", "category", "retailer"), strict=Tru
             st.caption(f"Top 15 of {table.height} by expected revenue.")
 
 st.subheader(
-    f"Average expected {horizon} revenue and units per customer, by location", anchor=False
+    f"Expected revenue and units per customer over the next {horizon}, by location", anchor=False
 )
 location = next((c for c in ("country", "region", "city") if c in tx.columns), None)
 if location is None:
@@ -233,17 +234,20 @@ else:
     if has_units:
         columns[3:3] = ["avg_expected_units"]
     st.dataframe(
-        table.select(columns),
+        # Rounded for display only: the grid would otherwise show three decimals.
+        table.select(columns).with_columns(
+            pl.col("expected_revenue").round(0), cs.starts_with("avg_").round(2)
+        ),
         hide_index=True,
         width="stretch",
         column_config={
             location: st.column_config.TextColumn(location.capitalize()),
             "customers": st.column_config.NumberColumn("Customers", format="localized"),
             "avg_expected_revenue": st.column_config.NumberColumn(
-                f"Avg expected revenue ({currency})", format="%.2f"
+                f"Avg expected revenue per customer ({currency})", format="localized"
             ),
             "avg_expected_units": st.column_config.NumberColumn(
-                "Avg expected units", format="%.2f"
+                "Avg expected units per customer", format="localized"
             ),
             "expected_revenue": st.column_config.NumberColumn(
                 f"Total expected revenue ({currency})", format="localized"
@@ -279,23 +283,27 @@ if at_risk.height == 0:
     )
 else:
     st.dataframe(
-        at_risk.select(shown).head(200),
+        at_risk.select(shown)
+        .head(200)
+        .with_columns(pl.col("monetary", "expected_revenue", "revenue_at_risk").round(2)),
         hide_index=True,
         width="stretch",
         column_config={
             "customer_id": "Customer",
             "segment": "Segment",
-            "monetary": st.column_config.NumberColumn(f"Net revenue ({currency})", format="%.2f"),
+            "monetary": st.column_config.NumberColumn(
+                f"Net revenue ({currency})", format="localized"
+            ),
             "frequency": st.column_config.NumberColumn("Orders"),
-            "recency_days": st.column_config.NumberColumn("Days since last purchase"),
+            "recency_days": st.column_config.NumberColumn("Recency (days)"),
             "churn_probability": st.column_config.ProgressColumn(
                 "Churn probability", min_value=0.0, max_value=1.0, format="percent"
             ),
             "expected_revenue": st.column_config.NumberColumn(
-                f"Expected revenue, {horizon} ({currency})", format="%.2f"
+                f"Expected, {horizon} ({currency})", format="localized"
             ),
             "revenue_at_risk": st.column_config.NumberColumn(
-                f"Revenue at risk ({currency})", format="%.2f"
+                f"Revenue at risk ({currency})", format="localized"
             ),
         },
         key="churn.at_risk_table",
@@ -307,33 +315,29 @@ else:
     download_buttons(at_risk.select(shown), stem="at_risk_customers", key="churn.download")
 
 st.subheader("What the model parameters mean", anchor=False)
-rows = []
-for model_name, params, errors in (
-    ("BG/NBD (purchases and churn)", models.purchase.params_, models.purchase.standard_errors_),
-    ("Gamma-Gamma (spend)", models.spend.params_, models.spend.standard_errors_),
+left, right = st.columns(2)
+for side, model_name, params, errors in (
+    (
+        left,
+        "BG/NBD: purchases and churn",
+        models.purchase.params_,
+        models.purchase.standard_errors_,
+    ),
+    (
+        right,
+        "Gamma-Gamma: spend per purchase day",
+        models.spend.params_,
+        models.spend.standard_errors_,
+    ),
 ):
-    values, ses = params.as_dict(), errors.as_dict()
-    for name, value in values.items():
-        rows.append(
-            {
-                "Model": model_name,
-                "Parameter": name,
-                "Estimate": value,
-                "Std. error": ses.get(name),
-                "Meaning": PARAMETER_NOTES.get(name, ""),
-            }
-        )
-st.dataframe(
-    pl.DataFrame(rows),
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "Estimate": st.column_config.NumberColumn(format="%.4g"),
-        "Std. error": st.column_config.NumberColumn(format="%.2g"),
-        "Meaning": st.column_config.TextColumn(width="large"),
-    },
-    key="churn.parameters",
-)
+    lines = [f"**{model_name}**", ""]
+    ses = errors.as_dict()
+    for name, value in params.as_dict().items():
+        error = ses.get(name)
+        spread = f" ± {error:.2g}" if error is not None else ""
+        lines.append(f"- `{name}` = **{value:,.4g}**{spread}: {PARAMETER_NOTES.get(name, '')}")
+    side.markdown("\n".join(lines))
+st.caption("Estimates ± one standard error, fitted by maximum likelihood; time in days.")
 
 st.subheader("Model check: predicted vs actual purchases", anchor=False)
 with st.spinner("Fitting BG/NBD, MBG/NBD and Pareto/NBD on a calibration period…"):
@@ -342,6 +346,7 @@ if isinstance(check, Failure):
     st.warning(f"The model check could not run: {plain(check.message)}", icon=":material/warning:")
 else:
     best = check.evaluations[check.best]
+    best_name = MODEL_NAMES.get(check.best, check.best)
     st.caption(
         f"Fitted on the {fmt.count(check.customers)} customers seen up to "
         f"{check.calibration_end}; compared with what they actually bought in the "
@@ -350,21 +355,18 @@ else:
     left, right = st.columns([2, 1])
     with left:
         st.altair_chart(
-            charts.calibration_chart(
-                best.by_frequency, model=MODEL_NAMES.get(check.best, check.best)
-            ),
-            width="stretch",
+            charts.calibration_chart(best.by_frequency, model=best_name), width="stretch"
         )
     with right:
         st.metric(
-            "Mean absolute error per customer",
-            f"{best.mae:.3f} purchase days",
+            "Holdout error (purchase days)",
+            f"{best.mae:.3f}",
             border=True,
-            help=f"Best model: {MODEL_NAMES.get(check.best, check.best)}. Average, over "
-            "customers, of |predicted - actual| purchase days in the holdout.",
+            help=f"Mean absolute error of the best model, {best_name}: the average over "
+            "customers of |predicted - actual| purchase days in the holdout.",
         )
         scores = check.scores.with_columns(pl.col("model").replace(MODEL_NAMES)).select(
-            "model", "mae", "log_likelihood"
+            "model", "mae", pl.col("log_likelihood").round(1)
         )
         st.dataframe(
             scores,
@@ -380,6 +382,6 @@ else:
             key="churn.model_scores",
         )
         st.caption(
-            f"Best forecaster on this data: **{MODEL_NAMES.get(check.best, check.best)}** "
-            "(lowest holdout error). The forecasts above use BG/NBD."
+            f"Best forecaster on this data: **{best_name}** (lowest holdout error). "
+            "The forecasts above use BG/NBD."
         )

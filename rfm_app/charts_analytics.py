@@ -75,7 +75,12 @@ def segment_picker(
         alt.Chart(table.select(list(dict.fromkeys(["segment", value, "customers"]))))
         .mark_bar(cornerRadiusEnd=3, cursor="pointer")
         .encode(
-            y=alt.Y("segment:N", sort=names, title=None, axis=alt.Axis(labelLimit=180)),
+            y=alt.Y(
+                "segment:N",
+                sort=names,
+                title=None,
+                axis=alt.Axis(labelLimit=180, labelOverlap=False),
+            ),
             x=alt.X(f"{value}:Q", title=title, axis=alt.Axis(format=value_format)),
             color=alt.Color("segment:N", scale=_segment_scale(names), legend=None),
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
@@ -123,7 +128,12 @@ def hbars(
         alt.Chart(table.select(list(dict.fromkeys(columns))))
         .mark_bar(color=color, cornerRadiusEnd=3)
         .encode(
-            y=alt.Y(f"{category}:N", sort=names, title=None, axis=alt.Axis(labelLimit=200)),
+            y=alt.Y(
+                f"{category}:N",
+                sort=names,
+                title=None,
+                axis=alt.Axis(labelLimit=200, labelOverlap=False),
+            ),
             x=alt.X(f"{value}:Q", title=title, axis=alt.Axis(format=value_format)),
             tooltip=[
                 alt.Tooltip(f"{category}:N", title=category_title),
@@ -131,7 +141,7 @@ def hbars(
                 *(alt.Tooltip(f"{c}:Q", title=t, format=f) for c, t, f in extra_tooltip),
             ],
         )
-        .properties(height=max(180, 26 * len(names)))
+        .properties(height=max(180, 32 * len(names)))
     )
 
 
