@@ -70,7 +70,6 @@ st.dataframe(
         "recency_days_median",
         "frequency_median",
         "monetary_median",
-        "monetary_mean",
         "revenue",
     ),
     hide_index=True,
@@ -85,9 +84,6 @@ st.dataframe(
         "frequency_median": st.column_config.NumberColumn("Median orders", format="%.1f"),
         "monetary_median": st.column_config.NumberColumn(
             f"Median net revenue ({currency})", format="%.2f"
-        ),
-        "monetary_mean": st.column_config.NumberColumn(
-            f"Mean net revenue ({currency})", format="%.2f"
         ),
         "revenue": st.column_config.NumberColumn(f"Revenue ({currency})", format="localized"),
     },

@@ -100,7 +100,7 @@ if "country" in columns:
     value, title, value_format = (
         ("customers", "Customers", ",.0f") if measure == "Customers" else ("revenue", money, ",.0f")
     )
-    left, right = st.columns([3, 1])
+    left, right = st.columns([5, 3])
     left.altair_chart(
         charts.world_map(table, value=value, title=title, value_format=value_format),
         width="stretch",

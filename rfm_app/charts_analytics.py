@@ -161,7 +161,16 @@ def vbars(
         alt.Chart(table.select(category, value))
         .mark_bar(color=ACCENT, cornerRadiusEnd=2)
         .encode(
-            x=alt.X(f"{category}:N", sort=names, title=category_title, axis=alt.Axis(labelAngle=0)),
+            x=alt.X(
+                f"{category}:N",
+                sort=names,
+                title=category_title,
+                axis=alt.Axis(
+                    labelAngle=-30 if max(map(len, names), default=0) > 8 else 0,
+                    labelOverlap=False,
+                    labelLimit=140,
+                ),
+            ),
             y=alt.Y(f"{value}:Q", title=title, axis=alt.Axis(format=value_format)),
             tooltip=[
                 alt.Tooltip(f"{category}:N", title=category_title),
@@ -278,18 +287,24 @@ def k_selection(scores: pl.DataFrame, *, chosen: int) -> alt.HConcatChart:
     )
 
 
+def _with_plotted_revenue(points: pl.DataFrame) -> pl.DataFrame:
+    # A log axis cannot show zero or negative net revenue: such customers sit on the
+    # axis floor (1) while tooltips keep the true value.
+    return points.with_columns(pl.col("monetary").clip(lower_bound=1.0).alias("plotted_revenue"))
+
+
 def cluster_scatter(points: pl.DataFrame, *, names: Sequence[str], currency: str) -> alt.Chart:
     """Recency vs net revenue per customer (log scale), coloured by cluster."""
     money = f"Net revenue ({currency})" if currency else "Net revenue"
     return (
-        alt.Chart(points)
+        alt.Chart(_with_plotted_revenue(points))
         .mark_circle(size=28, opacity=0.6)
         .encode(
             x=alt.X("recency_days:Q", title="Days since last purchase"),
             y=alt.Y(
-                "monetary:Q",
+                "plotted_revenue:Q",
                 title=f"{money}, log scale",
-                scale=alt.Scale(type="symlog"),
+                scale=alt.Scale(type="log"),
                 axis=alt.Axis(format=",.0f"),
             ),
             color=alt.Color(
@@ -317,7 +332,7 @@ def crosstab(table: pl.DataFrame, *, rows: Sequence[str], columns: Sequence[str]
             "segment:N",
             sort=list(columns),
             title=None,
-            axis=alt.Axis(labelAngle=-35, labelLimit=160),
+            axis=alt.Axis(labelAngle=-35, labelLimit=160, labelOverlap=False),
         ),
         y=alt.Y("cluster_name:N", sort=list(rows), title=None, axis=alt.Axis(labelLimit=260)),
     )
@@ -460,14 +475,18 @@ def spend_vs_recency(points: pl.DataFrame, *, currency: str) -> alt.Chart:
     names = [name for name in SEGMENT_COLORS if name in set(points["segment"].to_list())]
     money = f"Net revenue ({currency})" if currency else "Net revenue"
     return (
-        alt.Chart(points.select("customer_id", "recency_days", "monetary", "frequency", "segment"))
+        alt.Chart(
+            _with_plotted_revenue(
+                points.select("customer_id", "recency_days", "monetary", "frequency", "segment")
+            )
+        )
         .mark_circle(size=26, opacity=0.6)
         .encode(
             x=alt.X("recency_days:Q", title="Days since last purchase"),
             y=alt.Y(
-                "monetary:Q",
+                "plotted_revenue:Q",
                 title=f"{money}, log scale",
-                scale=alt.Scale(type="symlog"),
+                scale=alt.Scale(type="log"),
                 axis=alt.Axis(format=",.0f"),
             ),
             color=alt.Color(
