@@ -61,16 +61,14 @@ def choose_source() -> None:
         source = session.Source.from_bytes(uploaded.getvalue(), name=uploaded.name, kind="upload")
         session.set_source(source)
     elif current.kind == "sample":
-        st.info("Until a file is uploaded, the sample data stays loaded.", icon=":material/info:")
+        st.info("Until a file is uploaded, the sample data stays loaded.",
+                icon=":material/info:")
 
 
 def describe_file(profile: TableProfile) -> None:
     source = session.current_source()
-    parts = [
-        f"**{plain(source.name)}**",
-        f"{source.size / 1e6:,.2f} MB",
-        profile.source_format.upper(),
-    ]
+    parts = [f"**{plain(source.name)}**", f"{source.size / 1e6:,.2f} MB",
+             profile.source_format.upper()]
     if profile.encoding:
         parts.append(f"encoding {plain(profile.encoding)}")
     if profile.delimiter:
@@ -127,9 +125,8 @@ def columns_form(profile: TableProfile) -> None:
             format_func=lambda symbol: symbol or "(none)",
             key=keys.DATA_CURRENCY,
         )
-        if st.form_submit_button(
-            "Apply", type="primary", icon=":material/check:", key=keys.DATA_APPLY
-        ):
+        if st.form_submit_button("Apply", type="primary", icon=":material/check:",
+                                 key=keys.DATA_APPLY):
             mapping = tuple(sorted((k, v) for k, v in picked.items() if v != NOT_USED))
             st.session_state[keys.CURRENCY] = currency
             session.update_settings(columns=mapping, as_of=as_of or None)
@@ -169,12 +166,9 @@ def quality_report(report: rfm.QualityReport) -> None:
         st.markdown("**Excluded rows by reason**")
         reasons = report.to_frame()
         if reasons.height:
-            st.dataframe(
-                reasons,
-                hide_index=True,
-                width="stretch",
-                column_config={"rows": st.column_config.NumberColumn("Rows", format="localized")},
-            )
+            st.dataframe(reasons, hide_index=True, width="stretch",
+                         column_config={"rows": st.column_config.NumberColumn(
+                             "Rows", format="localized")})
         else:
             st.success("Every row was kept.", icon=":material/check_circle:")
     with right:
@@ -219,12 +213,8 @@ if isinstance(result, Failure):
     st.stop()
 
 settings = session.current_settings()
-if (
-    settings.date_format
-    and result.report.date_ambiguous
-    and st.button(
-        "Change the date format", icon=":material/calendar_month:", key=keys.DATA_DATE_FORMAT
-    )
+if settings.date_format and result.report.date_ambiguous and st.button(
+    "Change the date format", icon=":material/calendar_month:", key=keys.DATA_DATE_FORMAT
 ):
     session.update_settings(date_format=None)
     st.rerun()

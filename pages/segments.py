@@ -25,8 +25,7 @@ st.dataframe(
         "segment": st.column_config.TextColumn("Segment", pinned=True),
         "customers": st.column_config.NumberColumn("Customers", format="localized"),
         "share": st.column_config.ProgressColumn(
-            "Share of customers", format="percent", min_value=0.0, max_value=1.0
-        ),
+            "Share of customers", format="percent", min_value=0.0, max_value=1.0),
         "revenue": st.column_config.NumberColumn("Revenue", format=money),
         "revenue_share": st.column_config.NumberColumn("Share of revenue", format="percent"),
         "avg_recency_days": st.column_config.NumberColumn("Avg recency (days)", format="%.0f"),
@@ -36,46 +35,37 @@ st.dataframe(
         "action": st.column_config.TextColumn("Recommended action", width="large"),
     },
 )
-download_buttons(result.segments, stem="segment_table", key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}table")
+download_buttons(result.segments, stem="segment_table",
+                 key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}table")
 
 st.subheader("R × FM grid", anchor=False)
-st.caption(
-    "Each cell is a combination of recency score and frequency-monetary score; "
-    "the colour is its segment and the number its customers."
-)
-st.altair_chart(
-    charts.rfm_grid(result.grid, order=result.segments["segment"].to_list()),
-    width="stretch",
-    key="segments.grid",
-)
+st.caption("Each cell is a combination of recency score and frequency-monetary score; "
+           "the colour is its segment and the number its customers.")
+st.altair_chart(charts.rfm_grid(result.grid, order=result.segments["segment"].to_list()), width="stretch", key="segments.grid")
 
 st.subheader("Top customers", anchor=False)
-top_n = st.slider("How many", min_value=5, max_value=100, value=20, step=5, key=keys.SEGMENTS_TOP_N)
+top_n = st.slider("How many", min_value=5, max_value=100, value=20, step=5,
+                  key=keys.SEGMENTS_TOP_N)
 by_spend, by_score = st.tabs(["By spend", "By RFM score"])
 shown = ["customer_id", "segment", "rfm_score", "recency_days", "frequency", "monetary"]
 with by_spend:
     top = breakdowns.top_customers(result.customers, by="spend", n=top_n).select(shown)
     st.dataframe(top, hide_index=True, width="stretch", key="segments.top_spend")
-    download_buttons(
-        top, stem="top_customers_by_spend", key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}top_spend"
-    )
+    download_buttons(top, stem="top_customers_by_spend",
+                     key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}top_spend")
 with by_score:
     top = breakdowns.top_customers(result.customers, by="rfm_score", n=top_n).select(shown)
     st.dataframe(top, hide_index=True, width="stretch", key="segments.top_score")
-    download_buttons(
-        top, stem="top_customers_by_rfm_score", key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}top_score"
-    )
+    download_buttons(top, stem="top_customers_by_rfm_score",
+                     key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}top_score")
 
 st.subheader("Customer explorer", anchor=False)
 names = result.segments["segment"].to_list()
-chosen = st.multiselect(
-    "Segments", names, default=names[:1], key=keys.SEGMENTS_EXPLORER, placeholder="Choose segments"
-)
+chosen = st.multiselect("Segments", names, default=names[:1], key=keys.SEGMENTS_EXPLORER,
+                        placeholder="Choose segments")
 customers = result.customers.filter(result.customers["segment"].is_in(chosen))
 st.caption(f"{customers.height:,} customers")
 st.dataframe(customers, hide_index=True, width="stretch", key="segments.explorer_table")
-download_buttons(
-    customers,
-    stem="customers_" + "_".join(n.lower().replace(" ", "_") for n in chosen)[:80],
-    key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}explorer",
-)
+download_buttons(customers, stem="customers_" + "_".join(n.lower().replace(" ", "_")
+                                                         for n in chosen)[:80],
+                 key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}explorer")
