@@ -38,6 +38,20 @@ def _label(name: str) -> str:
     return LABELS.get(name, name.replace("_", " ").capitalize())
 
 
+def _use_upload() -> None:
+    # A callback runs before the script, so the shared sidebar already names the new file.
+    uploaded = st.session_state.get(keys.DATA_UPLOAD)
+    if uploaded is not None:
+        session.set_source(
+            session.Source.from_bytes(uploaded.getvalue(), name=uploaded.name, kind="upload")
+        )
+
+
+def _use_sample() -> None:
+    if st.session_state.get(keys.DATA_SOURCE_KIND) == SAMPLE_LABEL:
+        session.set_source(session.sample_source())
+
+
 def choose_source() -> None:
     current = session.current_source()
     kind = st.radio(
@@ -46,28 +60,25 @@ def choose_source() -> None:
         index=0 if current.kind == "sample" else 1,
         horizontal=True,
         key=keys.DATA_SOURCE_KIND,
+        on_change=_use_sample,
     )
     if kind == SAMPLE_LABEL:
-        if current.kind != "sample":
-            session.set_source(session.sample_source())
         return
     uploaded = st.file_uploader(
         "Transactions file (CSV, TSV, Excel or Parquet, up to 200 MB)",
         type=UPLOAD_TYPES,
         key=keys.DATA_UPLOAD,
+        on_change=_use_upload,
         help="One row per order line: a customer id, an order date and an amount at least.",
     )
-    if uploaded is not None:
-        source = session.Source.from_bytes(uploaded.getvalue(), name=uploaded.name, kind="upload")
-        session.set_source(source)
-    elif current.kind == "sample":
+    if uploaded is None and current.kind == "sample":
         st.info("Until a file is uploaded, the sample data stays loaded.",
                 icon=":material/info:")
 
 
 def describe_file(profile: TableProfile) -> None:
     source = session.current_source()
-    parts = [f"**{plain(source.name)}**", f"{source.size / 1e6:,.2f} MB",
+    parts = [f"**{plain(source.name)}**", fmt.size(source.size),
              profile.source_format.upper()]
     if profile.encoding:
         parts.append(f"encoding {plain(profile.encoding)}")
@@ -76,7 +87,7 @@ def describe_file(profile: TableProfile) -> None:
         parts.append(f"delimiter `{shown}`")
     if profile.header_row:
         parts.append(f"header on line {profile.header_row}")
-    parts.append(f"{fmt.count(profile.rows)} rows")
+    parts.append(fmt.plural(profile.rows, "row"))
     st.markdown(" · ".join(parts))
     for warning in profile.warnings:
         st.warning(plain(warning), icon=":material/warning:")
@@ -220,8 +231,8 @@ if settings.date_format and result.report.date_ambiguous and st.button(
     st.rerun()
 
 st.success(
-    f"{fmt.count(result.kpis.customers)} customers, "
-    f"{fmt.count(result.kpis.orders)} orders, measured as of {result.as_of}. "
+    f"{fmt.plural(result.kpis.customers, 'customer')}, "
+    f"{fmt.plural(result.kpis.orders, 'order')}, measured as of {result.as_of}. "
     "Open **Overview** or **Segments** to explore.",
     icon=":material/check_circle:",
 )
