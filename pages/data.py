@@ -12,7 +12,10 @@ from rfm.columns import OPTIONAL, REQUIRED
 from rfm_app import format as fmt
 from rfm_app import keys, session
 from rfm_app.pipeline import Failure, TableProfile, analysis, table_profile
+from rfm_app.routing import ensure_router
 from rfm_app.widgets import plain, show_failure
+
+ensure_router()  # first: a legacy direct run of this file goes through the router
 
 NOT_USED = "— not used —"
 MAIN_COLUMNS = (*REQUIRED, "order_id", "quantity", "unit_price")

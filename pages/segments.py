@@ -6,7 +6,10 @@ import streamlit as st
 
 from rfm import breakdowns
 from rfm_app import charts, keys, session
+from rfm_app.routing import ensure_router
 from rfm_app.widgets import download_buttons, require_analysis, source_caption
+
+ensure_router()  # first: a legacy direct run of this file goes through the router
 
 st.title("Segments", anchor=False)
 result = require_analysis()
@@ -19,7 +22,7 @@ st.dataframe(
     result.segments,
     hide_index=True,
     width="stretch",
-    height=36 * (result.segments.height + 1) + 4,
+    height=35 * (result.segments.height + 1) + 3,
     key="segments.table",
     column_config={
         "segment": st.column_config.TextColumn("Segment", pinned=True),
