@@ -177,13 +177,16 @@ def quality_report(report: rfm.QualityReport) -> None:
     cols[3].metric("Returns kept", fmt.count(report.returns), border=True)
     left, right = st.columns(2)
     with left:
-        st.markdown("**Excluded rows by reason**")
-        reasons = report.to_frame()
-        if reasons.height:
-            st.dataframe(reasons, hide_index=True, width="stretch",
-                         column_config={"rows": st.column_config.NumberColumn(
-                             "Rows", format="localized")})
-        else:
+        st.markdown("**Where every row went**")
+        outcomes = report.to_frame()
+        st.dataframe(
+            outcomes, hide_index=True, width="stretch",
+            column_config={
+                "reason": st.column_config.TextColumn("Outcome"),
+                "rows": st.column_config.NumberColumn("Rows", format="localized"),
+            },
+        )
+        if not excluded:
             st.success("Every row was kept.", icon=":material/check_circle:")
     with right:
         st.markdown("**Columns used**")
@@ -228,7 +231,8 @@ if isinstance(result, Failure):
 
 settings = session.current_settings()
 if settings.date_format and result.report.date_ambiguous and st.button(
-    "Change the date format", icon=":material/calendar_month:", key=keys.DATA_DATE_FORMAT
+    "Change the date format", icon=":material/calendar_month:",
+    key=keys.DATA_CHANGE_DATE_FORMAT,
 ):
     session.update_settings(date_format=None)
     st.rerun()
