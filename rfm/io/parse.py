@@ -435,9 +435,14 @@ def detect_date_format(
             if day_first is None:
                 candidates = (day_part + time_part, month_part + time_part)
                 example = sample.item(0)
+                readings = [
+                    _parse_series(pl.Series([example]), (f,)).item(0) for f in candidates
+                ]
+                said = " or ".join(f"{d:%d %B %Y}" for d in readings if d is not None)
                 msg = (
                     f"Column {name!r}: every date reads both day-first and month-first "
-                    f"(e.g. {example!r}), so the format cannot be told from the data. Pass "
+                    f"(e.g. {example!r} is {said}), so the format cannot be told from the "
+                    "data. Pass "
                     f"date_format='{candidates[0]}' (day first) or "
                     f"date_format='{candidates[1]}' (month first)."
                 )

@@ -350,16 +350,16 @@ def _resolve_mapping(frame: pl.DataFrame, columns: Mapping[str, str] | None) -> 
                 f"Pass columns={{{canon!r}: ...}}."
             )
             raise DataError(msg)
-    if AMOUNT not in mapping and "unit_price" not in mapping:
-        msg = (
-            f"No column looks like {_WHAT[AMOUNT]}. Columns found: {found}. "
-            "Pass columns={'amount': ...}."
-        )
-        raise DataError(msg)
     if AMOUNT not in mapping and "quantity" in mapping and "unit_price" not in mapping:
         msg = (
             f"No column looks like an amount or a unit price (found quantity "
             f"{mapping['quantity']!r}). Columns found: {found}. Pass columns={{'amount': ...}}."
+        )
+        raise DataError(msg)
+    if AMOUNT not in mapping and "unit_price" not in mapping:
+        msg = (
+            f"No column looks like {_WHAT[AMOUNT]}. Columns found: {found}. "
+            "Pass columns={'amount': ...}."
         )
         raise DataError(msg)
     return {c: mapping[c] for c in CANONICAL if c in mapping}
