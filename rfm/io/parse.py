@@ -307,6 +307,7 @@ def _rank_formats(sample: pl.Series) -> list[tuple[str, list[tuple[str, int]], i
         counts = [(variants[i], int(frame[str(i)].sum())) for i in range(len(variants))]
         covered = int(frame.select(pl.any_horizontal(pl.all()).sum()).item())
         if covered:
+            # Most used first; ties in the table's order, so row order cannot matter.
             used = sorted([c for c in counts if c[1] > 0], key=lambda c: -c[1])
             ranked.append((part, used, covered))
     if sample.str.contains(r"^\d{5}(?:\.\d+)?$").all():
