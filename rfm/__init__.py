@@ -7,8 +7,10 @@ The flow is ``read_transactions`` -> ``summarize`` -> ``score`` -> ``segment``, 
 from __future__ import annotations
 
 from rfm.clustering import ClusterResult, cluster
-from rfm.errors import ConvergenceError, DataError, NotFittedError
+from rfm.errors import AmbiguousDatesError, ConvergenceError, DataError, NotFittedError
+from rfm.io import Limits, RawTable, ReadResult, detect_columns, read_table, read_transactions
 from rfm.kpis import Kpis, kpis
+from rfm.quality import QualityReport
 from rfm.scoring import score
 from rfm.segments import (
     DEFAULT_RULES,
@@ -28,15 +30,23 @@ __all__ = [
     "DEFAULT_RULES",
     "SEGMENTS",
     "SUMMARY_COLUMNS",
+    "AmbiguousDatesError",
     "ClusterResult",
     "ConvergenceError",
     "DataError",
     "Kpis",
+    "Limits",
     "NotFittedError",
+    "QualityReport",
+    "RawTable",
+    "ReadResult",
     "Segment",
     "activity_status",
     "cluster",
+    "detect_columns",
     "kpis",
+    "read_table",
+    "read_transactions",
     "rules_frame",
     "score",
     "segment",
