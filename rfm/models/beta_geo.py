@@ -33,6 +33,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import polars as pl
 from scipy.special import digamma, gammaln, hyp2f1
 
 from rfm.models._base import FloatArray, PurchaseHistory, PurchaseModel, _Params
@@ -155,6 +156,57 @@ def conditional_expected_purchases(
     c = a + b + x - 1.0
     bracket = 1.0 - (1.0 - z) ** (a - 1.0) * hyp2f1(a + b - 1.0 - r, a - 1.0, c, z)
     return c / (a - 1.0) * bracket * p_alive(params, x, t_x, T)
+
+
+def simulate_summary(
+    params: BetaGeoParams,
+    n_customers: int,
+    *,
+    max_tenure_days: int = 365,
+    random_state: int | np.random.Generator | None = 0,
+) -> pl.DataFrame:
+    """Draw whole-day customer summaries from the BG/NBD's generative process.
+
+    Each customer gets a tenure ``T`` uniform on ``1..max_tenure_days`` days, a purchase
+    rate ``lambda ~ Gamma(r, scale=1/alpha)`` and a drop-out probability
+    ``p ~ Beta(a, b)``. Repeat purchases arrive as a Poisson process; after each one the
+    customer drops out with probability ``p``, so the repeats before drop-out are
+    ``K ~ Geometric(p)`` and ``x = min(N(T), K)`` with ``N(T) ~ Poisson(lambda T)``. Given
+    ``N(T) = n`` the arrival times are uniform order statistics, so the ``x``-th one is
+    ``T * Beta(x, n - x + 1)``. Times are rounded to whole days, as in a summary built from
+    dated transactions. Fully vectorised (a million customers take about a second).
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id``, ``purchase_days``, ``recency_days``, ``tenure_days`` (Int64).
+
+    Examples
+    --------
+    >>> params = BetaGeoParams(r=0.25, alpha=30.0, a=0.8, b=2.5)
+    >>> summary = simulate_summary(params, 1000, random_state=1)
+    >>> summary.columns
+    ['customer_id', 'purchase_days', 'recency_days', 'tenure_days']
+    """
+    rng = np.random.default_rng(random_state)
+    tenure = rng.integers(1, max_tenure_days + 1, size=n_customers).astype(np.float64)
+    rate = rng.gamma(params.r, 1.0 / params.alpha, size=n_customers)
+    dropout = rng.beta(params.a, params.b, size=n_customers)
+    arrivals = rng.poisson(rate * tenure)
+    before_dropout = rng.geometric(dropout)
+    x = np.minimum(arrivals, before_dropout)
+    repeat = x > 0
+    t_x = np.zeros(n_customers)
+    t_x[repeat] = tenure[repeat] * rng.beta(x[repeat], arrivals[repeat] - x[repeat] + 1)
+    t_x = np.minimum(np.round(t_x), tenure)
+    return pl.DataFrame(
+        {
+            "customer_id": pl.int_range(n_customers, eager=True).cast(pl.String),
+            "purchase_days": x + 1,
+            "recency_days": (tenure - t_x).astype(np.int64),
+            "tenure_days": tenure.astype(np.int64),
+        }
+    )
 
 
 class BetaGeo(PurchaseModel[BetaGeoParams]):
