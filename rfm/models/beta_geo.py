@@ -34,9 +34,9 @@ import dataclasses
 
 import numpy as np
 import polars as pl
-from scipy.special import digamma, gammaln, hyp2f1
+from scipy.special import digamma, gammaln
 
-from rfm.models._base import FloatArray, PurchaseHistory, PurchaseModel, _Params
+from rfm.models._base import FloatArray, PurchaseHistory, PurchaseModel, _Params, hyp2f1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -154,8 +154,15 @@ def conditional_expected_purchases(
     r, alpha, a, b = params
     z = t / (alpha + T + t)
     c = a + b + x - 1.0
-    bracket = 1.0 - (1.0 - z) ** (a - 1.0) * hyp2f1(a + b - 1.0 - r, a - 1.0, c, z)
-    return c / (a - 1.0) * bracket * p_alive(params, x, t_x, T)
+    upper, lower = a + b - 1.0 - r, a - 1.0
+    pole = c == 0.0  # only when a + b == 1 and x == 0
+    safe_c = np.where(pole, 1.0, c)
+    scaled = safe_c * (1.0 - (1.0 - z) ** lower * hyp2f1(upper, lower, safe_c, z))
+    if np.any(pole):
+        # c * 2F1(A, B; c; z) -> A B z 2F1(A + 1, B + 1; 2; z) as c -> 0.
+        limit = -(1.0 - z) ** lower * upper * lower * z * hyp2f1(upper + 1, lower + 1, 2.0, z)
+        scaled = np.where(pole, limit, scaled)
+    return scaled / (a - 1.0) * p_alive(params, x, t_x, T)
 
 
 def simulate_summary(
