@@ -37,7 +37,7 @@ second[3].metric("Measured as of", str(result.as_of), border=True,
 
 st.subheader("Segments", anchor=False)
 st.caption("Tile area = number of customers. Hover a tile for details.")
-st.altair_chart(treemap_chart(result.segments), width="stretch", key="overview.treemap")
+st.altair_chart(treemap_chart(result.segments), width="stretch")
 
 left, right = st.columns(2)
 with left:
