@@ -12,6 +12,7 @@ from rfm_app import charts_analytics as charts
 from rfm_app import filters as view_filters
 from rfm_app import format as fmt
 from rfm_app.pipeline import Failure
+from rfm_app.routing import ensure_router
 from rfm_app.widgets import download_buttons, plain, require_analysis, show_failure, source_caption
 
 HORIZONS = {3: "3 months", 6: "6 months", 12: "12 months", 24: "24 months"}
@@ -36,6 +37,8 @@ MODEL_NAMES = {
     "ModifiedBetaGeo": "MBG/NBD",
     "ParetoNBD": "Pareto/NBD",
 }
+
+ensure_router()  # first: a legacy direct run of this file goes through the router
 
 st.title("Churn & CLV", anchor=False)
 result = require_analysis()

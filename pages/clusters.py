@@ -10,10 +10,13 @@ from rfm_app import charts_analytics as charts
 from rfm_app import filters as view_filters
 from rfm_app import format as fmt
 from rfm_app.pipeline import Failure
+from rfm_app.routing import ensure_router
 from rfm_app.widgets import download_buttons, plain, require_analysis, show_failure, source_caption
 
 AUTOMATIC = "Automatic (best silhouette)"
 CHOOSE = "Choose k"
+
+ensure_router()  # first: a legacy direct run of this file goes through the router
 
 st.title("Clusters", anchor=False)
 result = require_analysis()

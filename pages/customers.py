@@ -11,6 +11,7 @@ from rfm_app import charts_analytics as charts
 from rfm_app import filters as view_filters
 from rfm_app import format as fmt
 from rfm_app.pipeline import Failure
+from rfm_app.routing import ensure_router
 from rfm_app.widgets import plain, require_analysis, show_failure, source_caption
 
 
@@ -18,6 +19,8 @@ def missing(columns: str, what: str) -> None:
     """Say which column would enable a section."""
     st.info(f"Add {columns} column to see {what}.", icon=":material/info:")
 
+
+ensure_router()  # first: a legacy direct run of this file goes through the router
 
 st.title("Customers", anchor=False)
 result = require_analysis()

@@ -12,7 +12,10 @@ from rfm.columns import OPTIONAL, REQUIRED
 from rfm_app import format as fmt
 from rfm_app import keys, session
 from rfm_app.pipeline import Failure, TableProfile, analysis, table_profile
+from rfm_app.routing import ensure_router
 from rfm_app.widgets import plain, show_failure
+
+ensure_router()  # first: a legacy direct run of this file goes through the router
 
 NOT_USED = "— not used —"
 MAIN_COLUMNS = (*REQUIRED, "order_id", "quantity", "unit_price")
@@ -38,6 +41,20 @@ def _label(name: str) -> str:
     return LABELS.get(name, name.replace("_", " ").capitalize())
 
 
+def _use_upload() -> None:
+    # A callback runs before the script, so the shared sidebar already names the new file.
+    uploaded = st.session_state.get(keys.DATA_UPLOAD)
+    if uploaded is not None:
+        session.set_source(
+            session.Source.from_bytes(uploaded.getvalue(), name=uploaded.name, kind="upload")
+        )
+
+
+def _use_sample() -> None:
+    if st.session_state.get(keys.DATA_SOURCE_KIND) == SAMPLE_LABEL:
+        session.set_source(session.sample_source())
+
+
 def choose_source() -> None:
     current = session.current_source()
     kind = st.radio(
@@ -46,28 +63,25 @@ def choose_source() -> None:
         index=0 if current.kind == "sample" else 1,
         horizontal=True,
         key=keys.DATA_SOURCE_KIND,
+        on_change=_use_sample,
     )
     if kind == SAMPLE_LABEL:
-        if current.kind != "sample":
-            session.set_source(session.sample_source())
         return
     uploaded = st.file_uploader(
         "Transactions file (CSV, TSV, Excel or Parquet, up to 200 MB)",
         type=UPLOAD_TYPES,
         key=keys.DATA_UPLOAD,
+        on_change=_use_upload,
         help="One row per order line: a customer id, an order date and an amount at least.",
     )
-    if uploaded is not None:
-        source = session.Source.from_bytes(uploaded.getvalue(), name=uploaded.name, kind="upload")
-        session.set_source(source)
-    elif current.kind == "sample":
+    if uploaded is None and current.kind == "sample":
         st.info("Until a file is uploaded, the sample data stays loaded.",
                 icon=":material/info:")
 
 
 def describe_file(profile: TableProfile) -> None:
     source = session.current_source()
-    parts = [f"**{plain(source.name)}**", f"{source.size / 1e6:,.2f} MB",
+    parts = [f"**{plain(source.name)}**", fmt.size(source.size),
              profile.source_format.upper()]
     if profile.encoding:
         parts.append(f"encoding {plain(profile.encoding)}")
@@ -76,7 +90,7 @@ def describe_file(profile: TableProfile) -> None:
         parts.append(f"delimiter `{shown}`")
     if profile.header_row:
         parts.append(f"header on line {profile.header_row}")
-    parts.append(f"{fmt.count(profile.rows)} rows")
+    parts.append(fmt.plural(profile.rows, "row"))
     st.markdown(" · ".join(parts))
     for warning in profile.warnings:
         st.warning(plain(warning), icon=":material/warning:")
@@ -163,13 +177,16 @@ def quality_report(report: rfm.QualityReport) -> None:
     cols[3].metric("Returns kept", fmt.count(report.returns), border=True)
     left, right = st.columns(2)
     with left:
-        st.markdown("**Excluded rows by reason**")
-        reasons = report.to_frame()
-        if reasons.height:
-            st.dataframe(reasons, hide_index=True, width="stretch",
-                         column_config={"rows": st.column_config.NumberColumn(
-                             "Rows", format="localized")})
-        else:
+        st.markdown("**Where every row went**")
+        outcomes = report.to_frame()
+        st.dataframe(
+            outcomes, hide_index=True, width="stretch",
+            column_config={
+                "reason": st.column_config.TextColumn("Outcome"),
+                "rows": st.column_config.NumberColumn("Rows", format="localized"),
+            },
+        )
+        if not excluded:
             st.success("Every row was kept.", icon=":material/check_circle:")
     with right:
         st.markdown("**Columns used**")
@@ -214,14 +231,15 @@ if isinstance(result, Failure):
 
 settings = session.current_settings()
 if settings.date_format and result.report.date_ambiguous and st.button(
-    "Change the date format", icon=":material/calendar_month:", key=keys.DATA_DATE_FORMAT
+    "Change the date format", icon=":material/calendar_month:",
+    key=keys.DATA_CHANGE_DATE_FORMAT,
 ):
     session.update_settings(date_format=None)
     st.rerun()
 
 st.success(
-    f"{fmt.count(result.kpis.customers)} customers, "
-    f"{fmt.count(result.kpis.orders)} orders, measured as of {result.as_of}. "
+    f"{fmt.plural(result.kpis.customers, 'customer')}, "
+    f"{fmt.plural(result.kpis.orders, 'order')}, measured as of {result.as_of}. "
     "Open **Overview** or **Segments** to explore.",
     icon=":material/check_circle:",
 )

@@ -5,13 +5,17 @@ from __future__ import annotations
 import streamlit as st
 
 from rfm import breakdowns
-from rfm_app import charts, keys, session
+from rfm_app import charts, keys, session, tables
+from rfm_app.routing import ensure_router
 from rfm_app.widgets import download_buttons, require_analysis, source_caption
+
+ensure_router()  # first: a legacy direct run of this file goes through the router
 
 st.title("Segments", anchor=False)
 result = require_analysis()
 currency = session.currency()
-money = f"{currency}%,.2f"
+money = tables.money_format(currency)
+columns = tables.customer_columns(currency)
 source_caption()
 
 st.subheader("Segment table", anchor=False)
@@ -19,8 +23,7 @@ st.dataframe(
     result.segments,
     hide_index=True,
     width="stretch",
-    height=36 * (result.segments.height + 1) + 4,
-    key="segments.table",
+    height=35 * (result.segments.height + 1) + 3,
     column_config={
         "segment": st.column_config.TextColumn("Segment", pinned=True),
         "customers": st.column_config.NumberColumn("Customers", format="localized"),
@@ -41,7 +44,9 @@ download_buttons(result.segments, stem="segment_table",
 st.subheader("R × FM grid", anchor=False)
 st.caption("Each cell is a combination of recency score and frequency-monetary score; "
            "the colour is its segment and the number its customers.")
-st.altair_chart(charts.rfm_grid(result.grid, order=result.segments["segment"].to_list()), width="stretch", key="segments.grid")
+st.altair_chart(
+    charts.rfm_grid(result.grid, order=result.segments["segment"].to_list()), width="stretch"
+)
 
 st.subheader("Top customers", anchor=False)
 top_n = st.slider("How many", min_value=5, max_value=100, value=20, step=5,
@@ -50,12 +55,12 @@ by_spend, by_score = st.tabs(["By spend", "By RFM score"])
 shown = ["customer_id", "segment", "rfm_score", "recency_days", "frequency", "monetary"]
 with by_spend:
     top = breakdowns.top_customers(result.customers, by="spend", n=top_n).select(shown)
-    st.dataframe(top, hide_index=True, width="stretch", key="segments.top_spend")
+    st.dataframe(top, hide_index=True, width="stretch", column_config=columns)
     download_buttons(top, stem="top_customers_by_spend",
                      key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}top_spend")
 with by_score:
     top = breakdowns.top_customers(result.customers, by="rfm_score", n=top_n).select(shown)
-    st.dataframe(top, hide_index=True, width="stretch", key="segments.top_score")
+    st.dataframe(top, hide_index=True, width="stretch", column_config=columns)
     download_buttons(top, stem="top_customers_by_rfm_score",
                      key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}top_score")
 
@@ -65,7 +70,7 @@ chosen = st.multiselect("Segments", names, default=names[:1], key=keys.SEGMENTS_
                         placeholder="Choose segments")
 customers = result.customers.filter(result.customers["segment"].is_in(chosen))
 st.caption(f"{customers.height:,} customers")
-st.dataframe(customers, hide_index=True, width="stretch", key="segments.explorer_table")
+st.dataframe(customers, hide_index=True, width="stretch", column_config=columns)
 download_buttons(customers, stem="customers_" + "_".join(n.lower().replace(" ", "_")
                                                          for n in chosen)[:80],
                  key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}explorer")

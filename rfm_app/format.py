@@ -42,3 +42,18 @@ def percent(share: float | None, *, decimals: int = 1) -> str:
 def money_title(label: str, currency: str) -> str:
     """Axis title with the currency: ``('Revenue', '€') -> 'Revenue (€)'``."""
     return f"{label} ({currency})" if currency else label
+
+
+def size(n_bytes: int) -> str:
+    """File size for people: ``226 -> '226 B'``, ``3_181_566 -> '3.2 MB'``."""
+    value = float(n_bytes)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:,.0f} {unit}" if unit == "B" else f"{value:,.1f} {unit}"
+        value /= 1000
+    return f"{value:,.1f} GB"  # pragma: no cover - loop always returns
+
+
+def plural(n: int, word: str) -> str:
+    """``(1, 'customer') -> '1 customer'``, ``(3, 'customer') -> '3 customers'``."""
+    return f"{count(n)} {word}" if n == 1 else f"{count(n)} {word}s"

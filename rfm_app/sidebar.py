@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from rfm_app import format as fmt
 from rfm_app import session
 from rfm_app.widgets import plain
 
@@ -15,4 +16,4 @@ def render() -> None:
         icon = ":material/inventory_2:" if source.kind == "sample" else ":material/description:"
         label = "Sample data" if source.kind == "sample" else "Your file"
         st.markdown(f"{icon} **{label}**  \n{plain(source.name)}")
-        st.caption(f"{source.size / 1e6:,.2f} MB · SHA-256 {source.digest[:12]}…")
+        st.caption(f"{fmt.size(source.size)} · SHA-256 {source.digest[:12]}…")

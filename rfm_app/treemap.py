@@ -52,7 +52,7 @@ def treemap_layout(
 
 def _label(name: str, customers: float, share: float, dx: float, dy: float) -> str:
     if dx >= _FULL_LABEL[0] and dy >= _FULL_LABEL[1]:
-        return f"{name}\n{fmt.count(customers)} customers\n{fmt.percent(share)}"
+        return f"{name}\n{fmt.plural(round(customers), 'customer')}\n{fmt.percent(share)}"
     if dx >= _NAME_ONLY[0] and dy >= _NAME_ONLY[1]:
         return f"{name}\n{fmt.percent(share)}"
     return ""

@@ -11,6 +11,7 @@ import streamlit as st
 
 from rfm.export import to_safe_csv
 from rfm_app import filters as view_filters
+from rfm_app import format as fmt
 from rfm_app import session
 from rfm_app.pipeline import Analysis, Failure, analysis
 
@@ -54,7 +55,7 @@ def source_caption() -> None:
     """One line naming the data on screen, so a screenshot says what it shows."""
     source = session.current_source()
     label = "Bundled sample" if source.kind == "sample" else "Uploaded file"
-    st.caption(f"{label}: {plain(source.name)} · {source.size / 1e6:,.1f} MB")
+    st.caption(f"{label}: {plain(source.name)} · {fmt.size(source.size)}")
 
 
 def download_buttons(frame: pl.DataFrame, *, stem: str, key: str) -> None:

@@ -17,8 +17,10 @@ non-UTF-8 encoding it cannot rule out) takes the exact path.
 
 from __future__ import annotations
 
+import mmap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -28,6 +30,7 @@ from rfm.io.dialect import Layout, iter_records, sniff, split_lines, unique_name
 from rfm.io.encoding import bom_encoding, decode, utf16_without_bom
 from rfm.io.limits import Limits
 
+Buffer = bytes | mmap.mmap
 _SAMPLE_BYTES = 64 * 1024
 _SNIFF_LINES = 500
 REJECTED_SCHEMA: dict[str, pl.DataType] = {
@@ -51,14 +54,17 @@ class Parsed:
 
 
 def read_delimited(
-    data: bytes,
+    data: Buffer,
     *,
+    path: Path | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
     header_row: int | None = None,
     limits: Limits,
 ) -> Parsed:
     """Read delimited text; see :func:`rfm.read_table` for the contract.
+
+    ``data`` may be a memory map of ``path``; polars then reads the file itself.
 
     Examples
     --------
@@ -73,7 +79,7 @@ def read_delimited(
     if header_row is not None and (isinstance(header_row, bool) or header_row < 1):
         msg = f"The 'header_row' parameter must be a 1-based line number. Got {header_row!r}."
         raise DataError(msg)
-    bom = bom_encoding(data)
+    bom = bom_encoding(data[:4])
     if encoding is None and bom is None and utf16_without_bom(data[:4096]) is None:
         head = data[:8192]
         if b"\x00" in head:
@@ -82,18 +88,18 @@ def read_delimited(
                 "first 8 KiB. Upload a CSV, an .xlsx workbook or a Parquet file."
             )
             raise DataError(msg)
-    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+    if len(data) <= _SAMPLE_BYTES and not data[:].strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         msg = "The file is empty. Expected a header line followed by data rows."
         raise DataError(msg)
     if encoding is None and bom in (None, "utf-8-sig"):
         label = bom or "utf-8"
-        fast = _try_fast(data, label, delimiter, header_row, limits)
+        fast = _try_fast(data, path, label, delimiter, header_row, limits)
         if fast is not None:
             return fast
-    text, label, encoding_warnings = decode(data, encoding)
+    text, label, encoding_warnings = decode(data[:], encoding)
     if label != "utf-8" or bom is not None:
         # Non-UTF-8 input: re-encode once and give the fast path a chance.
-        fast = _try_fast(text.encode("utf-8"), label, delimiter, header_row, limits)
+        fast = _try_fast(text.encode("utf-8"), None, label, delimiter, header_row, limits)
         if fast is not None:
             fast.warnings[:0] = encoding_warnings
             return fast
@@ -146,10 +152,10 @@ def _header_warnings(layout: Layout, names_warnings: Sequence[str]) -> list[str]
     return warnings
 
 
-def _sample_lines(data: bytes) -> tuple[list[str], bool] | None:
+def _sample_lines(data: Buffer) -> tuple[list[str], bool] | None:
     """Decode the first whole lines of UTF-8 ``data``; None if they are not UTF-8."""
     complete = len(data) <= _SAMPLE_BYTES
-    sample = data if complete else data[:_SAMPLE_BYTES]
+    sample = data[:_SAMPLE_BYTES]
     if not complete:
         cut = max(sample.rfind(b"\n"), sample.rfind(b"\r"))
         if cut > 0:
@@ -162,7 +168,8 @@ def _sample_lines(data: bytes) -> tuple[list[str], bool] | None:
 
 
 def _try_fast(
-    buf: bytes,
+    buf: Buffer,
+    path: Path | None,
     label: str,
     delimiter: str | None,
     header_row: int | None,
@@ -187,17 +194,17 @@ def _try_fast(
     ncols = len(names)
     data_start_line = header.line + header.n_lines
 
-    if b"\x00" in buf:
+    if buf.find(b"\x00") >= 0:
         return None
     array = np.frombuffer(buf, dtype=np.uint8)
     newlines = array == 0x0A
-    if b"\r" in buf:
+    if buf.find(b"\r") >= 0:
         returns = array == 0x0D
         # Every CR must start a CRLF; polars reads CR-only files as a single line.
         if np.count_nonzero(returns) != np.count_nonzero(returns[:-1] & newlines[1:]):
             return None
     n_newlines = int(np.count_nonzero(newlines))
-    n_lines = n_newlines + (0 if buf.endswith(b"\n") else 1)
+    n_lines = n_newlines + (0 if buf[-1:] == b"\n" else 1)
     _check_rows(n_lines - data_start_line, limits)
     if not _lines_within(newlines, len(buf), limits.max_line_chars):
         return None  # the exact path names the line
@@ -208,35 +215,39 @@ def _try_fast(
 
     quote = dialect.quotechar
     try:
+        # Unquoted empty fields and missing trailing fields both come back null,
+        # quoted "" as "": only a row whose last field is null can be short.
         frame = pl.read_csv(
-            buf,
+            path if path is not None else bytes(buf),  # bytes(bytes) does not copy
             has_header=False,
             skip_lines=data_start_line,
             separator=dialect.delimiter,
             quote_char=quote,
             schema=dict.fromkeys(names, pl.String),
-            empty_string_is_null=False,
+            empty_string_is_null=True,
             raise_if_empty=False,
             infer_schema=False,
         )
     except Exception:  # any polars failure means: read it exactly
         return None
-    if frame.width != ncols or frame.null_count().sum_horizontal().item() != 0:
+    if frame.width != ncols:
         return None
     quoted = bool(body_lines) and quote is not None and buf.find(quote.encode(), offset) >= 0
-    embedded_newlines = 0
-    if frame.height != body_lines:
-        if not quoted:
-            return None
-        embedded_newlines = _count_in_values(frame, "\n")
-        if frame.height + embedded_newlines != body_lines:
-            return None
-    if ncols > 1:
-        separator_code = ord(dialect.delimiter)
-        separators = int(np.count_nonzero(array[offset:] == separator_code))
+    # Only quoted line breaks may join physical lines into one record.
+    if frame.height != body_lines and (
+        not quoted or frame.height + _count_in_values(frame, "\n") != body_lines
+    ):
+        return None
+    if ncols > 1 and frame.get_column(names[-1]).null_count():
+        # Some row may be short (or blank): every row must hold ncols - 1
+        # delimiters outside its values.
+        separators = int(np.count_nonzero(array[offset:] == ord(dialect.delimiter)))
         in_values = _count_in_values(frame, dialect.delimiter) if quoted else 0
         if separators != frame.height * (ncols - 1) + in_values:
             return None
+    with_nulls = [name for name in names if frame.get_column(name).null_count()]
+    if with_nulls:
+        frame = frame.with_columns(pl.col(with_nulls).fill_null(""))
     frame, blank_rows = _drop_blank_rows(frame)
     frame, dropped_warnings = _drop_empty_unnamed(frame, header.fields)
     warnings = _header_warnings(layout, names_warnings) + dropped_warnings
@@ -263,7 +274,7 @@ def _lines_within(newlines: np.ndarray, size: int, max_chars: int) -> bool:
     return bool(has_newline[:-1].all()) if has_newline.size > 1 else True
 
 
-def _offset_after_lines(buf: bytes, n: int) -> int:
+def _offset_after_lines(buf: Buffer, n: int) -> int:
     offset = 0
     for _ in range(n):
         found = buf.find(b"\n", offset)
@@ -280,6 +291,10 @@ def _count_in_values(frame: pl.DataFrame, text: str) -> int:
 
 def _drop_blank_rows(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     if frame.width == 0 or frame.height == 0:
+        return frame, 0
+    # A blank row has a blank first field: test that cheaply before all fields.
+    first_blank = frame.select(pl.first().str.contains(r"^\s*$").any()).item()
+    if not first_blank:
         return frame, 0
     blank = pl.all_horizontal(pl.all().str.strip_chars() == "")
     n_blank = int(frame.select(blank.sum()).item())
@@ -316,6 +331,9 @@ def _read_exact(
 ) -> Parsed:
     """The :mod:`csv` path: every record checked, bad rows set aside."""
     lines = split_lines(text.removeprefix("\ufeff"))
+    if not any(line.strip() for line in lines):
+        msg = "The file is empty. Expected a header line followed by data rows."
+        raise DataError(msg)
     for number, line in enumerate(lines, start=1):
         if len(line) > limits.max_line_chars:
             raise _long_line_error(number, len(line), limits)

@@ -39,11 +39,12 @@ SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
         "lineamount", "netamount", "netsales", "saleamount", "salesamount", "ordervalue",
         "value", "spend", "totalspend", "purchaseamount", "purchaseamountusd",
         "transactionamount", "totalsales", "subtotal", "turnover", "monetary", "paymentvalue",
-        "umsatz", "betrag", "importe", "montant",
+        "dollarvalue", "dollaramount", "dollars", "umsatz", "betrag", "importe", "montant",
     ),
     "quantity": (
         "quantity", "qty", "units", "unitssold", "quantityordered", "qtyordered", "numberofitems",
-        "items", "itemcount", "pieces", "menge", "anzahl", "cantidad",
+        "items", "itemcount", "pieces", "numberofcds", "numberofunits", "menge", "anzahl",
+        "cantidad",
     ),
     "unit_price": (
         "unitprice", "price", "priceeach", "itemprice", "priceperunit", "unitcost",

@@ -148,26 +148,32 @@ def iter_records(
             yield Record(begin, spanned, fields, None)
 
 
-def _fields_of_line(line: str, options: dict[str, Any]) -> list[str] | None:
-    try:
-        return next(csv.reader([line], **options), [])
-    except csv.Error:
-        return None
+class _Shape(NamedTuple):
+    line: int  # 0-based physical line where the record starts
+    fields: int  # number of fields, -1 when unreadable
+    filled: int  # number of non-blank fields
 
 
-def _score(lines: Sequence[str], dialect: Dialect) -> tuple[float, int, list[int]]:
-    """Coverage (share of lines with the modal field count), that count, counts per line."""
-    options = dialect.reader_options()
-    counts = []
-    for line in lines:
-        fields = _fields_of_line(line, options)
-        counts.append(-1 if fields is None else len(fields))
-    filled = [c for c, line in zip(counts, lines, strict=True) if line.strip()]
-    if not filled:
-        return 0.0, 0, counts
-    tally = Counter(filled)
+def _shapes(lines: Sequence[str], dialect: Dialect) -> list[_Shape]:
+    """Field counts of the non-blank records of a sample (quoted line breaks respected)."""
+    shapes = []
+    for record in iter_records(lines, dialect):
+        if record.fields is None:
+            shapes.append(_Shape(record.line, -1, 0))
+            continue
+        filled = sum(1 for f in record.fields if f.strip())
+        if filled:
+            shapes.append(_Shape(record.line, len(record.fields), filled))
+    return shapes
+
+
+def _score(shapes: Sequence[_Shape]) -> tuple[float, int]:
+    """Coverage (share of records with the modal field count) and that count."""
+    if not shapes:
+        return 0.0, 0
+    tally = Counter(shape.fields for shape in shapes)
     modal = max(tally, key=lambda c: (tally[c], c))
-    return tally[modal] / len(filled), modal, counts
+    return tally[modal] / len(shapes), modal
 
 
 def sniff(
@@ -207,39 +213,34 @@ def sniff(
     if any('\\"' in line for line in body):
         escapes.append("\\")
     best: tuple[float, int] = (-1.0, -1)
-    chosen = Dialect(candidates[0])
-    chosen_counts: list[int] = []
-    modal_count = 1
+    chosen: tuple[Dialect, list[_Shape], int] | None = None
     for candidate in candidates:
         for escape in escapes:
             dialect = Dialect(candidate, '"', escape)
-            coverage, modal, counts = _score(body, dialect)
+            shapes = _shapes(body, dialect)
+            coverage, modal = _score(shapes)
             if modal < 2 and delimiter is None:
                 continue
             if (coverage, modal) > best:
-                best, chosen, chosen_counts, modal_count = (coverage, modal), dialect, counts, modal
-    if not chosen_counts:
-        # Nothing splits the lines: a single-column file.
-        _, modal_count, chosen_counts = _score(body, chosen)
+                best, chosen = (coverage, modal), (dialect, shapes, modal)
+    if chosen is None:
+        # Nothing splits the records: a single-column file.
+        dialect = Dialect(candidates[0])
+        shapes = _shapes(body, dialect)
+        chosen = (dialect, shapes, _score(shapes)[1])
+    dialect, shapes, modal = chosen
     if header_row is not None:
-        return Layout(chosen, header_row - 1, sep_hint)
-    header = _header_index(body, chosen, chosen_counts, modal_count)
-    return Layout(chosen, start + header, sep_hint)
+        return Layout(dialect, header_row - 1, sep_hint)
+    return Layout(dialect, start + _header_index(shapes, modal), sep_hint)
 
 
-def _header_index(lines: Sequence[str], dialect: Dialect, counts: Sequence[int], modal: int) -> int:
-    options = dialect.reader_options()
-    filled: list[tuple[int, int]] = []
-    for index, (line, count) in enumerate(zip(lines, counts, strict=True)):
-        if count != modal or not line.strip():
-            continue
-        fields = _fields_of_line(line, options) or []
-        filled.append((index, sum(1 for f in fields if f.strip())))
-    if not filled:
-        return next((i for i, line in enumerate(lines) if line.strip()), 0)
-    most = max(n for _, n in filled)
-    needed = max(1, math.ceil(most / 2))
-    return next(i for i, n in filled if n >= needed)
+def _header_index(shapes: Sequence[_Shape], modal: int) -> int:
+    """The first record with the modal field count and most of its fields filled."""
+    typical = [shape for shape in shapes if shape.fields == modal]
+    if not typical:
+        return shapes[0].line if shapes else 0
+    needed = max(1, math.ceil(max(shape.filled for shape in typical) / 2))
+    return next(shape.line for shape in typical if shape.filled >= needed)
 
 
 def unique_names(raw: Sequence[str]) -> tuple[list[str], list[str]]:

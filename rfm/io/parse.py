@@ -307,6 +307,7 @@ def _rank_formats(sample: pl.Series) -> list[tuple[str, list[tuple[str, int]], i
         counts = [(variants[i], int(frame[str(i)].sum())) for i in range(len(variants))]
         covered = int(frame.select(pl.any_horizontal(pl.all()).sum()).item())
         if covered:
+            # Most used first; ties in the table's order, so row order cannot matter.
             used = sorted([c for c in counts if c[1] > 0], key=lambda c: -c[1])
             ranked.append((part, used, covered))
     if sample.str.contains(r"^\d{5}(?:\.\d+)?$").all():
@@ -435,9 +436,14 @@ def detect_date_format(
             if day_first is None:
                 candidates = (day_part + time_part, month_part + time_part)
                 example = sample.item(0)
+                readings = [
+                    _parse_series(pl.Series([example]), (f,)).item(0) for f in candidates
+                ]
+                said = " or ".join(f"{d:%d %B %Y}" for d in readings if d is not None)
                 msg = (
                     f"Column {name!r}: every date reads both day-first and month-first "
-                    f"(e.g. {example!r}), so the format cannot be told from the data. Pass "
+                    f"(e.g. {example!r} is {said}), so the format cannot be told from the "
+                    "data. Pass "
                     f"date_format='{candidates[0]}' (day first) or "
                     f"date_format='{candidates[1]}' (month first)."
                 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import mmap
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,9 +139,29 @@ def read_table(
         raise DataError(msg)
     if isinstance(source, pl.DataFrame):
         return _from_frame(source, "frame", limits)
+    if isinstance(source, str | os.PathLike):
+        path = _checked_path(source, limits)
+        if path.stat().st_size == 0:
+            return _read_buffer(b"", None, encoding, delimiter, header_row, sheet, limits)
+        # A memory map spares copying a large file; polars reads the path itself.
+        with path.open("rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            return _read_buffer(mm, path, encoding, delimiter, header_row, sheet, limits)
     data = _read_bytes(source, limits)
-    if data.startswith(b"PK\x03\x04"):
-        excel = read_xlsx(data, sheet=sheet, header_row=header_row, limits=limits)
+    return _read_buffer(data, None, encoding, delimiter, header_row, sheet, limits)
+
+
+def _read_buffer(
+    data: bytes | mmap.mmap,
+    path: Path | None,
+    encoding: str | None,
+    delimiter: str | None,
+    header_row: int | None,
+    sheet: str | int | None,
+    limits: Limits,
+) -> RawTable:
+    head = data[:16]
+    if head.startswith(b"PK\x03\x04"):
+        excel = read_xlsx(data[:], sheet=sheet, header_row=header_row, limits=limits)
         frame = _nonempty(excel.frame, excel.rejected.height)
         return RawTable(
             frame=frame,
@@ -153,17 +174,22 @@ def read_table(
             warnings=tuple(excel.warnings),
             sheets=excel.sheets,
         )
-    if data.startswith(b"PAR1"):
-        return _read_parquet(data, limits)
+    if head.startswith(b"PAR1"):
+        return _read_parquet(data[:], limits)
     for magic, what in _REFUSED_MAGIC:
-        if data.startswith(magic):
+        if head.startswith(magic):
             msg = (
                 f"Expected a CSV, .xlsx or Parquet file but found {what}. "
                 "Decompress it or save it as CSV or .xlsx, then upload that file."
             )
             raise DataError(msg)
     parsed = read_delimited(
-        data, encoding=encoding, delimiter=delimiter, header_row=header_row, limits=limits
+        data,
+        path=path,
+        encoding=encoding,
+        delimiter=delimiter,
+        header_row=header_row,
+        limits=limits,
     )
     frame = _nonempty(parsed.frame, parsed.rejected.height)
     return RawTable(
@@ -196,21 +222,23 @@ def _nonempty(frame: pl.DataFrame, n_rejected: int) -> pl.DataFrame:
     raise DataError(msg)
 
 
+def _checked_path(source: str | os.PathLike[str], limits: Limits) -> Path:
+    path = Path(source)
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        msg = f"Cannot open {str(path)!r}: {error.strerror}. Check the path."
+        raise DataError(msg) from None
+    if path.is_dir():
+        msg = f"Expected a file but {str(path)!r} is a folder."
+        raise DataError(msg)
+    _check_size(size, limits)
+    return path
+
+
 def _read_bytes(source: Any, limits: Limits) -> bytes:
     if isinstance(source, bytes | bytearray | memoryview):
         data = bytes(source)
-    elif isinstance(source, str | os.PathLike):
-        path = Path(source)
-        try:
-            size = path.stat().st_size
-        except OSError as error:
-            msg = f"Cannot open {str(path)!r}: {error.strerror}. Check the path."
-            raise DataError(msg) from None
-        if path.is_dir():
-            msg = f"Expected a file but {str(path)!r} is a folder."
-            raise DataError(msg)
-        _check_size(size, limits)
-        data = path.read_bytes()
     elif hasattr(source, "read"):
         data = source.read(limits.max_bytes + 1)
         if isinstance(data, str):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -18,6 +19,7 @@ from rfm.io.parse import (
     convert_numbers,
     detect_date_format,
 )
+from rfm.io.table import RawTable, read_table
 from rfm.quality import QualityReport
 
 __all__ = ["ReadResult", "detect_columns", "read_transactions"]
@@ -57,6 +59,7 @@ def read_transactions(
     columns: Mapping[str, str] | None = None,
     date_format: str | None = None,
     decimal: Decimal | None = None,
+    drop_duplicates: bool = True,
     **read_table_options: Any,
 ) -> ReadResult:
     """Read a transaction log into canonical columns, accounting for every row.
@@ -74,6 +77,10 @@ def read_transactions(
     decimal : {".", ","}, optional
         Decimal separator of number columns; decided per column from the data
         when omitted.
+    drop_duplicates : bool, default True
+        Exclude repeats of an identical input row (every column equal) as
+        ``"exact duplicate"``. Pass False for logs where identical lines are real
+        repeat purchases (CDNOW has 255 such lines).
     **read_table_options
         Passed to :func:`rfm.read_table` (``encoding``, ``delimiter``, ``sheet``, ...).
 
@@ -215,7 +222,8 @@ def read_transactions(
         .when(pl.lit(amount_invalid)).then(pl.lit("invalid amount"))
         .when(pl.lit(amount_missing) | pl.lit(amount).is_null()).then(pl.lit("missing amount"))
     ).to_series()
-    reason = _mark_duplicates(frame, reason)
+    if drop_duplicates:
+        reason = _mark_duplicates(frame, reason)
 
     order = [CUSTOMER_ID, ORDER_DATE, AMOUNT, "is_return"]
     order += [c for c in CANONICAL if c in out and c not in order]
@@ -258,15 +266,52 @@ def _load(source: Any, options: Mapping[str, Any]) -> _Source:
     if type(source).__module__.split(".")[0] == "pandas":
         _no_options(options)
         return _Source(_from_pandas(source), {}, None, None, ())
-    raw = source if _is_raw_table(source) else _read_table(source, options)
+    if isinstance(source, RawTable):
+        _no_options(options)
+        raw = source
+    else:
+        raw = read_table(source, **options)
     rejected: dict[str, int] = {}
     if raw.rejected.height:
-        for why, n in raw.rejected.group_by("reason").len().sort("reason").iter_rows():
-            rejected[str(why) or "malformed row"] = int(n)
+        # "too many fields: expected 8, found 9" -> "malformed row (too many fields)"
+        kinds = raw.rejected.select(
+            pl.format("malformed row ({})", pl.col("reason").str.replace(r":.*$", ""))
+        ).to_series()
+        for why, n in kinds.value_counts(sort=True).iter_rows():
+            rejected[str(why)] = int(n)
     warnings = list(raw.warnings)
+    frame, delimiter = raw.frame, raw.delimiter
+    if raw.source_format == "csv" and frame.width == 1:
+        split = _split_on_spaces(frame)
+        if split is not None:
+            frame, delimiter = split, " "
+            warnings.append(
+                f"Fields are separated by runs of spaces; read as {frame.width} columns."
+            )
     if raw.blank_rows:
         warnings.append(f"{raw.blank_rows:,} blank lines skipped (not counted as rows).")
-    return _Source(raw.frame, rejected, raw.encoding, raw.delimiter, tuple(warnings))
+    return _Source(frame, rejected, raw.encoding, delimiter, tuple(warnings))
+
+
+def _split_on_spaces(frame: pl.DataFrame) -> pl.DataFrame | None:
+    """Split a one-column text table whose lines are fields separated by runs of spaces.
+
+    Fixed-width exports such as CDNOW's ``CDNOW_master.txt`` (`` 00001 19970101  1
+    11.77``) come through a delimiter sniffer as one column. Only split when the
+    header and every row have the same number of fields (no spaces inside values).
+    """
+    header = frame.columns[0].split()
+    tokens = frame.to_series().str.extract_all(r"\S+")
+    if len(header) < 2 or not (tokens.list.len() == len(header)).all():
+        return None
+    numeric = [re.fullmatch(r"[-+]?[\d.,]+", h) is not None for h in header]
+    names = [f"column_{i + 1}" for i in range(len(header))] if any(numeric) else header
+    if len(set(names)) != len(names):
+        return None
+    out = pl.DataFrame({n: tokens.list.get(i) for i, n in enumerate(names)})
+    if any(numeric):  # the "header" was the first data line
+        out = pl.concat([pl.DataFrame([header], schema=names, orient="row"), out])
+    return out
 
 
 def _no_options(options: Mapping[str, Any]) -> None:
@@ -276,39 +321,6 @@ def _no_options(options: Mapping[str, Any]) -> None:
             "this source is already a table."
         )
         raise TypeError(msg)
-
-
-def _is_raw_table(source: Any) -> bool:
-    return all(hasattr(source, a) for a in ("frame", "rejected", "blank_rows", "warnings"))
-
-
-def _read_table(source: Any, options: Mapping[str, Any]) -> Any:
-    try:
-        from rfm.io.table import read_table
-    except ImportError:  # TEMPORARY until rfm.io.table lands: clean CSV / Parquet only
-        return _fallback_read(source)
-    return read_table(source, **options)
-
-
-def _fallback_read(source: Any) -> Any:
-    import io
-    from pathlib import Path
-    from types import SimpleNamespace
-
-    data = Path(source).read_bytes() if isinstance(source, str | Path) else (
-        source if isinstance(source, bytes) else source.read()
-    )
-    if data[:4] == b"PAR1":
-        frame = pl.read_parquet(io.BytesIO(data))
-        frame = frame.with_columns(pl.all().cast(pl.String))
-    else:
-        frame = pl.read_csv(io.BytesIO(data), infer_schema=False)
-    return SimpleNamespace(
-        frame=frame, rejected=pl.DataFrame({"line": [], "reason": [], "text": []},
-                                           schema={"line": pl.Int64, "reason": pl.String,
-                                                   "text": pl.String}),
-        blank_rows=0, warnings=(), encoding="utf-8", delimiter=",",
-    )
 
 
 def _from_pandas(frame: Any) -> pl.DataFrame:
@@ -350,16 +362,16 @@ def _resolve_mapping(frame: pl.DataFrame, columns: Mapping[str, str] | None) -> 
                 f"Pass columns={{{canon!r}: ...}}."
             )
             raise DataError(msg)
-    if AMOUNT not in mapping and "unit_price" not in mapping:
-        msg = (
-            f"No column looks like {_WHAT[AMOUNT]}. Columns found: {found}. "
-            "Pass columns={'amount': ...}."
-        )
-        raise DataError(msg)
     if AMOUNT not in mapping and "quantity" in mapping and "unit_price" not in mapping:
         msg = (
             f"No column looks like an amount or a unit price (found quantity "
             f"{mapping['quantity']!r}). Columns found: {found}. Pass columns={{'amount': ...}}."
+        )
+        raise DataError(msg)
+    if AMOUNT not in mapping and "unit_price" not in mapping:
+        msg = (
+            f"No column looks like {_WHAT[AMOUNT]}. Columns found: {found}. "
+            "Pass columns={'amount': ...}."
         )
         raise DataError(msg)
     return {c: mapping[c] for c in CANONICAL if c in mapping}

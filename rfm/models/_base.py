@@ -26,7 +26,7 @@ from typing import Any, ClassVar, Generic, NamedTuple, Self, TypeVar
 import numpy as np
 import polars as pl
 from numpy.typing import NDArray
-from scipy import optimize
+from scipy import optimize, special
 
 from rfm.errors import ConvergenceError, DataError, NotFittedError
 
@@ -112,8 +112,11 @@ def btyd_columns(frame: pl.DataFrame, who: str) -> pl.DataFrame:
 
 
 def compress(frame: pl.DataFrame, keys: tuple[str, ...]) -> pl.DataFrame:
-    """Group identical rows of ``keys`` into one row with a ``weight`` (customer count)."""
-    return frame.group_by(keys).agg(pl.len().cast(pl.Float64).alias("weight"))
+    """Group identical rows of ``keys`` into one row with a ``weight`` (customer count).
+
+    Sorted, so that sums over rows -- and hence fits -- are bit-for-bit reproducible.
+    """
+    return frame.group_by(keys).agg(pl.len().cast(pl.Float64).alias("weight")).sort(keys)
 
 
 def as_float(frame: pl.DataFrame, name: str) -> FloatArray:
@@ -459,4 +462,25 @@ def check_horizon(days: float, who: str, name: str) -> float:
     if not np.isfinite(value) or value < 0:
         msg = f"The '{name}' parameter of {who} must be a number of days >= 0. Got {days!r}."
         raise DataError(msg)
+    return value
+
+
+def hyp2f1(a: Any, b: Any, c: Any, z: Any) -> FloatArray:
+    """Gauss's hypergeometric function, guarding against a scipy failure mode.
+
+    scipy's ``hyp2f1`` returns ``inf`` for some integer parameters with ``c - a - b`` a
+    large integer and ``z > 0.9`` (e.g. ``hyp2f1(2, 1, 101, 19/21)``, truly ~1.018). The
+    function is smooth in ``c``, so such entries are re-evaluated at ``c * (1 + 1e-12)``,
+    which changes the value by far less than the tolerance of any prediction.
+    """
+    a, b, c, z = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (a, b, c, z)))
+    value = np.asarray(special.hyp2f1(a, b, c, z), dtype=np.float64)
+    bad = ~np.isfinite(value)
+    if bad.any():
+        value = value.copy()
+        for nudge in (1e-12, -1e-10):
+            value[bad] = special.hyp2f1(a[bad], b[bad], c[bad] * (1 + nudge), z[bad])
+            bad = ~np.isfinite(value)
+            if not bad.any():
+                break
     return value

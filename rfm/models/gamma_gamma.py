@@ -36,7 +36,15 @@ import polars as pl
 from scipy.special import digamma, gammaln
 
 from rfm.errors import ConvergenceError, DataError
-from rfm.models._base import FittedModel, FloatArray, _Params, as_float, collect, maximise
+from rfm.models._base import (
+    FittedModel,
+    FloatArray,
+    _Params,
+    as_float,
+    collect,
+    compress,
+    maximise,
+)
 
 _INPUTS = ("customer_id", "purchase_days", "avg_repeat_value")
 
@@ -205,7 +213,7 @@ class GammaGamma(FittedModel[GammaGammaParams]):
                 "there is no repeat spend to model. Use a longer history."
             )
             raise DataError(msg)
-        grouped = data.group_by("x", "spend").agg(pl.len().cast(pl.Float64).alias("weight"))
+        grouped = compress(data, ("x", "spend"))
         x, weight = as_float(grouped, "x"), as_float(grouped, "weight")
         # Optimise with spend in units of its mean; p and q do not depend on the currency.
         scale = float(data.get_column("spend").mean())  # type: ignore[arg-type]

@@ -21,9 +21,9 @@ evaluated in log space with ``logaddexp``. Time units as in :mod:`rfm.models.bet
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import digamma, gammaln, hyp2f1
+from scipy.special import digamma, gammaln
 
-from rfm.models._base import FloatArray, PurchaseHistory, PurchaseModel
+from rfm.models._base import FloatArray, PurchaseHistory, PurchaseModel, hyp2f1
 from rfm.models.beta_geo import BetaGeoParams
 
 

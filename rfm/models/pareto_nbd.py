@@ -34,7 +34,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from scipy.special import gammaln, hyp2f1
+from scipy.special import gammaln
 
 from rfm.models._base import (
     FloatArray,
@@ -42,6 +42,7 @@ from rfm.models._base import (
     PurchaseModel,
     _Params,
     finite_difference_gradient,
+    hyp2f1,
 )
 
 

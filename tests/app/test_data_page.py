@@ -127,9 +127,16 @@ def test_ambiguous_dates_ask_for_a_format(
     choice.set_value("%d/%m/%Y").run()
     assert not app.exception
     assert not app.error
+    assert any("ambiguous" in caption.value for caption in app.caption)
     app.switch_page("pages/overview.py").run()
     # Day-first: the last purchase is 7 August 2024, so as of 8 August.
     assert read_metrics(app)["Measured as of"] == "2024-08-08"
+    # The choice can be revisited: month-first makes the last purchase 8 July.
+    app.switch_page("pages/data.py").run()
+    app.button(key=keys.DATA_CHANGE_DATE_FORMAT).click().run()
+    app.radio(key=keys.DATA_DATE_FORMAT).set_value("%m/%d/%Y").run()
+    app.switch_page("pages/overview.py").run()
+    assert read_metrics(app)["Measured as of"] == "2024-07-09"
 
 
 def test_uploads_with_the_same_name_are_told_apart(
