@@ -1,0 +1,60 @@
+"""Customers page: breakdowns equal the library's on the view; missing columns are named."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from rfm.demographics import breakdown
+from rfm.filters import Filters, apply_filters
+from tests.app.analytics_helpers import minimal_csv, sample_transactions, texts
+from tests.app.conftest import ENTRYPOINT
+
+PAGE = "pages/customers.py"
+
+
+@pytest.fixture(scope="module")
+def women() -> AppTest:
+    at = AppTest.from_file(ENTRYPOINT, default_timeout=180)
+    at.query_params["gender"] = "Female"
+    at.run()
+    at.switch_page(PAGE).run()
+    return at
+
+
+def test_renders_every_section_on_the_sample(women: AppTest) -> None:
+    assert not women.exception, [e.value for e in women.exception]
+    assert not women.error, texts(women.error)
+    assert not women.info, texts(women.info)  # no section is missing a column
+    headers = texts(women.subheader)
+    for header in ("Age groups", "Gender", "Where customers are", "Payment methods",
+                   "Returns", "Revenue by tenure", "Revenue by signup cohort", "Recency",
+                   "Monthly purchase frequency", "Spend vs recency"):
+        assert header in headers
+
+
+def test_country_table_equals_the_library_on_the_view(women: AppTest) -> None:
+    view = apply_filters(sample_transactions(), Filters(genders=("Female",)))
+    expected = breakdown(view.transactions, by="country")
+    table = women.dataframe[0].value
+    assert table["country"].tolist() == expected["country"].to_list()
+    assert table["customers"].tolist() == expected["customers"].to_list()
+    assert table["revenue"].tolist() == pytest.approx(expected["revenue"].to_list())
+
+
+def test_without_optional_columns_each_section_names_its_column(
+    app: AppTest, upload: Callable[..., AppTest]
+) -> None:
+    upload(app, "minimal.csv", minimal_csv())
+    app.switch_page(PAGE).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.error, texts(app.error)
+    notes = " ".join(texts(app.info))
+    for column in ("age", "birth_date", "gender", "country", "payment_method", "category",
+                   "department", "theme"):
+        assert f"`{column}`" in notes, column
+    # Sections that need only the required columns still draw.
+    assert "Revenue by tenure" in texts(app.subheader)
+    assert any("cohorts are by first purchase" in c for c in texts(app.caption))
