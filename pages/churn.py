@@ -343,8 +343,14 @@ for side, model_name, params, errors in (
 st.caption("Estimates ± one standard error, fitted by maximum likelihood; time in days.")
 
 st.subheader("Model check: predicted vs actual purchases", anchor=False)
-with st.spinner("Fitting BG/NBD, MBG/NBD and Pareto/NBD on a calibration period…"):
-    check = analytics.model_check()
+pareto = st.toggle(
+    "Also compare Pareto/NBD (slower to fit)",
+    value=False,
+    key="churn.pareto",
+    help="BG/NBD and MBG/NBD are always compared; Pareto/NBD can take a minute on some data.",
+)
+with st.spinner("Fitting the purchase models on a calibration period…"):
+    check = analytics.model_check(pareto=pareto)
 if isinstance(check, Failure):
     st.warning(f"The model check could not run: {plain(check.message)}", icon=":material/warning:")
 else:

@@ -95,6 +95,9 @@ def test_a_longer_horizon_forecasts_more(france: AppTest) -> None:
 
 
 def test_model_check_names_the_best_model(france: AppTest) -> None:
+    assert set(france.dataframe[-1].value["model"]) == {"BG/NBD", "MBG/NBD"}
+    france.toggle(key="churn.pareto").set_value(True).run()
+    assert not france.exception
     shown = _metrics(france)
     assert "Holdout error (purchase days)" in shown
     scores = france.dataframe[-1].value
