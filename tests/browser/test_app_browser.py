@@ -64,7 +64,6 @@ def test_sample_then_upload_then_every_page(
         _open(page, title)
         _no_exception(page)
         _shoot(page, screenshot_dir, f"{title.lower()}_sample")
-    sample_customers = None
     _open(page, "Overview")
     sample_customers = _metric(page, "Customers")
     assert sample_customers.replace(",", "").isdigit()
@@ -92,8 +91,9 @@ def test_sample_then_upload_then_every_page(
     _shoot(page, screenshot_dir, "segments_upload")
 
 
-def test_a_bad_upload_shows_an_error_not_a_traceback(page: Page, app_url: str,
-                                                     tmp_path: Path) -> None:
+def test_a_bad_upload_shows_an_error_not_a_traceback(
+    page: Page, app_url: str, tmp_path: Path, screenshot_dir: Path | None
+) -> None:
     page.goto(app_url)
     _settle(page)
     page.get_by_text("Upload a file", exact=True).click()
@@ -104,3 +104,4 @@ def test_a_bad_upload_shows_an_error_not_a_traceback(page: Page, app_url: str,
     _settle(page)
     expect(page.locator('[data-testid="stAlertContentError"]').first).to_be_visible()
     _no_exception(page)
+    _shoot(page, screenshot_dir, "data_bad_upload")
