@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
 from rfm import breakdowns
@@ -19,11 +20,13 @@ columns = tables.customer_columns(currency)
 source_caption()
 
 st.subheader("Segment table", anchor=False)
+populated = result.segments.filter(pl.col("customers") > 0)
+empty = result.segments.filter(pl.col("customers") == 0)["segment"].to_list()
 st.dataframe(
-    result.segments,
+    populated,
     hide_index=True,
     width="stretch",
-    height=35 * (result.segments.height + 1) + 3,
+    height=35 * (populated.height + 1) + 3,
     column_config={
         "segment": st.column_config.TextColumn("Segment", pinned=True),
         "customers": st.column_config.NumberColumn("Customers", format="localized"),
@@ -38,6 +41,8 @@ st.dataframe(
         "action": st.column_config.TextColumn("Recommended action", width="large"),
     },
 )
+if empty:
+    st.caption(f"No customers in: {', '.join(empty)}.")
 download_buttons(result.segments, stem="segment_table",
                  key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}table")
 
