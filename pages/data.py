@@ -270,6 +270,7 @@ st.subheader("Preview", anchor=False)
 cleaned, as_read = st.tabs(["Cleaned transactions", "File as read"])
 with cleaned:
     st.dataframe(result.preview, hide_index=True, width="stretch")
+    st.caption(f"The first {fmt.plural(result.preview.height, 'row')} after cleaning.")
 with as_read:
     st.dataframe(profile.preview, hide_index=True, width="stretch")
-st.caption(f"First {fmt.count(len(result.preview))} rows.")
+    st.caption(f"The first {fmt.plural(profile.preview.height, 'row')} as text, as read.")
