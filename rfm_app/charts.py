@@ -34,7 +34,7 @@ def bar_by_segment(
                 alt.Tooltip(f"{value}:Q", title=title, format=value_format),
             ],
         )
-        .properties(height=max(_HEIGHT, 28 * len(names)))
+        .properties(height=alt.Step(26))
     )
 
 
@@ -142,7 +142,7 @@ def stacked_share_by_segment(
                 alt.Tooltip(f"sum({value}):Q", title="Customers", format=","),
             ],
         )
-        .properties(height=max(_HEIGHT, 30 * len(segments)))
+        .properties(height=alt.Step(26))
     )
 
 
