@@ -11,7 +11,14 @@ from rfm_app import filters as view_filters
 from rfm_app import format as fmt
 from rfm_app.pipeline import Failure
 from rfm_app.routing import ensure_router
-from rfm_app.widgets import download_buttons, plain, require_analysis, show_failure, source_caption
+from rfm_app.widgets import (
+    download_buttons,
+    plain,
+    require_analysis,
+    require_customers,
+    show_failure,
+    source_caption,
+)
 
 AUTOMATIC = "Automatic (best silhouette)"
 CHOOSE = "Choose k"
@@ -93,7 +100,7 @@ st.dataframe(
     key="clusters.profiles",
 )
 
-customers = result.customers.join(found.labels, on="customer_id", how="inner")
+customers = require_customers().join(found.labels, on="customer_id", how="inner")
 left, right = st.columns([3, 2])
 with left:
     st.subheader("Customers by cluster", anchor=False)

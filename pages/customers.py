@@ -12,7 +12,7 @@ from rfm_app import filters as view_filters
 from rfm_app import format as fmt
 from rfm_app.pipeline import Failure
 from rfm_app.routing import ensure_router
-from rfm_app.widgets import plain, require_analysis, show_failure, source_caption
+from rfm_app.widgets import plain, require_analysis, require_customers, show_failure, source_caption
 
 
 def missing(columns: str, what: str) -> None:
@@ -46,7 +46,7 @@ event = st.altair_chart(
     key="customers.segment_chart",
 )
 picked = charts.picked_segments(event)
-customers = result.customers
+customers = require_customers()
 tx = view.transactions
 if picked:
     customers = customers.filter(pl.col("segment").is_in(list(picked)))

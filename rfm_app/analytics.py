@@ -17,11 +17,11 @@ import streamlit as st
 from threadpoolctl import threadpool_limits
 
 import rfm
-from rfm.filters import FilteredData, Filters, apply_filters
+from rfm.filters import FilteredData, Filters
 from rfm.forecast import customer_forecast, default_calibration_end, horizon_days
 from rfm_app import filters as view_filters
-from rfm_app import session
-from rfm_app.pipeline import TTL, Failure, _failure, _transactions
+from rfm_app import pipeline, session
+from rfm_app.pipeline import TTL, Failure, _failure
 
 
 @dataclass(frozen=True)
@@ -49,23 +49,20 @@ class ModelCheck:
     best: str
 
 
-@st.cache_resource(scope="session", max_entries=2, ttl=TTL, show_spinner="Applying filters…")
 def _view(
-    digest: str, _data: bytes, settings: session.Settings, filters: Filters
+    digest: str, data: bytes, settings: session.Settings, filters: Filters
 ) -> FilteredData | Failure:
-    result = _transactions(digest, _data, settings.columns, settings.date_format)
-    if isinstance(result, Failure):
-        return result
-    try:
-        return apply_filters(result.transactions, filters, as_of=settings.as_of)
-    except Exception as error:
-        return _failure(error)
+    # The same cached view the app's pipeline draws the Overview from (not a copy).
+    return pipeline._view(
+        digest, data, settings.columns, settings.date_format, settings.as_of, filters
+    )
 
 
 def current_view() -> FilteredData | Failure:
     """Transactions and segmented customers of this session's data and filters."""
-    source = session.current_source()
-    return _view(source.digest, source.data, session.current_settings(), view_filters.current())
+    return pipeline.view(
+        session.current_source(), session.current_settings(), view_filters.current()
+    )
 
 
 def _key() -> tuple[str, bytes, session.Settings, Filters]:

@@ -30,7 +30,7 @@ import rfm
 from rfm import breakdowns
 from rfm.columns import REQUIRED
 from rfm.errors import DataError
-from rfm.filters import Filters, apply_filters
+from rfm.filters import FilteredData, Filters, apply_filters
 from rfm_app.session import Settings, Source
 
 logger = logging.getLogger(__name__)
@@ -77,7 +77,6 @@ class Analysis:
 
     report: rfm.QualityReport
     preview: pl.DataFrame
-    customers: pl.DataFrame
     kpis: rfm.Kpis
     as_of: date | None
     segments: pl.DataFrame
@@ -165,51 +164,89 @@ def _transactions(
         return _failure(error)
 
 
-def _analyse(result: rfm.ReadResult, as_of: date | None, filters: Filters) -> Analysis:
-    # The sidebar filters (rfm_app.filters) narrow the data for every page.
-    view = apply_filters(result.transactions, filters, as_of=as_of)
-    transactions = view.transactions
-    customers = view.customers
-    segments = rfm.segment_table(customers)
+@st.cache_resource(scope="session", max_entries=4, ttl=TTL, show_spinner="Scoring customers…")
+def _view(
+    digest: str,
+    _data: bytes,
+    columns: tuple[tuple[str, str], ...] | None,
+    date_format: str | None,
+    as_of: date | None,
+    filters: Filters,
+) -> FilteredData | Failure:
+    result = _transactions(digest, _data, columns, date_format)
+    if isinstance(result, Failure):
+        return result
+    try:
+        # The sidebar filters (rfm_app.filters) narrow the data for every page.
+        return apply_filters(result.transactions, filters, as_of=as_of)
+    except Exception as error:
+        return _failure(error)
+
+
+def view(
+    source: Source, settings: Settings, filters: Filters | None = None
+) -> FilteredData | Failure:
+    """The filtered transactions and their scored, segmented customers (shared, not copied)."""
+    return _view(
+        source.digest, source.data, settings.columns, settings.date_format, settings.as_of,
+        filters or Filters(),
+    )
+
+
+def customers(
+    source: Source, settings: Settings, filters: Filters | None = None
+) -> pl.DataFrame | Failure:
+    """The scored, segmented customer table (one row per customer), shared, not copied."""
+    found = view(source, settings, filters)
+    return found if isinstance(found, Failure) else found.customers
+
+
+def _analyse(result: rfm.ReadResult, found: FilteredData, as_of: date | None) -> Analysis:
+    transactions = found.transactions
+    segmented = found.customers
     optional = tuple(name for name in transactions.columns if name not in REQUIRED)
     return Analysis(
         report=result.report,
-        preview=transactions.head(PREVIEW_ROWS),
-        customers=customers,
-        kpis=rfm.kpis(customers),
-        as_of=breakdowns.measured_as_of(customers),
-        segments=segments,
+        preview=result.transactions.head(PREVIEW_ROWS),
+        kpis=rfm.kpis(segmented),
+        as_of=breakdowns.measured_as_of(segmented),
+        segments=rfm.segment_table(segmented),
         quantity=(
-            breakdowns.quantity_by_segment(customers) if "quantity" in customers.columns else None
+            breakdowns.quantity_by_segment(segmented) if "quantity" in segmented.columns else None
         ),
-        activity=breakdowns.activity_table(customers),
-        scores=breakdowns.score_histogram(customers),
-        frequency=breakdowns.frequency_bands(customers),
+        activity=breakdowns.activity_table(segmented),
+        scores=breakdowns.score_histogram(segmented),
+        frequency=breakdowns.frequency_bands(segmented),
         monthly=breakdowns.revenue_by_period(transactions, every="1mo", as_of=as_of),
         yearly=breakdowns.revenue_by_period(transactions, every="1y", as_of=as_of),
         gender=(
-            breakdowns.gender_by_segment(transactions, customers)
+            breakdowns.gender_by_segment(transactions, segmented)
             if "gender" in transactions.columns
             else None
         ),
-        grid=breakdowns.segment_grid(customers),
+        grid=breakdowns.segment_grid(segmented),
         optional_columns=optional,
     )
 
 
-@st.cache_data(scope="session", max_entries=4, ttl=TTL, show_spinner="Scoring customers…")
+@st.cache_data(scope="session", max_entries=4, ttl=TTL, show_spinner="Building the dashboards…")
 def analysis(
     digest: str, _source: Source, settings: Settings, filters: Filters | None = None
 ) -> Analysis | Failure:
-    """Segments, KPIs and breakdowns of ``_source`` read with ``settings``, narrowed to
-    the view ``filters``.
+    """KPIs and breakdowns of ``_source`` read with ``settings``, narrowed to the view
+    ``filters`` (all small tables).
 
-    ``digest`` (the SHA-256 of the file), ``settings`` and ``filters`` are the cache key.
+    ``digest`` (the SHA-256 of the file), ``settings`` and ``filters`` are the cache key. The
+    per-customer table is kept apart (:func:`customers`) so that pages which only draw
+    aggregates never copy it.
     """
     result = _transactions(digest, _source.data, settings.columns, settings.date_format)
     if isinstance(result, Failure):
         return result
+    found = view(_source, settings, filters)
+    if isinstance(found, Failure):
+        return found
     try:
-        return _analyse(result, settings.as_of, filters or Filters())
+        return _analyse(result, found, settings.as_of)
     except Exception as error:
         return _failure(error)
