@@ -27,6 +27,7 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 from scipy import optimize, special
+from threadpoolctl import threadpool_limits
 
 from rfm.errors import ConvergenceError, DataError, NotFittedError
 
@@ -124,6 +125,15 @@ def as_float(frame: pl.DataFrame, name: str) -> FloatArray:
     return frame.get_column(name).cast(pl.Float64).to_numpy().astype(np.float64, copy=False)
 
 
+def weighted_sums(weight: FloatArray, columns: tuple[FloatArray, ...]) -> FloatArray:
+    """``[sum(weight * c) for c in columns]`` without BLAS.
+
+    ``weight @ c`` would call BLAS, whose worker threads busy-wait between calls and slow
+    a fit several-fold on a shared, busy CPU; plain ufunc sums stay single-threaded.
+    """
+    return np.array([float(np.sum(weight * column)) for column in columns])
+
+
 def numerical_hessian(
     gradient: Callable[[FloatArray], FloatArray], point: FloatArray, *, step: float = 1e-5
 ) -> FloatArray:
@@ -173,13 +183,16 @@ def maximise(
     unpenalised total negative log-likelihood in log-parameters, mapped to the
     parameters by the delta method (``se(theta) = theta * se(log theta)``).
     """
-    result = optimize.minimize(
-        objective,
-        start,
-        jac=True,
-        method="L-BFGS-B",
-        options={"maxiter": maxiter, "ftol": 1e-13, "gtol": 1e-9, "maxls": 50},
-    )
+    # Four parameters need no parallel BLAS; its idle threads only busy-wait and steal the
+    # CPU from the likelihood (several-fold slower fits on a shared machine).
+    with threadpool_limits(limits=1, user_api="blas"):
+        result = optimize.minimize(
+            objective,
+            start,
+            jac=True,
+            method="L-BFGS-B",
+            options={"maxiter": maxiter, "ftol": 1e-13, "gtol": 1e-9, "maxls": 50},
+        )
     value = float(result.fun)
     grad = np.asarray(result.jac, dtype=np.float64)
     converged = np.isfinite(value) and np.all(np.isfinite(result.x))

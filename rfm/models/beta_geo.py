@@ -36,7 +36,14 @@ import numpy as np
 import polars as pl
 from scipy.special import digamma, gammaln
 
-from rfm.models._base import FloatArray, PurchaseHistory, PurchaseModel, _Params, hyp2f1
+from rfm.models._base import (
+    FloatArray,
+    PurchaseHistory,
+    PurchaseModel,
+    _Params,
+    hyp2f1,
+    weighted_sums,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,8 +114,8 @@ def _objective(log_params: FloatArray, history: PurchaseHistory) -> tuple[float,
     d_ab = digamma(a + b) - digamma(a + b + x)
     d_a = d_ab + w4 / a
     d_b = d_ab + digamma(b + x) - digamma(b) - w4 / (b + np.maximum(x, 1.0) - 1.0)
-    grad = np.array([weight @ d for d in (d_r, d_alpha, d_a, d_b)]) * np.array([r, alpha, a, b])
-    return float(weight @ ll), grad
+    grad = weighted_sums(weight, (d_r, d_alpha, d_a, d_b)) * np.array([r, alpha, a, b])
+    return float(np.sum(weight * ll)), grad
 
 
 def p_alive(params: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import digamma, gammaln
 
-from rfm.models._base import FloatArray, PurchaseHistory, PurchaseModel, hyp2f1
+from rfm.models._base import FloatArray, PurchaseHistory, PurchaseModel, hyp2f1, weighted_sums
 from rfm.models.beta_geo import BetaGeoParams
 
 
@@ -69,8 +69,8 @@ def _objective(log_params: FloatArray, history: PurchaseHistory) -> tuple[float,
     d_ab = digamma(a + b) - digamma(a + b + x + 1.0)
     d_a = d_ab + w4 / a
     d_b = d_ab + digamma(b + x + 1.0) - digamma(b) - w4 / (b + x)
-    grad = np.array([weight @ d for d in (d_r, d_alpha, d_a, d_b)]) * np.array([r, alpha, a, b])
-    return float(weight @ ll), grad
+    grad = weighted_sums(weight, (d_r, d_alpha, d_a, d_b)) * np.array([r, alpha, a, b])
+    return float(np.sum(weight * ll)), grad
 
 
 def p_alive(params: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:

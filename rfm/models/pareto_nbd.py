@@ -126,7 +126,7 @@ def _objective(log_params: FloatArray, history: PurchaseHistory) -> tuple[float,
     x, t_x, T, weight = history
 
     def total(point: FloatArray) -> float:
-        return float(weight @ log_likelihood(point, x, t_x, T))
+        return float(np.sum(weight * log_likelihood(point, x, t_x, T)))
 
     return total(log_params), finite_difference_gradient(total, log_params, step=1e-5)
 
