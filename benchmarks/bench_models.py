@@ -70,7 +70,9 @@ def main(argv: list[str] | None = None) -> None:
         T = summary["tenure_days"].to_numpy().astype(float)
         t_x = T - summary["recency_days"].to_numpy().astype(float)
         ours_s, ours = _best_time(lambda s=summary: _rfm(s), args.repeat)
-        theirs_s, theirs = _best_time(lambda: _lifetimes(x, t_x, T), args.repeat)
+        theirs_s, theirs = _best_time(
+            lambda x=x, t_x=t_x, T=T: _lifetimes(x, t_x, T), args.repeat
+        )
         worst = max(abs(ours[k] / theirs[k] - 1) for k in ours)
         rows.append((size, ours_s, theirs_s, theirs_s / ours_s, worst))
         print(f"{size:>9} customers: rfm {ours_s:6.2f} s, lifetimes {theirs_s:6.2f} s, "
