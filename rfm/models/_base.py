@@ -286,8 +286,6 @@ class PurchaseModel(FittedModel[ParamsT]):
 
     #: Names of the parameters measured in time units (they scale with the time unit).
     _time_params: ClassVar[tuple[str, ...]]
-    #: Whether a customer without repeat purchases can be "not alive" (MBG/NBD: yes).
-    _requires_repeaters: ClassVar[bool] = True
 
     # --- model-specific pure functions, on parameters in the same time unit as the data
     @staticmethod
