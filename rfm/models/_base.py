@@ -39,12 +39,30 @@ SUMMARY_INPUTS = ("customer_id", "purchase_days", "recency_days", "tenure_days")
 
 
 class PurchaseHistory(NamedTuple):
-    """Per-row BTYD inputs in days, with the number of customers each row stands for."""
+    """Per-row BTYD inputs in days, with the number of customers each row stands for.
+
+    ``x_values`` and ``x_weight`` (distinct ``x`` and the total weight at each) let
+    likelihoods evaluate terms that depend on ``x`` alone once per distinct ``x`` -- a few
+    hundred values even for millions of customers. See :func:`with_levels`.
+    """
 
     x: FloatArray
     t_x: FloatArray
     T: FloatArray
     weight: FloatArray
+    x_values: FloatArray | None = None
+    x_weight: FloatArray | None = None
+
+
+def with_levels(history: PurchaseHistory) -> PurchaseHistory:
+    """Add the distinct ``x`` values and their total weights (idempotent)."""
+    if history.x_values is not None and history.x_weight is not None:
+        return history
+    values, inverse = np.unique(history.x, return_inverse=True)
+    totals = np.bincount(inverse.ravel(), weights=history.weight, minlength=values.size).astype(
+        np.float64
+    )
+    return history._replace(x_values=values, x_weight=totals)
 
 
 def _check_columns(frame: pl.DataFrame, needed: tuple[str, ...], who: str) -> None:
@@ -347,11 +365,13 @@ class PurchaseModel(FittedModel[ParamsT]):
         # keep L-BFGS-B well conditioned whatever the time unit of the data.
         mean_tenure = data.get_column("T").mean()
         scale = float(mean_tenure) if isinstance(mean_tenure, float) and mean_tenure > 0 else 1.0
-        history = PurchaseHistory(
-            as_float(grouped, "x"),
-            as_float(grouped, "t_x") / scale,
-            as_float(grouped, "T") / scale,
-            as_float(grouped, "weight"),
+        history = with_levels(
+            PurchaseHistory(
+                as_float(grouped, "x"),
+                as_float(grouped, "t_x") / scale,
+                as_float(grouped, "T") / scale,
+                as_float(grouped, "weight"),
+            )
         )
         total = float(history.weight.sum())
         penalizer = float(self.penalizer)
@@ -461,7 +481,7 @@ class PurchaseModel(FittedModel[ParamsT]):
 
 
 def _unscaled(history: PurchaseHistory, scale: float) -> PurchaseHistory:
-    return PurchaseHistory(history.x, history.t_x * scale, history.T * scale, history.weight)
+    return history._replace(t_x=history.t_x * scale, T=history.T * scale)
 
 
 def check_horizon(days: float, who: str, name: str) -> float:

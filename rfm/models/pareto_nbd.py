@@ -123,7 +123,7 @@ def log_likelihood(
 
 def _objective(log_params: FloatArray, history: PurchaseHistory) -> tuple[float, FloatArray]:
     """Weighted total log-likelihood and its central-difference gradient."""
-    x, t_x, T, weight = history
+    x, t_x, T, weight = history.x, history.t_x, history.T, history.weight
 
     def total(point: FloatArray) -> float:
         return float(np.sum(weight * log_likelihood(point, x, t_x, T)))
