@@ -192,14 +192,14 @@ def maximise(
     total_weight: float,
     maxiter: int,
     who: str,
-    penalizer: float,
 ) -> FitResult:
-    """Minimise a mean negative log-likelihood over log-parameters.
+    """Minimise a mean negative log-likelihood over log-parameters with L-BFGS-B.
 
     ``objective`` returns the (penalised) negative log-likelihood divided by the total
-    weight and its gradient. Standard errors come from the inverse Hessian of the
-    unpenalised total negative log-likelihood in log-parameters, mapped to the
-    parameters by the delta method (``se(theta) = theta * se(log theta)``).
+    weight, and its gradient. Standard errors come from the inverse of the objective's
+    Hessian times the total weight (the observed information; with a penalizer, of the
+    penalised objective) in log-parameters, mapped to the parameters by the delta method:
+    ``se(theta) = theta * se(log theta)``.
     """
     # Four parameters need no parallel BLAS; its idle threads only busy-wait and steal the
     # CPU from the likelihood (several-fold slower fits on a shared machine).
@@ -389,7 +389,6 @@ class PurchaseModel(FittedModel[ParamsT]):
             total_weight=total,
             maxiter=self.maxiter,
             who=f"{name}.fit",
-            penalizer=penalizer,
         )
         names = [f.name for f in dataclasses.fields(self._params_type)]
         values = np.exp(fitted.log_params)

@@ -233,7 +233,6 @@ class GammaGamma(FittedModel[GammaGammaParams]):
             total_weight=total,
             maxiter=self.maxiter,
             who="GammaGamma.fit",
-            penalizer=penalizer,
         )
         p, q, gamma = np.exp(fitted.log_params)
         gamma *= scale
