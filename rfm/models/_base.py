@@ -52,6 +52,8 @@ class PurchaseHistory(NamedTuple):
     weight: FloatArray
     x_values: FloatArray | None = None
     x_weight: FloatArray | None = None
+    #: Model-specific precomputation on these rows (e.g. ParetoNBD's distinct (x, t) pairs).
+    prepared: Any = None
 
 
 def with_levels(history: PurchaseHistory) -> PurchaseHistory:
@@ -330,6 +332,11 @@ class PurchaseModel(FittedModel[ParamsT]):
     def _start(history: PurchaseHistory) -> FloatArray:
         """Starting log-parameters on the scaled time axis."""
 
+    @staticmethod
+    def _prepare(history: PurchaseHistory) -> PurchaseHistory:
+        """Precompute what the likelihood reuses across evaluations (default: nothing)."""
+        return history
+
     # --- public API
     def fit(self, summary: pl.DataFrame | pl.LazyFrame) -> Self:
         """Fit the model by maximum likelihood to a customer summary.
@@ -365,12 +372,14 @@ class PurchaseModel(FittedModel[ParamsT]):
         # keep L-BFGS-B well conditioned whatever the time unit of the data.
         mean_tenure = data.get_column("T").mean()
         scale = float(mean_tenure) if isinstance(mean_tenure, float) and mean_tenure > 0 else 1.0
-        history = with_levels(
-            PurchaseHistory(
-                as_float(grouped, "x"),
-                as_float(grouped, "t_x") / scale,
-                as_float(grouped, "T") / scale,
-                as_float(grouped, "weight"),
+        history = self._prepare(
+            with_levels(
+                PurchaseHistory(
+                    as_float(grouped, "x"),
+                    as_float(grouped, "t_x") / scale,
+                    as_float(grouped, "T") / scale,
+                    as_float(grouped, "weight"),
+                )
             )
         )
         total = float(history.weight.sum())
@@ -480,7 +489,7 @@ class PurchaseModel(FittedModel[ParamsT]):
 
 
 def _unscaled(history: PurchaseHistory, scale: float) -> PurchaseHistory:
-    return history._replace(t_x=history.t_x * scale, T=history.T * scale)
+    return history._replace(t_x=history.t_x * scale, T=history.T * scale, prepared=None)
 
 
 def check_horizon(days: float, who: str, name: str) -> float:

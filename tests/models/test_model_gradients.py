@@ -51,3 +51,20 @@ def test_gamma_gamma_objective_gradient() -> None:
         for e in np.eye(3)
     ]
     np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-6)
+
+
+def test_pareto_likelihood_on_distinct_pairs_equals_per_row() -> None:
+    from rfm.models import pareto_nbd
+
+    history = _history()
+    x = np.round(history.x[:50]).repeat(3)
+    t_x = np.round(history.t_x[:50]).repeat(3)
+    T = np.round(history.T[:50]).repeat(3)
+    pairs = pareto_nbd.time_pairs(x, t_x, T)
+    assert pairs.x.size < x.size
+    point = np.log([0.55, 10.6, 0.61, 11.7])
+    np.testing.assert_allclose(
+        pareto_nbd.log_likelihood(point, x, t_x, T, pairs),
+        pareto_nbd.log_likelihood(point, x, t_x, T),
+        rtol=1e-13,
+    )
