@@ -179,6 +179,11 @@ def finite_difference_gradient(
     return grad
 
 
+#: Log-parameters beyond this (about 3e-7 .. 3e6 on the optimiser's scale, where time and
+#: money are in units of their means) mean the likelihood has no interior maximum.
+_LOG_PARAM_LIMIT = 15.0
+
+
 class FitResult(NamedTuple):
     """What :func:`maximise` found, on the log-parameter scale."""
 
@@ -227,6 +232,15 @@ def maximise(
         )
         raise ConvergenceError(msg)
     log_params = np.asarray(result.x, dtype=np.float64)
+    if np.max(np.abs(log_params)) > _LOG_PARAM_LIMIT:
+        values = ", ".join(f"{v:.3g}" for v in np.exp(log_params))
+        msg = (
+            f"{who} did not converge to an interior optimum: a parameter ran off towards 0 "
+            f"or infinity (parameters on the optimiser's scale: {values}), so the data do not "
+            "pin the model down. Try a small penalizer (e.g. penalizer=0.01), fitting a "
+            "random subset of customers, or check the data for extreme values."
+        )
+        raise ConvergenceError(msg)
     hessian = numerical_hessian(lambda p: objective(p)[1], log_params) * total_weight
     with np.errstate(invalid="ignore"):
         try:

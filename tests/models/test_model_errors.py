@@ -216,3 +216,16 @@ def test_lazy_summary_gives_the_same_fit(cdnow_summary: pl.DataFrame) -> None:
     eager = rfm.BetaGeo().fit(cdnow_summary).params_
     lazy = rfm.BetaGeo().fit(cdnow_summary.lazy()).params_
     assert eager == lazy
+
+
+def test_gamma_gamma_without_interior_optimum_says_what_to_try() -> None:
+    """Pareto-tailed spend (infinite mean) drives p to infinity: reported, not returned."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    spend = (rng.pareto(0.7, 2000) + 1) * 10
+    summary = pl.DataFrame({"customer_id": [str(i) for i in range(2000)],
+                            "purchase_days": np.full(2000, 2), "avg_repeat_value": spend})
+    with pytest.raises(ConvergenceError, match=r"ran off towards 0 or infinity.*penalizer"):
+        rfm.GammaGamma().fit(summary)
+    assert rfm.GammaGamma(penalizer=0.01).fit(summary).params_.q > 1
