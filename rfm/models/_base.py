@@ -308,9 +308,21 @@ class FittedModel(ABC, Generic[ParamsT]):
         ``log_likelihood_`` and ``standard_errors_`` are not set; ``n_customers_`` is 0.
         """
         model = cls()
-        model.params_ = params if isinstance(params, cls._params_type) else cls._params_type(
-            **params  # type: ignore[arg-type]
-        )
+        if isinstance(params, cls._params_type):
+            model.params_ = params
+        else:
+            names = [f.name for f in dataclasses.fields(cls._params_type)]
+            given: dict[str, Any] = dict(params)  # type: ignore[arg-type]
+            values = [given.get(name) for name in names]
+            if sorted(given) != sorted(names) or not all(
+                isinstance(v, int | float) and np.isfinite(v) and v > 0 for v in values
+            ):
+                msg = (
+                    f"{cls.__name__}.from_params needs positive numbers for exactly "
+                    f"{', '.join(names)} (time in days). Got {given!r}."
+                )
+                raise DataError(msg)
+            model.params_ = cls._params_type(**given)
         model.n_customers_ = 0
         return model
 

@@ -229,3 +229,14 @@ def test_gamma_gamma_without_interior_optimum_says_what_to_try() -> None:
     with pytest.raises(ConvergenceError, match=r"ran off towards 0 or infinity.*penalizer"):
         rfm.GammaGamma().fit(summary)
     assert rfm.GammaGamma(penalizer=0.01).fit(summary).params_.q > 1
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"r": 0.2}, {"r": 0.2, "alpha": 30.0, "a": 0.8, "b": -1.0},
+     {"r": 0.2, "alpha": 30.0, "a": 0.8, "b": 2.0, "s": 1.0}],
+)
+def test_from_params_names_the_expected_parameters(params: dict[str, float]) -> None:
+    with pytest.raises(DataError, match=r"BetaGeo.from_params needs positive numbers for "
+                                        r"exactly r, alpha, a, b \(time in days\)"):
+        rfm.BetaGeo.from_params(params)
