@@ -160,7 +160,7 @@ def p_alive(params: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray) -
     r"""P(alive | x, t_x, T) for the BG/NBD.
 
     Fader, Hardie & Lee (2008), "Computing P(alive) Using the BG/NBD Model"
-    (brucehardie.com/notes/021), eq. 2:
+    (brucehardie.com/notes/021):
 
     .. math::
 

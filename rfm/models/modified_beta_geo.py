@@ -2,13 +2,13 @@ r"""MBG/NBD: the modified BG/NBD, where customers may drop out right after the f
 
 Batislam, E. P., Denizel, M. and Filiztekin, A. (2007), "Empirical validation and
 comparison of models for customer base analysis", *International Journal of Research in
-Marketing* 24(3), 201-209 (Appendix A). The same model is Hoppe & Wagner's (2007) "central
-variant" of the BG/NBD.
+Marketing* 24(3), 201-209 (Appendix A); the conditional expectation as in Wagner, U. and
+Hoppe, D. (2008), as implemented by lifetimes.
 
 Unlike the BG/NBD, the drop-out coin (probability :math:`p \sim \text{Beta}(a, b)`) is also
 tossed after the first purchase, so a customer with no repeat purchase can be inactive.
 With :math:`x` repeat purchases, the last at :math:`t_x`, observed until :math:`T`
-(Batislam et al. 2007, eq. A.3):
+(Batislam et al. 2007, Appendix A):
 
 .. math::
 
@@ -37,7 +37,7 @@ from rfm.models.beta_geo import BetaGeoParams
 def log_likelihood(
     log_params: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray
 ) -> FloatArray:
-    """Per-customer MBG/NBD log-likelihood (Batislam et al. 2007, eq. A.3), in log space.
+    """Per-customer MBG/NBD log-likelihood (Batislam et al. 2007, Appendix A), in log space.
 
     Examples
     --------
@@ -113,7 +113,7 @@ def _objective(log_params: FloatArray, history: PurchaseHistory) -> tuple[float,
 
 
 def p_alive(params: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
-    r"""P(alive | x, t_x, T) for the MBG/NBD (Batislam et al. 2007, eq. A.5).
+    r"""P(alive | x, t_x, T) for the MBG/NBD (Batislam et al. 2007, Appendix A, eq. 5).
 
     .. math::
 
@@ -128,7 +128,7 @@ def p_alive(params: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray) -
 def conditional_expected_purchases(
     params: FloatArray, t: float, x: FloatArray, t_x: FloatArray, T: FloatArray
 ) -> FloatArray:
-    r"""E[Y(t) | x, t_x, T] for the MBG/NBD (Batislam et al. 2007, eq. A.4).
+    r"""E[Y(t) | x, t_x, T] for the MBG/NBD (Batislam et al. 2007, Appendix A).
 
     .. math::
 
