@@ -375,7 +375,7 @@ else:
             "customers of |predicted - actual| purchase days in the holdout.",
         )
         scores = check.scores.with_columns(pl.col("model").replace(MODEL_NAMES)).select(
-            "model", "mae", pl.col("log_likelihood").round(1)
+            "model", "mae", pl.col("log_likelihood").round(0)
         )
         st.dataframe(
             scores,

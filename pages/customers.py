@@ -110,7 +110,7 @@ if "country" in columns:
     )
     with right:
         st.dataframe(
-            table.select("country", "customers", "revenue"),
+            table.select("country", "customers", pl.col("revenue").round(0)),
             hide_index=True,
             column_config={
                 "country": "Country",

@@ -344,9 +344,15 @@ def crosstab(table: pl.DataFrame, *, rows: Sequence[str], columns: Sequence[str]
             alt.Tooltip("customers:Q", title="Customers", format=","),
         ],
     )
+    # White on the darkest cells (top of the blues scale), dark elsewhere, grey for zero.
+    dark = 0.55 * float(table["customers"].max() or 0)
     text = base.mark_text(fontSize=12).encode(
         text=alt.Text("customers:Q", format=","),
-        color=alt.condition("datum.customers > 0", alt.value("#1f1f1f"), alt.value("#bbbbbb")),
+        color=alt.when(f"datum.customers > {dark}")
+        .then(alt.value("#ffffff"))
+        .when("datum.customers > 0")
+        .then(alt.value("#1f1f1f"))
+        .otherwise(alt.value("#bbbbbb")),
     )
     return alt.layer(cells, text).properties(height=max(200, 44 * len(rows)))
 
