@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from rfm.filters import Filters, apply_filters
 from rfm_app import format as fmt
 from tests.app.analytics_helpers import sample_transactions
-from tests.browser.test_app_browser import _metric, _no_exception, _open, _settle, _shoot
+from tests.browser.test_app_browser import _no_exception, _open, _settle, _shoot
 
 pytestmark = pytest.mark.browser
 
@@ -24,11 +24,17 @@ def _no_error(page: Page) -> None:
     expect(page.locator('[data-testid="stAlertContentError"]')).to_have_count(0)
 
 
-def _chips(page: Page, label: str) -> list[str]:
-    """The values shown in the sidebar multiselect labelled ``label``."""
+def _expect_chips(page: Page, label: str, values: list[str]) -> None:
+    """Wait until the sidebar multiselect labelled ``label`` shows exactly ``values``."""
     widget = page.locator('[data-testid="stMultiSelect"]').filter(has_text=label).first
     tags = widget.locator('[data-testid="stMultiSelectTagsContainer"]').first.locator("[data-tag]")
-    return [text.strip() for text in tags.all_inner_texts()]
+    expect(tags).to_have_text(values, timeout=30_000)
+
+
+def _expect_metric(page: Page, label: str, value: str) -> None:
+    """Wait (a rerun may still be drawing) until the metric ``label`` shows ``value``."""
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    expect(metric.locator('[data-testid="stMetricValue"]')).to_have_text(value, timeout=60_000)
 
 
 def test_every_analytics_page_draws_on_the_sample(
@@ -54,12 +60,12 @@ def test_a_filtered_deep_link_opens_the_same_view(
     _settle(page)
     _no_exception(page)
     expect(page.locator("h1").first).to_have_text("Overview")
-    assert _chips(page, "Country") == ["France"]
-    assert _chips(page, "Segment") == ["Champions"]
+    _expect_chips(page, "Country", ["France"])
+    _expect_chips(page, "Segment", ["Champions"])
     expected = apply_filters(
         sample_transactions(), Filters(countries=("France",), segments=("Champions",))
     ).customers
-    assert _metric(page, "Customers") == fmt.count(expected.height)
+    _expect_metric(page, "Customers", fmt.count(expected.height))
     _shoot(page, screenshot_dir, "overview_deep_link")
 
     # The view follows the user to another page, and stays in the address bar.
@@ -81,7 +87,7 @@ def test_choosing_a_filter_puts_it_in_the_url(page: Page, app_url: str) -> None:
     _settle(page)
     expect(page).to_have_url(re.compile(r"country=Spain"))
     expected = apply_filters(sample_transactions(), Filters(countries=("Spain",))).customers
-    assert _metric(page, "Customers") == fmt.count(expected.height)
+    _expect_metric(page, "Customers", fmt.count(expected.height))
 
 
 def test_clicking_a_segment_focuses_the_other_charts(
