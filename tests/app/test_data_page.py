@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 from collections.abc import Callable
 
+import openpyxl
 import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -221,3 +222,47 @@ def test_a_new_file_refills_the_column_form(app: AppTest, upload: Callable[..., 
     assert app.selectbox(key=f"{keys.DATA_COLUMN_PREFIX}customer_id").value in {
         "— not used —", "a", "b"}
     assert app.error
+
+
+def test_minimal_columns_degrade_with_messages(
+    app: AppTest, upload: Callable[..., AppTest], read_metrics: Callable[..., dict[str, str]]
+) -> None:
+    data = b"customer_id,order_date,amount\nA,2024-01-05,10\nA,2024-02-05,20\nB,2024-02-06,5\n"
+    upload(app, "minimal.csv", data)
+    app.switch_page("pages/overview.py").run()
+    assert not app.exception
+    assert not app.error
+    assert read_metrics(app)["Quantity"] == "–"
+    infos = " ".join(info.value for info in app.info)
+    assert "quantity" in infos and "gender" in infos
+    app.switch_page("pages/segments.py").run()
+    assert not app.exception
+
+
+def test_parquet_and_excel_uploads(
+    app: AppTest,
+    upload: Callable[..., AppTest],
+    read_metrics: Callable[..., dict[str, str]],
+    tmp_path: object,
+) -> None:
+    frame = pl.read_csv(SMALL_CSV, schema_overrides={"order_id": pl.String})
+    parquet = tmp_path / "orders.parquet"  # type: ignore[operator]
+    frame.write_parquet(parquet)
+    excel = tmp_path / "orders.xlsx"  # type: ignore[operator]
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(frame.columns)
+    for row in frame.iter_rows():
+        sheet.append(list(row))
+    workbook.save(excel)
+    for path, mime in [
+        (parquet, "application/vnd.apache.parquet"),
+        (excel, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ]:
+        app.switch_page("pages/data.py").run()
+        upload(app, path.name, path.read_bytes(), mime)
+        assert not app.exception
+        assert not app.error, [e.value for e in app.error]
+        app.switch_page("pages/overview.py").run()
+        shown = read_metrics(app)
+        assert (shown["Customers"], shown["Orders"], shown["Revenue"]) == ("3", "5", "$70.00")
