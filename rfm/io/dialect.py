@@ -212,7 +212,9 @@ def sniff(
     escapes: list[str | None] = [None]
     if any('\\"' in line for line in body):
         escapes.append("\\")
-    best: tuple[float, int] = (-1.0, -1)
+    # Ties go to the backslash escape: where `\"` occurs and reads as well both
+    # ways, the lenient reading without it would silently drop those quotes.
+    best: tuple[float, int, bool] = (-1.0, -1, False)
     chosen: tuple[Dialect, list[_Shape], int] | None = None
     for candidate in candidates:
         for escape in escapes:
@@ -221,8 +223,9 @@ def sniff(
             coverage, modal = _score(shapes)
             if modal < 2 and delimiter is None:
                 continue
-            if (coverage, modal) > best:
-                best, chosen = (coverage, modal), (dialect, shapes, modal)
+            key = (coverage, modal, escape is not None)
+            if key > best:
+                best, chosen = key, (dialect, shapes, modal)
     if chosen is None:
         # Nothing splits the records: a single-column file.
         dialect = Dialect(candidates[0])
