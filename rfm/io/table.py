@@ -162,7 +162,10 @@ def _read_buffer(
     head = data[:16]
     if head.startswith(b"PK\x03\x04"):
         excel = read_xlsx(data[:], sheet=sheet, header_row=header_row, limits=limits)
-        frame = _nonempty(excel.frame, excel.rejected.height)
+        hint = ""
+        if len(excel.sheets) > 1:
+            hint = f" The workbook has sheets {list(excel.sheets)}; pass sheet=... to choose."
+        frame = _nonempty(excel.frame, excel.rejected.height, hint)
         return RawTable(
             frame=frame,
             source_format="excel",
@@ -204,7 +207,7 @@ def _read_buffer(
     )
 
 
-def _nonempty(frame: pl.DataFrame, n_rejected: int) -> pl.DataFrame:
+def _nonempty(frame: pl.DataFrame, n_rejected: int, hint: str = "") -> pl.DataFrame:
     if frame.height > 0:
         return frame
     columns = ", ".join(frame.columns[:10])
@@ -219,7 +222,7 @@ def _nonempty(frame: pl.DataFrame, n_rejected: int) -> pl.DataFrame:
             f"Expected data rows below the header but found none (columns: {columns}). "
             "The file has a header only; export it again with its data."
         )
-    raise DataError(msg)
+    raise DataError(msg + hint)
 
 
 def _checked_path(source: str | os.PathLike[str], limits: Limits) -> Path:

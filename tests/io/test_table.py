@@ -246,7 +246,7 @@ def test_case15_duplicate_and_blank_column_names_become_unique_with_a_warning():
 
 
 def test_case16_null_markers_are_kept_as_raw_text():
-    data = b"id,v\n1,NULL\n2,N/A\n3,-\n4,\n5,   \n6,\"\"\n"
+    data = b'id,v\n1,NULL\n2,N/A\n3,-\n4,\n5,   \n6,""\n'
     table = read_table(data)
     assert table.frame.get_column("v").to_list() == ["NULL", "N/A", "-", "", "   ", ""]
     assert table.frame.get_column("v").null_count() == 0
