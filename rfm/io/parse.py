@@ -46,13 +46,24 @@ def clean_text(expr: pl.Expr) -> pl.Expr:
     ['a', None, None, None, None, None, '-5.25']
     """
     trimmed = expr.str.strip_chars()
-    return pl.when(trimmed.str.to_lowercase().is_in(MISSING_VALUES)).then(None).otherwise(trimmed)
+    # A set lookup of every spelling is ~25x cheaper than lower-casing each cell.
+    return pl.when(trimmed.is_in(_MISSING_SPELLINGS)).then(None).otherwise(trimmed)
+
+
+def _spellings(word: str) -> list[str]:
+    out = [""]
+    for ch in word:
+        out = [p + c for p in out for c in {ch.lower(), ch.upper()}]
+    return out
+
+
+_MISSING_SPELLINGS: Final = sorted({s for word in MISSING_VALUES for s in _spellings(word)})
 
 
 def clean_series(values: pl.Series) -> pl.Series:
     """:func:`clean_text` for a Series of any type (non-text is cast to text first)."""
     text = values if values.dtype == pl.String else values.cast(pl.String)
-    return pl.select(clean_text(pl.lit(text))).to_series().alias(values.name)
+    return pl.select(clean_text(pl.lit(text.rechunk()))).to_series().alias(values.name)
 
 
 # --------------------------------------------------------------------------- numbers
@@ -124,7 +135,9 @@ class NumberColumn:
     warnings: tuple[str, ...] = ()
 
 
-def convert_numbers(values: pl.Series, *, decimal: Decimal | None = None) -> NumberColumn:
+def convert_numbers(
+    values: pl.Series, *, decimal: Decimal | None = None, cleaned: bool = False
+) -> NumberColumn:
     """Convert a column to Float64, deciding the decimal separator from the data.
 
     Numeric columns are cast. Text columns take the convention (``"."`` or
@@ -145,7 +158,7 @@ def convert_numbers(values: pl.Series, *, decimal: Decimal | None = None) -> Num
         invalid = floats.is_infinite().fill_null(False)
         floats = pl.select(pl.when(pl.lit(floats).is_finite()).then(pl.lit(floats))).to_series()
         return NumberColumn(floats.alias(name), missing, invalid, None)
-    text = clean_series(values)
+    text = values if cleaned else clean_series(values)
     missing = text.is_null()
     if decimal in (None, "."):
         # Fast path: plain numbers ("-5.25", "1e3") need no convention.
@@ -214,7 +227,9 @@ EXCEL_SERIAL: Final = "excel serial"
 """Pseudo-format for spreadsheet day numbers (days since 1899-12-30)."""
 
 _SAMPLE_SIZE: Final = 2000
-_YEARS: Final = (1900, 2100)  # outside this range a "date" is a misread, not a date
+# Outside this range a "date" is a misread (``1/2/10`` as year 10), not a date.
+_FIRST: Final = dt.datetime(1900, 1, 1)
+_LAST: Final = dt.datetime(2100, 12, 31, 23, 59, 59, 999999)
 _EXCEL_EPOCH: Final = dt.datetime(1899, 12, 30)
 
 
@@ -240,7 +255,7 @@ def strptime(expr: pl.Expr, format: str) -> pl.Expr:
         out = expr.str.strptime(pl.Datetime("us"), format, strict=False, exact=True)
         if "%z" in format:
             out = out.dt.replace_time_zone(None)
-    return pl.when(out.dt.year().is_between(*_YEARS)).then(out)
+    return pl.when(out.is_between(_FIRST, _LAST)).then(out)
 
 
 def _parse_series(text: pl.Series, formats: tuple[str, ...]) -> pl.Series:
@@ -335,7 +350,11 @@ def _is_day_first(date_part: str) -> bool:
 
 
 def detect_date_format(
-    values: pl.Series, *, date_format: str | None = None, day_first: bool | None = None
+    values: pl.Series,
+    *,
+    date_format: str | None = None,
+    day_first: bool | None = None,
+    cleaned: bool = False,
 ) -> DateColumn:
     """Convert a date column, deciding its format from the data.
 
@@ -351,6 +370,9 @@ def detect_date_format(
         Resolve an all-ambiguous column this way (used for secondary date
         columns, following the order dates). Without it an ambiguous column
         raises :class:`rfm.AmbiguousDatesError`.
+    cleaned : bool, default False
+        Text values are already trimmed with missing markers as null
+        (:func:`clean_text`), so the pass is not repeated.
 
     Raises
     ------
@@ -383,7 +405,7 @@ def detect_date_format(
     elif values.dtype.is_integer():
         text = values.cast(pl.String)
     else:
-        text = clean_series(values)
+        text = values if cleaned else clean_series(values)
     missing = text.is_null()
     present = int((~missing).sum())
     ambiguous = False
@@ -416,46 +438,68 @@ def detect_date_format(
     formats = tuple(f for f, _ in used)
     chosen_day_first: bool | None = None
     mirror = _mirror(part)
-    if mirror is not None:
+    if mirror is None:
+        return _finish(text, missing, formats, ambiguous, None, ())
+    time_part = _split_format(formats[0])[1]
+    day_part, month_part = (part, mirror) if _is_day_first(part) else (mirror, part)
+    sample_day, sample_month = _day_month_evidence(sample, part)
+    if sample_day.any() != sample_month.any():
+        # The sample decides; values it skipped are checked below, on the rows the
+        # chosen format cannot read (cheap: usually none).
+        chosen_day_first = bool(sample_day.any())
+    else:
         day_only, month_only = _day_month_evidence(text, part)
         n_day, n_month = int(day_only.sum()), int(month_only.sum())
-        time_part = _split_format(formats[0])[1]
-        day_part, month_part = (part, mirror) if _is_day_first(part) else (mirror, part)
         if n_day and n_month:
-            ex_day = text.filter(day_only).item(0)
-            ex_month = text.filter(month_only).item(0)
-            msg = (
-                f"Column {name!r} mixes day-first and month-first dates: {n_day:,} values "
-                f"such as {ex_day!r} only read day-first ({day_part}) and {n_month:,} such "
-                f"as {ex_month!r} only month-first ({month_part}). Fix the export so one "
-                f"convention is used, or pass date_format='{day_part}{time_part}' or "
-                f"date_format='{month_part}{time_part}' to exclude the rows that do not fit."
-            )
-            raise DataError(msg)
+            raise _mixed_error(name, text, day_part, month_part, time_part)
         if not n_day and not n_month:
             if day_first is None:
-                candidates = (day_part + time_part, month_part + time_part)
-                example = sample.item(0)
-                readings = [
-                    _parse_series(pl.Series([example]), (f,)).item(0) for f in candidates
-                ]
-                said = " or ".join(f"{d:%d %B %Y}" for d in readings if d is not None)
-                msg = (
-                    f"Column {name!r}: every date reads both day-first and month-first "
-                    f"(e.g. {example!r} is {said}), so the format cannot be told from the "
-                    "data. Pass "
-                    f"date_format='{candidates[0]}' (day first) or "
-                    f"date_format='{candidates[1]}' (month first)."
-                )
-                raise AmbiguousDatesError(msg, column=name, candidates=candidates)
+                raise _ambiguous_error(name, sample.item(0), day_part, month_part, time_part)
             ambiguous = True
             chosen_day_first = day_first
         else:
             chosen_day_first = n_day > 0
-        chosen = day_part if chosen_day_first else month_part
-        if chosen != part:
-            formats = tuple(chosen + _split_format(f)[1] for f in formats)
-    return _finish(text, missing, formats, ambiguous, chosen_day_first, ())
+    chosen = day_part if chosen_day_first else month_part
+    if chosen != part:
+        formats = tuple(chosen + _split_format(f)[1] for f in formats)
+    col = _finish(text, missing, formats, ambiguous, chosen_day_first, ())
+    if col.invalid.any():
+        day_only, month_only = _day_month_evidence(text.filter(col.invalid), part)
+        if (month_only if chosen_day_first else day_only).any():
+            raise _mixed_error(name, text, day_part, month_part, time_part)
+    return col
+
+
+def _mixed_error(
+    name: str, text: pl.Series, day_part: str, month_part: str, time_part: str
+) -> DataError:
+    day_only, month_only = _day_month_evidence(text, day_part)
+    n_day, n_month = int(day_only.sum()), int(month_only.sum())
+    ex_day = text.filter(day_only).item(0)
+    ex_month = text.filter(month_only).item(0)
+    msg = (
+        f"Column {name!r} mixes day-first and month-first dates: {n_day:,} values "
+        f"such as {ex_day!r} only read day-first ({day_part}) and {n_month:,} such "
+        f"as {ex_month!r} only month-first ({month_part}). Fix the export so one "
+        f"convention is used, or pass date_format='{day_part}{time_part}' or "
+        f"date_format='{month_part}{time_part}' to exclude the rows that do not fit."
+    )
+    return DataError(msg)
+
+
+def _ambiguous_error(
+    name: str, example: str, day_part: str, month_part: str, time_part: str
+) -> AmbiguousDatesError:
+    candidates = (day_part + time_part, month_part + time_part)
+    readings = [_parse_series(pl.Series([example]), (f,)).item(0) for f in candidates]
+    said = " or ".join(f"{d:%d %B %Y}" for d in readings if d is not None)
+    msg = (
+        f"Column {name!r}: every date reads both day-first and month-first "
+        f"(e.g. {example!r} is {said}), so the format cannot be told from the data. "
+        f"Pass date_format='{candidates[0]}' (day first) or "
+        f"date_format='{candidates[1]}' (month first)."
+    )
+    return AmbiguousDatesError(msg, column=name, candidates=candidates)
 
 
 def _mirror(date_part: str) -> str | None:
@@ -497,7 +541,7 @@ def _finish(
 # --------------------------------------------------------------------------- ids
 
 
-def convert_ids(values: pl.Series) -> tuple[pl.Series, tuple[str, ...]]:
+def convert_ids(values: pl.Series, *, cleaned: bool = False) -> tuple[pl.Series, tuple[str, ...]]:
     """Ids as text, exactly as written (``00123`` stays ``00123``).
 
     Integer-valued floats (a pandas column holding ``12346.0``) become ``"12346"``;
@@ -532,16 +576,23 @@ def convert_ids(values: pl.Series) -> tuple[pl.Series, tuple[str, ...]]:
                     "kept as text, but check the export."
                 )
         return text.alias(name), tuple(warnings)
-    text = clean_series(values)
+    text = values if cleaned else clean_series(values)
     present = text.drop_nulls()
-    if present.len() and present.str.contains(r"^\d+\.0+$").all():
+    # Cheap look at the head first: most id columns are not decimals.
+    if (
+        present.len()
+        and present.head(100).str.contains(r"^\d+\.0+$").all()
+        and present.str.contains(r"^\d+\.0+$").all()
+    ):
         text = text.str.replace(r"\.0+$", "")
         warnings.append(
             f"Column {name!r} held ids written as decimals (e.g. {present.item(0)!r}); "
             "the trailing '.0' was dropped."
         )
-    lossy = present.str.contains(_SCIENTIFIC_ID)
+    exponent = present.str.contains("E+", literal=True) | present.str.contains("e+", literal=True)
+    lossy = present.filter(exponent).str.contains(_SCIENTIFIC_ID)
     if lossy.any():
+        present = present.filter(exponent)
         warnings.append(
             f"Column {name!r}: {int(lossy.sum()):,} ids look like numbers in scientific "
             f"notation (e.g. {present.filter(lossy).item(0)!r}), a lossy spreadsheet export: "
