@@ -25,7 +25,7 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import rfm  # noqa: E402
+import rfm
 
 RESULTS = Path(__file__).resolve().parent / "results" / "read.md"
 

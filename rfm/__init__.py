@@ -10,6 +10,18 @@ from rfm.clustering import ClusterResult, cluster
 from rfm.errors import AmbiguousDatesError, ConvergenceError, DataError, NotFittedError
 from rfm.io import Limits, RawTable, ReadResult, detect_columns, read_table, read_transactions
 from rfm.kpis import Kpis, kpis
+from rfm.models import (
+    BetaGeo,
+    CalibrationHoldout,
+    GammaGamma,
+    ModifiedBetaGeo,
+    ParetoNBD,
+    calibration_holdout,
+    clv,
+    evaluate_holdout,
+    expected_value,
+    select_model,
+)
 from rfm.quality import QualityReport
 from rfm.scoring import score
 from rfm.segments import (
@@ -31,19 +43,28 @@ __all__ = [
     "SEGMENTS",
     "SUMMARY_COLUMNS",
     "AmbiguousDatesError",
+    "BetaGeo",
+    "CalibrationHoldout",
     "ClusterResult",
     "ConvergenceError",
     "DataError",
+    "GammaGamma",
     "Kpis",
     "Limits",
+    "ModifiedBetaGeo",
     "NotFittedError",
+    "ParetoNBD",
     "QualityReport",
     "RawTable",
     "ReadResult",
     "Segment",
     "activity_status",
+    "calibration_holdout",
     "cluster",
+    "clv",
     "detect_columns",
+    "evaluate_holdout",
+    "expected_value",
     "kpis",
     "read_table",
     "read_transactions",
@@ -52,5 +73,6 @@ __all__ = [
     "segment",
     "segment_levels",
     "segment_table",
+    "select_model",
     "summarize",
 ]
