@@ -233,7 +233,7 @@ _LAST: Final = dt.datetime(2100, 12, 31, 23, 59, 59, 999999)
 _EXCEL_EPOCH: Final = dt.datetime(1899, 12, 30)
 
 
-def strptime(expr: pl.Expr, format: str) -> pl.Expr:
+def strptime(expr: pl.Expr, format: str, *, check_years: bool = True) -> pl.Expr:
     """Parse text with one explicit format to ``Datetime("us")``; null where it doesn't fit.
 
     Time-zone offsets are converted to UTC and dropped; years outside 1900-2100
@@ -255,12 +255,18 @@ def strptime(expr: pl.Expr, format: str) -> pl.Expr:
         out = expr.str.strptime(pl.Datetime("us"), format, strict=False, exact=True)
         if "%z" in format:
             out = out.dt.replace_time_zone(None)
-    return pl.when(out.is_between(_FIRST, _LAST)).then(out)
+    return pl.when(out.is_between(_FIRST, _LAST)).then(out) if check_years else out
 
 
 def _parse_series(text: pl.Series, formats: tuple[str, ...]) -> pl.Series:
-    exprs = [strptime(pl.lit(text), fmt) for fmt in formats]
-    return pl.select(pl.coalesce(exprs) if len(exprs) > 1 else exprs[0]).to_series()
+    exprs = [strptime(pl.lit(text), fmt, check_years=False) for fmt in formats]
+    parsed = pl.select(pl.coalesce(exprs) if len(exprs) > 1 else exprs[0]).to_series()
+    # The year check costs more than the parse; skip it when min and max pass.
+    low, high = parsed.min(), parsed.max()
+    if low is None or (low >= _FIRST and high <= _LAST):  # type: ignore[operator]
+        return parsed
+    return pl.select(pl.when(pl.lit(parsed).is_between(_FIRST, _LAST)).then(pl.lit(parsed)))\
+        .to_series()
 
 
 @dataclass(frozen=True)
