@@ -11,6 +11,7 @@ import polars as pl
 from rfm.columns import AMOUNT, CANONICAL, CUSTOMER_ID, ORDER_DATE
 from rfm.errors import AmbiguousDatesError, DataError
 from rfm.io.detect import detect_columns
+from rfm.io.dialect import unique_names
 from rfm.io.parse import (
     DateColumn,
     Decimal,
@@ -283,7 +284,8 @@ def _load(source: Any, options: Mapping[str, Any]) -> _Source:
         return _Source(source, {}, None, None, ())
     if type(source).__module__.split(".")[0] == "pandas":
         _no_options(options)
-        return _Source(_from_pandas(source), {}, None, None, ())
+        names, notes = unique_names([str(c) for c in source.columns])
+        return _Source(_from_pandas(source, names), {}, None, None, tuple(notes))
     if isinstance(source, RawTable):
         _no_options(options)
         raw = source
@@ -341,12 +343,12 @@ def _no_options(options: Mapping[str, Any]) -> None:
         raise TypeError(msg)
 
 
-def _from_pandas(frame: Any) -> pl.DataFrame:
+def _from_pandas(frame: Any, names: list[str]) -> pl.DataFrame:
     # Object columns may mix types (ints, then strings); read them as text so
     # nothing is emptied or truncated by type inference.
     data = frame.copy(deep=False)
-    data.columns = [str(c) for c in data.columns]
-    for name in data.columns:
+    data.columns = names
+    for name in names:
         if data[name].dtype == object:
             data[name] = data[name].astype("string")
     return pl.from_pandas(data, include_index=False)

@@ -427,3 +427,47 @@ def test_report_str_is_readable(uci: rfm.ReadResult) -> None:
     assert "Rows read: 6" in text
     assert "exact duplicate: 1" in text
     assert "customer_id <- 'CustomerID'" in text
+
+
+# ----------------------------------------------------------------- files through read_table
+
+
+def test_european_csv_end_to_end() -> None:
+    # BAD_INPUTS 5 and 11: cp1252, ';' delimiter, decimal commas with thousands dots, €.
+    data = "Kunde;Datum;Betrag\r\n1001;13.01.2021;€1.234,50\r\n1002;02.02.2021;-12,00\r\n"
+    result = rfm.read_transactions(data.encode("cp1252"))
+    tx = result.transactions
+    assert tx["amount"].to_list() == [1234.5, -12.0]
+    assert tx["order_date"].to_list() == [dt.datetime(2021, 1, 13), dt.datetime(2021, 2, 2)]
+    assert result.report.encoding == "cp1252"
+    assert result.report.delimiter == ";"
+    assert result.report.date_format == "%d.%m.%Y"
+
+
+def test_excel_end_to_end() -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["CustomerID", "InvoiceDate", "Amount"])
+    sheet.append(["00123", dt.datetime(2010, 12, 1, 8, 26), 12.5])
+    sheet.append([12348, dt.date(2010, 12, 3), 1234.5])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    tx = rfm.read_transactions(buffer.getvalue()).transactions
+    assert tx["customer_id"].to_list() == ["00123", "12348"]
+    assert tx["order_date"].to_list() == [dt.datetime(2010, 12, 1, 8, 26), dt.datetime(2010, 12, 3)]
+
+
+def test_raw_table_source() -> None:
+    table = rfm.read_table(UCI_CSV)
+    assert_frame_equal(rfm.read_transactions(table).transactions,
+                       rfm.read_transactions(UCI_CSV).transactions)
+
+
+def test_pandas_duplicate_column_names_are_made_unique() -> None:
+    frame = pd.DataFrame([["1", "2020-01-02", "5", "x"]],
+                         columns=["CustomerID", "Date", "Amount", "Amount"])
+    result = rfm.read_transactions(frame)
+    assert result.report.columns["amount"] == "Amount"
+    assert result.transactions["amount"].to_list() == [5.0]
+    assert result.report.warnings
