@@ -186,8 +186,9 @@ def _detect_by_content(
                 break
             if text.is_empty() or col.dtype.is_float():
                 continue
-            ranked = _rank_formats(text.unique(maintain_order=True).head(500))
-            if ranked and ranked[0][0] != EXCEL_SERIAL and ranked[0][2] >= 0.95 * text.n_unique():
+            distinct = text.unique(maintain_order=True).head(500)
+            ranked = _rank_formats(distinct)
+            if ranked and ranked[0][0] != EXCEL_SERIAL and ranked[0][2] >= 0.95 * distinct.len():
                 out[ORDER_DATE] = name
                 break
     free = [n for n in free if n not in out.values()]

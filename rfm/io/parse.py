@@ -33,6 +33,7 @@ _CORE = {
     ),
     ",": r"^(?:\d{1,3}(?:" + _GROUP[","] + r"\d{3})+|\d+)(?:,\d*)?$|^,\d+$",
 }
+_THOUSANDS_ONLY = r"^[-+]?\d{1,3}(?:\.\d{3})+$"
 _SCIENTIFIC_ID = r"^\d(?:[.,]\d+)?[eE]\+?\d+$"
 
 
@@ -165,7 +166,15 @@ def convert_numbers(
         fast = text.cast(pl.Float64, strict=False)
         if fast.null_count() == text.null_count() and fast.is_finite().all():
             no = pl.repeat(False, len(text), eager=True)
-            return NumberColumn(fast.alias(name), missing, no, ".")
+            head = text.drop_nulls().head(1000)
+            dotted = head.filter(head.str.contains(".", literal=True))
+            notes: tuple[str, ...] = ()
+            if decimal is None and dotted.len() and dotted.str.contains(_THOUSANDS_ONLY).all():
+                notes = (
+                    f"Column {name!r}: values like {dotted.item(0)!r} read with '.' as the "
+                    "decimal separator; pass decimal=',' if '.' separates thousands.",
+                )
+            return NumberColumn(fast.alias(name), missing, no, ".", notes)
     warnings: list[str] = []
     parts = pl.select(
         *(e.alias(n) for e, n in zip(_number_parts(pl.lit(text)), ("t", "neg", "bad"), strict=True))

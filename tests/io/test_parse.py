@@ -337,3 +337,10 @@ def test_decimal_written_ids_in_text_drop_the_zero() -> None:
 def test_integer_ids_become_text() -> None:
     ids, _ = convert_ids(pl.Series("id", [1, 2]))
     assert ids.to_list() == ["1", "2"]
+
+
+def test_plain_values_that_may_be_thousands_are_warned() -> None:
+    col = convert_numbers(pl.Series("Betrag", ["1.234", "12.500"]))
+    assert col.values.to_list() == [1.234, 12.5]
+    assert "decimal=','" in col.warnings[0]
+    assert convert_numbers(pl.Series("x", ["1.25", "12.5"])).warnings == ()
