@@ -11,6 +11,7 @@ frequencies and is thrown off by decimal commas and title rows.
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 import re
 from collections import Counter
@@ -21,6 +22,8 @@ from typing import Any, NamedTuple
 CANDIDATE_DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
 _SEP_HINT = re.compile(r'^\ufeff?\s*"?sep=(.)"?\s*$', re.IGNORECASE)
 _LINE_BREAK = re.compile(r"(?<=\n)|(?<=\r)(?!\n)")
+# Characters str.splitlines() also breaks on, which are not line breaks in CSV.
+_SPLITLINES_EXTRA = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -86,28 +89,13 @@ def split_lines(text: str) -> list[str]:
     """
     if not text:
         return []
-    lines = _LINE_BREAK.split(text)
+    if _SPLITLINES_EXTRA.search(text) is None:
+        lines = text.splitlines(keepends=True)  # same result, several times faster
+    else:
+        lines = _LINE_BREAK.split(text)
     if lines and lines[-1] == "":
         lines.pop()
     return lines
-
-
-class _LineFeed:
-    """Iterator over ``lines[pos:]`` that remembers how far :mod:`csv` has read."""
-
-    def __init__(self, lines: Sequence[str], pos: int) -> None:
-        self.lines = lines
-        self.pos = pos
-
-    def __iter__(self) -> _LineFeed:
-        return self
-
-    def __next__(self) -> str:
-        if self.pos >= len(self.lines):
-            raise StopIteration
-        line = self.lines[self.pos]
-        self.pos += 1
-        return line
 
 
 def iter_records(
@@ -128,24 +116,26 @@ def iter_records(
     pos = start
     options = dialect.reader_options()
     while pos < len(lines):
-        feed = _LineFeed(lines, pos)
-        reader = csv.reader(feed, **options)
+        # csv counts the lines it consumed (line_num): record boundaries for free.
+        reader = csv.reader(itertools.islice(lines, pos, None), **options)
+        consumed = 0
         while True:
-            begin = feed.pos
+            begin = consumed
             try:
                 fields = next(reader)
             except StopIteration:
                 return
             except csv.Error as error:
-                yield Record(begin, 1, None, f"unreadable row ({error})")
-                pos = begin + 1
+                yield Record(pos + begin, 1, None, f"unreadable row ({error})")
+                pos += begin + 1
                 break
-            spanned = feed.pos - begin
+            consumed = reader.line_num
+            spanned = consumed - begin
             if ncols is not None and spanned > 1 and len(fields) != ncols:
-                yield Record(begin, 1, None, "unbalanced quote")
-                pos = begin + 1
+                yield Record(pos + begin, 1, None, "unbalanced quote")
+                pos += begin + 1
                 break
-            yield Record(begin, spanned, fields, None)
+            yield Record(pos + begin, spanned, fields, None)
 
 
 class _Shape(NamedTuple):

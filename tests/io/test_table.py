@@ -14,6 +14,7 @@ from polars.testing import assert_frame_equal
 
 import rfm
 from rfm import DataError, Limits, read_table
+from rfm.io.delimited import _try_fast
 
 
 def frame(columns: dict[str, list[str]]) -> pl.DataFrame:
@@ -389,3 +390,17 @@ def test_damaged_parquet_is_a_data_error():
 def test_read_table_is_exported():
     assert rfm.read_table is read_table
     assert rfm.RawTable.__name__ == "RawTable"
+
+
+def test_clean_files_take_the_fast_path_and_malformed_ones_do_not():
+    """White-box: speed depends on clean files reaching polars (see benchmarks/)."""
+    clean = b'id,note,amount\r\n1,"a, b",5\r\n2,,6\r\n3,"x\ny",7\r\n'
+    assert _try_fast(clean, None, "utf-8", None, None, Limits()) is not None
+    for malformed in (
+        b"id,amount\n1,5\n2\n",  # short row
+        b"id,amount\n1,5\n2,6,7\n",  # long row
+        b'id,amount\n1,"5\n2,6\n',  # stray quote
+        b"id,amount\r1,5\r2,6\r",  # CR-only
+        b"id,amount\n1,5\n\n2,6\n",  # blank line
+    ):
+        assert _try_fast(malformed, None, "utf-8", None, None, Limits()) is None, malformed

@@ -16,7 +16,9 @@ import polars as pl
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from rfm import DataError, RawTable, read_table
+from rfm import DataError, Limits, RawTable, read_table
+from rfm.io.delimited import _read_exact as read_exact
+from rfm.io.delimited import read_delimited
 
 DELIMITERS = [",", ";", "\t", "|"]
 QUOTING = [csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC]
@@ -162,3 +164,17 @@ def test_no_near_csv_text_raises_anything_but_data_error(text, encoding):
     except UnicodeEncodeError:
         data = text.encode("utf-8")
     read_or_data_error(data)
+
+
+@settings(settings.get_profile("io"), max_examples=60)
+@given(written_tables())
+def test_fast_path_agrees_with_the_csv_module_path(case):
+    """The polars path must give exactly what the record-by-record csv path gives."""
+    data, _, rows, _, encoding = case
+    if not [row for row in rows if not is_blank(row)]:
+        return
+    fast = read_delimited(data, encoding=encoding, limits=Limits())
+    exact = read_exact(data.decode(encoding), encoding, None, None, Limits())
+    assert fast.frame.rows() == exact.frame.rows()
+    assert fast.frame.columns == exact.frame.columns
+    assert fast.blank_rows == exact.blank_rows
