@@ -184,9 +184,9 @@ def test_formatted_numbers_round_trip(
     ("values", "fmt", "first"),
     [
         (["2010-12-01", "2011-01-13"], "%Y-%m-%d", dt.datetime(2010, 12, 1)),
-        (["2010-12-01 08:26:00", "2011-01-13 17:00:01"], "%Y-%m-%d %H:%M:%S%.f",
+        (["2010-12-01 08:26:00", "2011-01-13 17:00:01"], "%Y-%m-%d %H:%M:%S",
          dt.datetime(2010, 12, 1, 8, 26)),
-        (["2010-12-01T08:26:00", "2011-01-13T17:00:01"], "%Y-%m-%dT%H:%M:%S%.f",
+        (["2010-12-01T08:26:00", "2011-01-13T17:00:01.5"], "%Y-%m-%dT%H:%M:%S%.f",
          dt.datetime(2010, 12, 1, 8, 26)),
         (["19970101", "19970318"], "%Y%m%d", dt.datetime(1997, 1, 1)),
         (["12/1/2010 8:26", "12/13/2010 18:05"], "%m/%d/%Y %H:%M", dt.datetime(2010, 12, 1, 8, 26)),
@@ -219,6 +219,16 @@ def test_excel_serial_dates() -> None:
 def test_mixed_date_and_datetime_values_use_two_variants() -> None:
     col = detect_date_format(pl.Series("d", ["2010-12-01", "2010-12-02 10:00", "2010-12-03"]))
     assert col.values.to_list()[1] == dt.datetime(2010, 12, 2, 10)
+    assert not col.invalid.any()
+    assert col.formats == ("%Y-%m-%d", "%Y-%m-%d %H:%M")
+
+
+def test_variants_the_sample_missed_are_found_on_the_rest() -> None:
+    # 1 value in 5,001 has seconds: the sample may skip it; the unread rows get a
+    # second look with every time variant of the same date part.
+    values = ["2010-12-01 10:00"] * 5000 + ["2010-12-02 10:00:30"]
+    col = detect_date_format(pl.Series("d", values))
+    assert col.values.to_list()[-1] == dt.datetime(2010, 12, 2, 10, 0, 30)
     assert not col.invalid.any()
 
 
