@@ -288,3 +288,36 @@ def test_column_letters():
         703,
         16384,
     ]
+
+
+def test_case22_far_cell_whose_tag_straddles_a_read_chunk_is_found():
+    head = sheet_xml(ORDERS, dimension="A1:C3")
+    cut = head.index("</sheetData>")
+    prefix = head[:cut]
+    # Pad so the far cell's tag starts 5 bytes before the 1 MiB read boundary; its row
+    # (1,048,576) is allowed, so only the column gives it away.
+    far = '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+    padding = " " * (2**20 - 5 - len(prefix.encode()) - far.index("<c "))
+    xml = prefix + padding + far + head[cut:]
+    assert xml.encode().index(b'<c r="XFD') == 2**20 - 5
+    with pytest.raises(DataError, match="columns"):  # padding is compressible: allow it
+        read_table(build_xlsx({"S": xml}), limits=Limits(max_compression_ratio=1e6))
+
+
+def test_formulas_without_saved_values_are_reported_not_silently_empty():
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["qty", "price", "total"])
+    sheet.append([2, 3.5, "=A2*B2"])
+    buffer = io.BytesIO()
+    book.save(buffer)  # openpyxl stores the formula but never calculates it
+    table = read_table(buffer.getvalue())
+    assert any("1 formula cell(s)" in w and "no saved value" in w for w in table.warnings)
+
+
+def test_formulas_with_saved_values_give_no_warning():
+    rows: list[list[Cell]] = [["total"], [("1+1", 2)], [("2+2", 4)]]
+    table = read_table(build_xlsx({"S": sheet_xml(rows)}))
+    assert table.frame.get_column("total").to_list() == ["2", "4"]
+    assert not any("formula" in w for w in table.warnings)
