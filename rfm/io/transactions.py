@@ -15,6 +15,7 @@ from rfm.io.dialect import unique_names
 from rfm.io.parse import (
     DateColumn,
     Decimal,
+    NumberColumn,
     clean_series,
     clean_text,
     convert_ids,
@@ -159,39 +160,15 @@ def read_transactions(
         )
     out[ORDER_DATE] = dates.values.alias(ORDER_DATE)
 
-    numbers = {}
-    for canon in (AMOUNT, "quantity", "unit_price"):
-        if canon in mapping:
-            numbers[canon] = convert_numbers(
-                column_for(canon), decimal=decimal, cleaned=canon in text
-            )
-            warnings += numbers[canon].warnings
-    if AMOUNT in numbers:
-        amount = numbers[AMOUNT].values
-        amount_missing, amount_invalid = numbers[AMOUNT].missing, numbers[AMOUNT].invalid
-    elif "quantity" in numbers:
-        qty, price = numbers["quantity"], numbers["unit_price"]
-        amount = qty.values * price.values
-        amount_invalid = qty.invalid | price.invalid
-        amount_missing = (qty.missing | price.missing) & ~amount_invalid
-        warnings.append(
-            f"amount derived as quantity x unit_price ({mapping['quantity']!r} x "
-            f"{mapping['unit_price']!r})."
-        )
-    else:
-        price = numbers["unit_price"]
-        amount, amount_missing, amount_invalid = price.values, price.missing, price.invalid
-        warnings.append(
-            f"amount taken from the price column {mapping['unit_price']!r} (no quantity column)."
-        )
-    for canon in ("quantity", "unit_price"):
-        if canon in numbers and AMOUNT in numbers:
-            bad = int(numbers[canon].invalid.sum())
-            if bad:
-                warnings.append(
-                    f"{bad:,} {canon} values in {mapping[canon]!r} could not be read as "
-                    "numbers and are left missing (the rows are kept: they have an amount)."
-                )
+    numbers: dict[str, NumberColumn] = {
+        canon: convert_numbers(column_for(canon), decimal=decimal, cleaned=canon in text)
+        for canon in (AMOUNT, "quantity", "unit_price")
+        if canon in mapping
+    }
+    for column in numbers.values():
+        warnings += column.warnings
+    amount, amount_missing, amount_invalid, amount_notes = _amounts(numbers, mapping)
+    warnings += amount_notes
     for canon in ("quantity", "unit_price"):
         if canon in numbers:
             out[canon] = numbers[canon].values.alias(canon)
@@ -201,21 +178,17 @@ def read_transactions(
         order_ids, notes = convert_ids(column_for("order_id"), cleaned="order_id" in text)
         warnings += notes
         out["order_id"] = order_ids.alias("order_id")
-    is_return, return_notes = _returns(frame, mapping, amount, out.get("quantity"), order_ids)
-    warnings += return_notes
-    flagged = pl.select(pl.lit(is_return) & (pl.lit(amount) > 0)).to_series()
-    amount = pl.select(pl.when(pl.lit(is_return)).then(-pl.lit(amount).abs())
-                       .otherwise(pl.lit(amount))).to_series()
-    if "quantity" in out:
-        q = out["quantity"]
-        out["quantity"] = pl.select(
-            pl.when(pl.lit(is_return)).then(-pl.lit(q).abs()).otherwise(pl.lit(q))
-        ).to_series().alias("quantity")
-    if flagged.any():
-        warnings.append(
-            f"{int(flagged.sum()):,} returns given with a positive amount were made negative."
-        )
-    out[AMOUNT] = amount.alias(AMOUNT)
+    is_return, notes = _returns(frame, mapping, amount, out.get("quantity"), order_ids)
+    warnings += notes
+    # Returns carry negative amounts (and quantities), whatever sign they came with.
+    signed = {AMOUNT: amount, **({"quantity": out["quantity"]} if "quantity" in out else {})}
+    flipped = int((is_return & (amount > 0)).sum())
+    if flipped:
+        warnings.append(f"{flipped:,} returns given with a positive amount were made negative.")
+    for canon, values in signed.items():
+        out[canon] = pl.select(
+            pl.when(pl.lit(is_return)).then(-pl.lit(values).abs()).otherwise(pl.lit(values))
+        ).to_series().alias(canon)
     out["is_return"] = is_return.alias("is_return")
 
     for canon in _TEXT_COLUMNS:
@@ -239,7 +212,8 @@ def read_transactions(
         .when(pl.lit(dates.missing)).then(pl.lit("missing date"))
         .when(pl.lit(dates.invalid)).then(pl.lit("unparseable date"))
         .when(pl.lit(amount_invalid)).then(pl.lit("invalid amount"))
-        .when(pl.lit(amount_missing) | pl.lit(amount).is_null()).then(pl.lit("missing amount"))
+        .when(pl.lit(amount_missing) | pl.lit(out[AMOUNT]).is_null())
+        .then(pl.lit("missing amount"))
     ).to_series()
     if drop_duplicates:
         reason = _mark_duplicates(frame, reason)
@@ -274,6 +248,32 @@ def read_transactions(
         )
         raise DataError(msg)
     return ReadResult(transactions, report)
+
+
+def _amounts(
+    numbers: Mapping[str, NumberColumn], mapping: Mapping[str, str]
+) -> tuple[pl.Series, pl.Series, pl.Series, list[str]]:
+    """The amount with its missing and invalid masks: given, derived, or the price."""
+    if AMOUNT in numbers:
+        given = numbers[AMOUNT]
+        notes = [
+            f"{int(numbers[c].invalid.sum()):,} {c} values in {mapping[c]!r} could not be read "
+            "as numbers and are left missing (the rows are kept: they have an amount)."
+            for c in ("quantity", "unit_price")
+            if c in numbers and numbers[c].invalid.any()
+        ]
+        return given.values, given.missing, given.invalid, notes
+    if "quantity" in numbers:
+        qty, price = numbers["quantity"], numbers["unit_price"]
+        invalid = qty.invalid | price.invalid
+        note = (
+            f"amount derived as quantity x unit_price ({mapping['quantity']!r} x "
+            f"{mapping['unit_price']!r})."
+        )
+        return qty.values * price.values, (qty.missing | price.missing) & ~invalid, invalid, [note]
+    price = numbers["unit_price"]
+    note = f"amount taken from the price column {mapping['unit_price']!r} (no quantity column)."
+    return price.values, price.missing, price.invalid, [note]
 
 
 def _load(source: Any, options: Mapping[str, Any]) -> _Source:
