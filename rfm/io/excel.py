@@ -31,15 +31,15 @@ EXCEL_MAX_COLUMNS = 16_384
 _CHUNK = 1 << 20
 _DTD = re.compile(rb"<!\s*(?:doctype|entity)", re.IGNORECASE)
 _DIMENSION = re.compile(rb'<dimension\b[^>]*?\bref="([^"]*)"')
-# Cell references, one capture per pattern so findall stays in C (a Python loop
-# per cell made the scan 4x slower than calamine's whole read).
-_CELL_COLUMN = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,4})[0-9]')
-_CELL_ROW = re.compile(rb'<c\b[^>]*?\br="[A-Z]{1,4}([0-9]{1,8})"')
+# Cell references in one C-level findall; a Python loop per cell made the scan
+# slower than calamine's whole read.
+_CELL_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,4}[0-9]{1,8})"')
 _VALUE_CELL_ROW = re.compile(rb'<c\b[^>]*?\br="[A-Z]{1,4}([0-9]{1,8})"[^>]*?(?<!/)>')
 _ROW = re.compile(rb'<row\b[^>]*?\br="([0-9]{1,8})"')
-_FORMULA = re.compile(rb"<f\b")
 # A saved value is a non-empty <v>; openpyxl writes formulas with an empty <v />.
 _FORMULA_WITH_VALUE = re.compile(rb"(?:</f>|<f\b[^>]*/>)\s*<v\b[^>]*(?<!/)>\s*[^<\s]")
+_DIGITS = b"0123456789"
+_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _MAX_TAG = 64 * 1024
 _REF = re.compile(r"^\$?([A-Z]{1,4})\$?([0-9]{1,8})$")
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -67,6 +67,7 @@ class _Extent:
     last_column: int = 0
     declared_rows: int = 0
     declared_columns: int = 0
+    row_elements: int = 0
     formulas: int = 0
     formulas_with_values: int = 0
 
@@ -143,7 +144,7 @@ def _scan_part(archive: zipfile.ZipFile, name: str, extent: _Extent | None = Non
                     "expansion and external-entity attacks; Excel never writes them)"
                 )
             if extent is not None:
-                _measure(window, len(tail), extent)
+                _measure(window, tail, extent)
             # Carry the last tag into the next window so a tag cut by the chunk
             # boundary is seen whole; a tag longer than _MAX_TAG is not Excel's.
             last_tag = window.rfind(b"<")
@@ -157,31 +158,48 @@ def _scan_part(archive: zipfile.ZipFile, name: str, extent: _Extent | None = Non
     return bytes(kept) if len(kept) < _CHUNK else b""
 
 
-def _measure(window: bytes, carried: int, extent: _Extent) -> None:
-    """Update the sheet extent from one window; ``carried`` bytes were seen before."""
+def _count_new(window: bytes, carried: bytes, needle: bytes) -> int:
+    """Occurrences of ``needle`` not already counted in the carried bytes."""
+    return window.count(needle) - carried.count(needle)
+
+
+def _measure(window: bytes, carried: bytes, extent: _Extent) -> None:
+    """Update the sheet extent from one window; ``carried`` ends the previous one."""
     if extent.declared_rows == 0 and (match := _DIMENSION.search(window)):
         ref = match.group(1).decode("ascii", "replace").split(":")[-1]
         if parsed := _REF.match(ref):
             extent.declared_columns = column_number(parsed.group(1))
             extent.declared_rows = int(parsed.group(2))
-    # Column letters compare as base-36 numbers (A-Z are 10-35, so longer is larger).
-    columns = _CELL_COLUMN.findall(window)
-    if columns:
-        widest = max(map(int, columns, itertools.repeat(36)))
+    refs = _CELL_REF.findall(window)
+    if refs:
+        letters = map(bytes.rstrip, refs, itertools.repeat(_DIGITS))
+        # Column letters compare as base-36 numbers (A-Z are 10-35: longer is larger).
+        widest = max(map(int, letters, itertools.repeat(36)))
         extent.last_column = max(extent.last_column, column_number(_base36(widest)))
-    for pattern in (_CELL_ROW, _ROW):
-        rows = pattern.findall(window)
-        if rows:
-            extent.last_row = max(extent.last_row, max(map(int, rows)))
-    filled = _VALUE_CELL_ROW.findall(window)
-    if filled:
-        top = min(map(int, filled))
-        extent.first_row = top if extent.first_row == 0 else min(extent.first_row, top)
-    # Count each formula once: a match ending inside the carried bytes was counted.
-    extent.formulas += sum(1 for m in _FORMULA.finditer(window) if m.end() > carried)
-    extent.formulas_with_values += sum(
-        1 for m in _FORMULA_WITH_VALUE.finditer(window) if m.end() > carried
-    )
+        rows = map(int, map(bytes.lstrip, refs, itertools.repeat(_LETTERS)))
+        extent.last_row = max(extent.last_row, max(rows))
+    row_numbers = _ROW.findall(window)
+    if row_numbers:
+        extent.last_row = max(extent.last_row, max(map(int, row_numbers)))
+    # Rows and cells may omit r= (then they are placed one after another): bound the
+    # extent by counting the elements.
+    extent.row_elements += _count_new(window, carried, b"<row")
+    extent.last_row = max(extent.last_row, extent.row_elements)
+    cells = sum(window.count(tag) for tag in (b"<c ", b"<c>", b"<c/"))
+    if cells > len(refs) + 1:  # + 1: the window may end inside a cell's tag
+        widest_row = max(
+            sum(part.count(tag) for tag in (b"<c ", b"<c>", b"<c/"))
+            for part in window.split(b"<row")
+        )
+        extent.last_column = max(extent.last_column, widest_row)
+    if extent.first_row == 0 and (filled := _VALUE_CELL_ROW.findall(window)):
+        extent.first_row = min(map(int, filled))  # rows come in order in a sheet
+    formulas = _count_new(window, carried, b"<f>") + _count_new(window, carried, b"<f ")
+    if formulas:
+        extent.formulas += formulas
+        extent.formulas_with_values += sum(
+            1 for m in _FORMULA_WITH_VALUE.finditer(window) if m.end() > len(carried)
+        )
 
 
 def _base36(number: int) -> str:

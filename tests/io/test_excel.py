@@ -321,3 +321,19 @@ def test_formulas_with_saved_values_give_no_warning():
     table = read_table(build_xlsx({"S": sheet_xml(rows)}))
     assert table.frame.get_column("total").to_list() == ["2", "4"]
     assert not any("formula" in w for w in table.warnings)
+
+
+def test_case22_cells_without_references_are_counted_by_position():
+    # Cells may omit r= and are then placed one after another: 20,000 of them in
+    # one row reach column 20,000 although no reference says so.
+    wide = "<row>" + "<c><v>1</v></c>" * 20_000 + "</row>"
+    data = build_xlsx({"S": sheet_xml(ORDERS, dimension=None, extra=wide)})
+    with pytest.raises(DataError, match="20,000 columns"):
+        read_table(data, limits=Limits(max_compression_ratio=1e6))
+
+
+def test_case22_rows_without_references_are_counted_by_position():
+    rows = "<row><c><v>1</v></c></row>" * 3_000
+    data = build_xlsx({"S": sheet_xml(ORDERS, dimension=None, extra=rows)})
+    with pytest.raises(DataError, match="3,003 rows"):
+        read_table(data, limits=Limits(max_rows=2_000, max_compression_ratio=1e6))
