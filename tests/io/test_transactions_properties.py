@@ -88,3 +88,30 @@ def test_rows_set_aside_by_read_table_are_counted(n: int) -> None:
     assert report.rows_read == 10 + n
     assert report.excluded == {"malformed row (too many fields)": n}
     assert report.reconciles()
+
+
+_MIXED = st.one_of(
+    st.none(),
+    st.integers(-1000, 10**6),
+    st.floats(allow_nan=True, allow_infinity=True, width=32),
+    st.sampled_from(["12.50", "(3.00)", "abc", "", "NULL", "00123", "1.23457E+11"]),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    ids=st.lists(_MIXED, min_size=1, max_size=25),
+    amounts=st.lists(_MIXED, min_size=25, max_size=25),
+)
+def test_pandas_object_columns_never_crash_and_reconcile(ids: list, amounts: list) -> None:
+    # BAD_INPUTS 17 (typed part): object columns whose type changes from row to row.
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({
+        "CustomerID": pd.Series(ids, dtype=object),
+        "Date": ["2020-01-02"] * len(ids),
+        "Amount": pd.Series(amounts[: len(ids)], dtype=object),
+    })
+    result = _read(frame)  # type: ignore[arg-type]
+    if result is not None:
+        assert result.report.rows_read == len(ids)
+        assert result.report.reconciles()
