@@ -471,3 +471,24 @@ def test_pandas_duplicate_column_names_are_made_unique() -> None:
     assert result.report.columns["amount"] == "Amount"
     assert result.transactions["amount"].to_list() == [5.0]
     assert result.report.warnings
+
+
+def test_time_zone_aware_dates_keep_local_times() -> None:
+    frame = pd.DataFrame({
+        "CustomerID": ["1", "2"],
+        "InvoiceDate": pd.to_datetime(["2020-01-02 23:30", "2020-01-03 08:00"]).tz_localize(
+            "Europe/Paris"),
+        "Amount": [1.0, 2.0],
+    })
+    result = rfm.read_transactions(frame)
+    assert result.transactions["order_date"].to_list() == [
+        dt.datetime(2020, 1, 2, 23, 30), dt.datetime(2020, 1, 3, 8)]
+    assert any("Europe/Paris" in w for w in result.report.warnings)
+
+
+def test_excel_serial_numbers_as_typed_floats() -> None:
+    frame = pl.DataFrame({"CustomerID": ["1", "2"], "InvoiceDate": [40513.0, 40514.25],
+                          "Amount": [1.0, 2.0]})
+    tx = rfm.read_transactions(frame).transactions
+    # 40513 is 2010-12-01 in Excel's 1900 date system.
+    assert tx["order_date"].to_list() == [dt.datetime(2010, 12, 1), dt.datetime(2010, 12, 2, 6)]
