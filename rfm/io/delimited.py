@@ -186,7 +186,7 @@ def _try_fast(
     if dialect.escapechar is not None or layout.header_line >= len(lines):
         return None
     header = next(iter_records(lines, dialect, start=layout.header_line), None)
-    if header is None or header.fields is None:
+    if header is None or not header.fields or not "".join(header.fields).strip():
         return None
     if not complete and header.line + header.n_lines >= len(lines):
         return None
@@ -402,6 +402,12 @@ def _read_exact(
     header = next(records)
     if header.fields is None:
         msg = f"Expected a header on line {header.line + 1} but it cannot be read ({header.error})."
+        raise DataError(msg)
+    if not "".join(header.fields).strip():
+        msg = (
+            f"Expected column names on line {header.line + 1} but it is blank. "
+            "Pass header_row=<the line of the column names>."
+        )
         raise DataError(msg)
     _check_columns(len(header.fields), limits)
     names, names_warnings = unique_names(header.fields)

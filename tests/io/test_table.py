@@ -404,3 +404,8 @@ def test_clean_files_take_the_fast_path_and_malformed_ones_do_not():
         b"id,amount\n1,5\n\n2,6\n",  # blank line
     ):
         assert _try_fast(malformed, None, "utf-8", None, None, Limits()) is None, malformed
+
+
+def test_header_row_on_a_blank_line_is_a_clear_error():
+    with pytest.raises(DataError, match="line 2 but it is blank"):
+        read_table(b"id,amount\n\n1,2\n", header_row=2)
