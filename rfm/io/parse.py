@@ -47,9 +47,9 @@ def clean_text(expr: pl.Expr) -> pl.Expr:
     >>> pl.select(clean_text(pl.lit(s))).to_series().to_list()
     ['a', None, None, None, None, None, '-5.25']
     """
-    trimmed = expr.str.strip_chars()
-    # A set lookup of every spelling is ~25x cheaper than lower-casing each cell.
-    return pl.when(trimmed.is_in(_MISSING_SPELLINGS)).then(None).otherwise(trimmed)
+    # Replacing every spelling is cheaper than lower-casing each cell, and than
+    # when/then (which copies the column once more).
+    return expr.str.strip_chars().replace(_MISSING_SPELLINGS, None)
 
 
 def _spellings(word: str) -> list[str]:
