@@ -183,7 +183,9 @@ def _try_fast(
     lines, complete = sampled
     layout = sniff(lines[:_SNIFF_LINES], delimiter=delimiter, header_row=header_row)
     dialect = layout.dialect
-    if dialect.escapechar is not None or layout.header_line >= len(lines):
+    if dialect.escapechar is not None or dialect.skipinitialspace:
+        return None  # polars has neither
+    if layout.header_line >= len(lines):
         return None
     header = next(iter_records(lines, dialect, start=layout.header_line), None)
     if header is None or not header.fields or not "".join(header.fields).strip():

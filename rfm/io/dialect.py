@@ -39,6 +39,7 @@ class Dialect:
     delimiter: str
     quotechar: str | None = '"'
     escapechar: str | None = None
+    skipinitialspace: bool = False
 
     def reader_options(self) -> dict[str, Any]:
         """Keyword arguments for :func:`csv.reader`."""
@@ -46,6 +47,7 @@ class Dialect:
             "delimiter": self.delimiter,
             "quotechar": self.quotechar,
             "escapechar": self.escapechar,
+            "skipinitialspace": self.skipinitialspace,
             "doublequote": True,
             "strict": False,
             "quoting": csv.QUOTE_MINIMAL if self.quotechar else csv.QUOTE_NONE,
@@ -202,20 +204,23 @@ def sniff(
     escapes: list[str | None] = [None]
     if any('\\"' in line for line in body):
         escapes.append("\\")
-    # Ties go to the backslash escape: where `\"` occurs and reads as well both
-    # ways, the lenient reading without it would silently drop those quotes.
-    best: tuple[float, int, bool] = (-1.0, -1, False)
+    # Ties go to the backslash escape and to skipping spaces after the delimiter:
+    # where `\"` or `, "` occur and read as well both ways, the lenient reading
+    # without them would keep stray quote characters in the values.
+    best: tuple[float, int, bool, bool] = (-1.0, -1, False, False)
     chosen: tuple[Dialect, list[_Shape], int] | None = None
     for candidate in candidates:
+        spaced = any(f'{candidate} "' in line for line in body)
         for escape in escapes:
-            dialect = Dialect(candidate, '"', escape)
-            shapes = _shapes(body, dialect)
-            coverage, modal = _score(shapes)
-            if modal < 2 and delimiter is None:
-                continue
-            key = (coverage, modal, escape is not None)
-            if key > best:
-                best, chosen = key, (dialect, shapes, modal)
+            for skip in (False, True) if spaced else (False,):
+                dialect = Dialect(candidate, '"', escape, skip)
+                shapes = _shapes(body, dialect)
+                coverage, modal = _score(shapes)
+                if modal < 2 and delimiter is None:
+                    continue
+                key = (coverage, modal, escape is not None, skip)
+                if key > best:
+                    best, chosen = key, (dialect, shapes, modal)
     if chosen is None:
         # Nothing splits the records: a single-column file.
         dialect = Dialect(candidates[0])

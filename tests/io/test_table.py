@@ -409,3 +409,11 @@ def test_clean_files_take_the_fast_path_and_malformed_ones_do_not():
 def test_header_row_on_a_blank_line_is_a_clear_error():
     with pytest.raises(DataError, match="line 2 but it is blank"):
         read_table(b"id,amount\n\n1,2\n", header_row=2)
+
+
+def test_quoted_fields_after_a_space_are_understood():
+    data = b'id, name, amount\n1, "Smith, Ann", 5\n2, "Lee, Bo", 6\n3, Cy, 7\n'
+    table = read_table(data)
+    assert table.frame.get_column("name").to_list() == ["Smith, Ann", "Lee, Bo", "Cy"]
+    assert table.frame.get_column("amount").to_list() == ["5", "6", "7"]
+    assert table.rejected.height == 0
