@@ -308,6 +308,15 @@ def _load(source: Any, options: Mapping[str, Any]) -> _Source:
             warnings.append(
                 f"Fields are separated by runs of spaces; read as {frame.width} columns."
             )
+    header_given = options.get("header_row") is not None
+    if raw.source_format == "csv" and not header_given and _header_is_data(frame.columns):
+        first = pl.DataFrame([frame.columns], schema=frame.columns, orient="row")
+        names = [f"column_{i + 1}" for i in range(frame.width)]
+        frame = pl.concat([first, frame]).rename(dict(zip(frame.columns, names, strict=True)))
+        warnings.append(
+            "The first line looks like data, not a header; it was read as a row and the "
+            f"columns named column_1 .. column_{frame.width}."
+        )
     if raw.blank_rows:
         warnings.append(f"{raw.blank_rows:,} blank lines skipped (not counted as rows).")
     return _Source(frame, rejected, raw.encoding, delimiter, tuple(warnings))
@@ -332,6 +341,25 @@ def _split_on_spaces(frame: pl.DataFrame) -> pl.DataFrame | None:
     if any(numeric):  # the "header" was the first data line
         out = pl.concat([pl.DataFrame([header], schema=names, orient="row"), out])
     return out
+
+
+_DATA_LIKE = re.compile(
+    r"[-+(]?[$€£]?\d[\d.,]*\)?"  # numbers, currency amounts
+    r"|\d{4}-\d{1,2}-\d{1,2}(?:[ T][\d:.]+)?"  # ISO dates
+    r"|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}(?: [\d:]+)?"  # d/m/y or m/d/y
+)
+
+
+def _header_is_data(names: list[str]) -> bool:
+    """Whether a "header" is really the first data row: most names are numbers or dates.
+
+    Names the table reader made up or de-duplicated (``column_3``, ``id_2``) are not
+    the original text, so a header with those is never turned back into a row.
+    """
+    if any(re.fullmatch(r".*_\d+", n) for n in names):
+        return False
+    data_like = sum(_DATA_LIKE.fullmatch(n.strip()) is not None for n in names)
+    return data_like >= max(2, (len(names) + 1) // 2)
 
 
 def _no_options(options: Mapping[str, Any]) -> None:

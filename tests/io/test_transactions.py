@@ -492,3 +492,22 @@ def test_excel_serial_numbers_as_typed_floats() -> None:
     tx = rfm.read_transactions(frame).transactions
     # 40513 is 2010-12-01 in Excel's 1900 date system.
     assert tx["order_date"].to_list() == [dt.datetime(2010, 12, 1), dt.datetime(2010, 12, 2, 6)]
+
+
+def test_headerless_csv_keeps_its_first_row() -> None:
+    data = b"1,2020-01-02,5.00\n2,2020-01-03,6.50\n2,2020-01-04,1.25\n"
+    result = rfm.read_transactions(data)
+    assert result.report.rows_read == 3
+    assert result.transactions["amount"].to_list() == [5.0, 6.5, 1.25]
+    assert dict(result.report.columns) == {
+        "customer_id": "column_1", "order_date": "column_2", "amount": "column_3"}
+    assert any("looks like data, not a header" in w for w in result.report.warnings)
+
+
+@pytest.mark.parametrize("header", ["id,date,total", "customer,2020,amount", "a_2,1,2"])
+def test_real_headers_are_not_taken_for_data(header: str) -> None:
+    data = f"{header}\n1,2020-01-02,5.00\n1,2020-01-03,6.50\n".encode()
+    result = rfm.read_transactions(data, columns={"customer_id": header.split(",")[0],
+                                                  "order_date": header.split(",")[1],
+                                                  "amount": header.split(",")[2]})
+    assert result.report.rows_read == 2
