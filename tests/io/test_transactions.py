@@ -511,3 +511,11 @@ def test_real_headers_are_not_taken_for_data(header: str) -> None:
                                                   "order_date": header.split(",")[1],
                                                   "amount": header.split(",")[2]})
     assert result.report.rows_read == 2
+
+
+def test_detect_columns_by_content_only_when_headers_say_nothing() -> None:
+    sample = _frame(a=["x1", "x2", "x1"], b=["2020-01-02", "2020-01-05", "2020-02-01"],
+                    c=["$5.00", "$6.50", "$1.25"], Country=["FR", "FR", "DE"])
+    assert rfm.detect_columns(sample.columns, sample) == {
+        "customer_id": "a", "order_date": "b", "amount": "c", "country": "Country"}
+    assert rfm.detect_columns(sample.columns) == {"country": "Country"}
