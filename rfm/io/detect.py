@@ -19,7 +19,8 @@ SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
         "customerkey", "customerref", "custid", "custno", "custnumber", "cust", "clientid",
         "client", "clientno", "clientnumber", "buyerid", "buyer", "shopperid", "memberid",
         "userid", "accountid", "consumerid", "kunde", "kundennummer", "kundenid", "kundenr",
-        "idcliente", "cliente", "clientecod",
+        "idcliente", "cliente", "clientecod", "email", "customeremail", "emailaddress",
+        "billingemail",
     ),
     "order_id": (
         "invoiceno", "invoice", "invoiceid", "invoicenumber", "invoicenr", "orderid", "order",
@@ -32,14 +33,14 @@ SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
         "date", "orderdatetime", "invoicedatetime", "transactiondatetime", "purchasedatetime",
         "datetime", "timestamp", "ordertimestamp", "createdat", "orderedat", "purchasedat",
         "purchasetime", "transactiontime", "ordertime", "invoicetime", "dateofpurchase",
-        "datum", "rechnungsdatum", "bestelldatum", "fecha", "day", "dt",
+        "paidat", "datum", "rechnungsdatum", "bestelldatum", "fecha", "day", "dt",
     ),
     AMOUNT: (
         "amount", "sales", "revenue", "total", "totalprice", "totalamount", "linetotal",
         "lineamount", "netamount", "netsales", "saleamount", "salesamount", "ordervalue",
         "value", "spend", "totalspend", "purchaseamount", "purchaseamountusd",
         "transactionamount", "totalsales", "subtotal", "turnover", "monetary", "paymentvalue",
-        "dollarvalue", "dollaramount", "dollars", "umsatz", "betrag", "importe", "montant",
+        "ordertotal", "invoicetotal", "dollarvalue", "dollaramount", "dollars", "umsatz", "betrag", "importe", "montant",
     ),
     "quantity": (
         "quantity", "qty", "units", "unitssold", "quantityordered", "qtyordered", "numberofitems",

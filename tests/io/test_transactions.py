@@ -174,6 +174,8 @@ def test_input_frames_are_not_modified() -> None:
         ("Purchase Amount (USD)", "amount"), ("Country", "country"),
         ("StockCode", "product"), ("Description", "product"), ("billing_customer_id",
                                                               "customer_id"),
+        ("Email", "customer_id"), ("Created at", "order_date"), ("Order Total", "amount"),
+        ("dollar_value", "amount"), ("number_of_cds", "quantity"),
     ],
 )
 def test_header_synonyms(header: str, canonical: str) -> None:
