@@ -221,7 +221,9 @@ def read_transactions(
     order = [CUSTOMER_ID, ORDER_DATE, AMOUNT, "is_return"]
     order += [c for c in CANONICAL if c in out and c not in order]
     keep = reason.is_null()
-    transactions = pl.DataFrame([out[c] for c in order]).filter(keep)
+    transactions = pl.DataFrame([out[c] for c in order])
+    if not keep.all():
+        transactions = transactions.filter(keep)
     excluded = dict(loaded.rejected)
     counts = reason.drop_nulls().value_counts(sort=True)
     for why, n in counts.iter_rows():
@@ -438,10 +440,15 @@ def _returns(
         flag = flag | (quantity < 0).fill_null(False)
     if ids is not None:
         # The UCI retail convention: C536379 cancels; only when plain ids are numbers.
-        marker = ids.str.starts_with("C") | ids.str.starts_with("c")
+        marker = (ids.str.starts_with("C") | ids.str.starts_with("c")).fill_null(False)
+        plain = False
         if marker.any():
-            marker = marker & ids.str.contains(r"^[Cc]\d+$").fill_null(False)
-        if marker.any() and ids.str.contains(r"^\d+$").any():
+            # Regexes only on the few candidate rows and on a sample of the others.
+            where = marker.arg_true()
+            exact = ids.gather(where).str.contains(r"^[Cc]\d+$")
+            marker = pl.repeat(False, len(ids), eager=True).scatter(where.filter(exact), True)
+            plain = ids.filter(~marker).drop_nulls().head(10_000).str.contains(r"^\d+$").any()
+        if marker.any() and plain:
             notes.append(
                 f"{int(marker.sum()):,} rows have a cancellation marker ('C' before the order "
                 f"id in {mapping['order_id']!r}) and are returns."
