@@ -49,15 +49,17 @@ def uci_frame(rows: int, seed: int) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
     minutes = rng.integers(0, 365 * 1440, rows).astype("timedelta64[m]")
     stamps = pl.Series((np.datetime64("2010-12-01T08:00") + minutes).astype("datetime64[us]"))
-    return pl.DataFrame({
-        "InvoiceNo": rng.integers(536_000, 582_000, rows).astype(str),
-        "StockCode": rng.integers(10_000, 99_999, rows).astype(str),
-        "Quantity": rng.integers(1, 24, rows).astype(str),
-        "InvoiceDate": stamps.dt.strftime("%-m/%-d/%Y %-H:%M"),
-        "UnitPrice": pl.Series(np.round(rng.gamma(2.0, 2.0, rows), 2)).cast(pl.String),
-        "CustomerID": rng.integers(12_346, 18_287, rows).astype(str),
-        "Country": rng.choice(["United Kingdom", "France", "Germany", "EIRE"], rows),
-    })
+    return pl.DataFrame(
+        {
+            "InvoiceNo": rng.integers(536_000, 582_000, rows).astype(str),
+            "StockCode": rng.integers(10_000, 99_999, rows).astype(str),
+            "Quantity": rng.integers(1, 24, rows).astype(str),
+            "InvoiceDate": stamps.dt.strftime("%-m/%-d/%Y %-H:%M"),
+            "UnitPrice": pl.Series(np.round(rng.gamma(2.0, 2.0, rows), 2)).cast(pl.String),
+            "CustomerID": rng.integers(12_346, 18_287, rows).astype(str),
+            "Country": rng.choice(["United Kingdom", "France", "Germany", "EIRE"], rows),
+        }
+    )
 
 
 def main() -> None:
@@ -93,11 +95,18 @@ def main() -> None:
         row(name, "polars.read_csv(infer_schema=False) (floor)", bare, bare[0])
         raw = rfm.read_table(path)
         row(name, "rfm.read_table(path)", best_of(lambda: rfm.read_table(path), repeat), bare[0])
-        row(name, "rfm.read_transactions(raw_table)",
-            best_of(lambda: rfm.read_transactions(raw), repeat), bare[0])
-        row(name, "rfm.read_transactions(path)",
-            best_of(lambda: rfm.read_transactions(path), repeat), bare[0])
-
+        row(
+            name,
+            "rfm.read_transactions(raw_table)",
+            best_of(lambda: rfm.read_transactions(raw), repeat),
+            bare[0],
+        )
+        row(
+            name,
+            "rfm.read_transactions(path)",
+            best_of(lambda: rfm.read_transactions(path), repeat),
+            bare[0],
+        )
 
     frame = uci_frame(rows, args.seed)
     name = f"UCI-shaped text frame, {frame.height:,} rows"
@@ -111,10 +120,18 @@ def main() -> None:
 
     floor = best_of(convert, repeat)
     row(name, "bare strptime + casts, formats known (floor)", floor, floor[0])
-    row(name, "rfm.read_transactions(frame)",
-        best_of(lambda: rfm.read_transactions(frame), repeat), floor[0])
-    row(name, "rfm.read_transactions(frame, drop_duplicates=False)",
-        best_of(lambda: rfm.read_transactions(frame, drop_duplicates=False), repeat), floor[0])
+    row(
+        name,
+        "rfm.read_transactions(frame)",
+        best_of(lambda: rfm.read_transactions(frame), repeat),
+        floor[0],
+    )
+    row(
+        name,
+        "rfm.read_transactions(frame, drop_duplicates=False)",
+        best_of(lambda: rfm.read_transactions(frame, drop_duplicates=False), repeat),
+        floor[0],
+    )
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text("\n".join(lines) + "\n")
     print(f"wrote {RESULTS}")

@@ -47,10 +47,17 @@ def test_to_frame_is_empty_when_every_row_was_kept() -> None:
 
 def test_str_names_every_count_and_setting() -> None:
     text = str(_report())
-    for part in ["Rows read: 10", "Rows kept: 6 (of which returns: 2)", "Rows excluded: 4",
-                 "missing customer id: 3", "customer_id <- 'CustomerID'",
-                 "Date format: %m/%d/%Y %H:%M", "Encoding: cp1252", "Delimiter: ';'",
-                 "- amount derived as quantity x unit_price"]:
+    for part in [
+        "Rows read: 10",
+        "Rows kept: 6 (of which returns: 2)",
+        "Rows excluded: 4",
+        "missing customer id: 3",
+        "customer_id <- 'CustomerID'",
+        "Date format: %m/%d/%Y %H:%M",
+        "Encoding: cp1252",
+        "Delimiter: ';'",
+        "- amount derived as quantity x unit_price",
+    ]:
         assert part in text
 
 

@@ -23,7 +23,9 @@ MISSING_VALUES: Final = ("", "null", "n/a", "na", "-", "--", "none", "nan", "#n/
 
 Decimal = Literal[".", ","]
 
-_CURRENCY = r"(?i)[$€£¥₹₽₩₺¢]|\b(?:usd|eur|gbp|chf|jpy|cad|aud|nzd|sek|nok|dkk|pln|czk|inr|cny|brl|mxn)\b"
+_CURRENCY = (
+    r"(?i)[$€£¥₹₽₩₺¢]|\b(?:usd|eur|gbp|chf|jpy|cad|aud|nzd|sek|nok|dkk|pln|czk|inr|cny|brl|mxn)\b"
+)
 # Thousands separators allowed with each decimal convention; spaces include the
 # no-break spaces spreadsheets write in "1 234,50".
 _GROUP = {".": "[,' \u00a0\u202f]", ",": "[.' \u00a0\u202f]"}
@@ -190,9 +192,11 @@ def convert_numbers(
                 f"Column {name!r}: values like {text.filter(grouped).item(0)!r} read with '.' "
                 "as the decimal separator; pass decimal=',' if ',' is the decimal separator."
             )
-    parsed = parts.select(
-        _from_parts(pl.col("t"), pl.col("neg"), pl.col("bad"), decimal)
-    ).to_series().alias(name)
+    parsed = (
+        parts.select(_from_parts(pl.col("t"), pl.col("neg"), pl.col("bad"), decimal))
+        .to_series()
+        .alias(name)
+    )
     invalid = parsed.is_null() & ~missing
     return NumberColumn(parsed, missing, invalid, decimal, tuple(warnings))
 
@@ -280,8 +284,9 @@ def _parse_series(text: pl.Series, formats: tuple[str, ...]) -> pl.Series:
     low, high = parsed.min(), parsed.max()
     if low is None or (low >= _FIRST and high <= _LAST):  # type: ignore[operator]
         return parsed
-    return pl.select(pl.when(pl.lit(parsed).is_between(_FIRST, _LAST)).then(pl.lit(parsed)))\
-        .to_series()
+    return pl.select(
+        pl.when(pl.lit(parsed).is_between(_FIRST, _LAST)).then(pl.lit(parsed))
+    ).to_series()
 
 
 @dataclass(frozen=True)
@@ -464,7 +469,11 @@ def detect_date_format(
     if present == 0:
         return DateColumn(
             pl.Series(name, [None] * len(text), dtype=pl.Datetime("us")),
-            missing, ~missing, (), False, None,
+            missing,
+            ~missing,
+            (),
+            False,
+            None,
         )
     sample = _sample(text)
     # Ranking tries dozens of formats: a few hundred values suffice (the rows the
@@ -578,8 +587,9 @@ def _finish(
     if day_first is None:
         part = _split_format(formats[0])[0]
         day_first = _is_day_first(part) if part and _mirror(part) else None
-    return DateColumn(parsed.alias(text.name), missing, failed, formats, ambiguous, day_first,
-                      warnings)
+    return DateColumn(
+        parsed.alias(text.name), missing, failed, formats, ambiguous, day_first, warnings
+    )
 
 
 # --------------------------------------------------------------------------- ids
@@ -603,9 +613,14 @@ def convert_ids(values: pl.Series, *, cleaned: bool = False) -> tuple[pl.Series,
     if values.dtype.is_float():
         finite = values.fill_nan(None)
         whole = (finite.drop_nulls() == finite.drop_nulls().round(0)).all()
-        if whole and finite.drop_nulls().abs().max() is not None and float(
-            finite.drop_nulls().abs().max()  # type: ignore[arg-type]
-        ) < 2**53:
+        if (
+            whole
+            and finite.drop_nulls().abs().max() is not None
+            and float(
+                finite.drop_nulls().abs().max()  # type: ignore[arg-type]
+            )
+            < 2**53
+        ):
             text = finite.cast(pl.Int64).cast(pl.String)
             example = finite.drop_nulls().item(0)
             warnings.append(

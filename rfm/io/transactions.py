@@ -28,8 +28,16 @@ from rfm.quality import QualityReport
 __all__ = ["ReadResult", "detect_columns", "read_transactions"]
 
 _TEXT_COLUMNS = (
-    "product", "category", "department", "theme", "payment_method", "country", "region",
-    "city", "retailer", "gender",
+    "product",
+    "category",
+    "department",
+    "theme",
+    "payment_method",
+    "country",
+    "region",
+    "city",
+    "retailer",
+    "gender",
 )
 _TRUE = ("true", "t", "yes", "y", "1", "return", "returned", "r", "x", "refund", "refunded")
 _FALSE = ("false", "f", "no", "n", "0", "sale", "")
@@ -126,9 +134,11 @@ def read_transactions(
     mapping = _resolve_mapping(frame, columns)
     warnings: list[str] = list(loaded.warnings)
     if columns is None or any(c not in columns for c in mapping):
-        detected_by_content = set(mapping.values()) - set(
-            detect_columns(frame.columns).values()
-        ) - set((columns or {}).values())
+        detected_by_content = (
+            set(mapping.values())
+            - set(detect_columns(frame.columns).values())
+            - set((columns or {}).values())
+        )
         warnings += [
             f"{canon} was recognised from the content of column {name!r} (its header "
             "says nothing); check it, or pass columns=."
@@ -186,9 +196,13 @@ def read_transactions(
     if flipped:
         warnings.append(f"{flipped:,} returns given with a positive amount were made negative.")
     for canon, values in signed.items():
-        out[canon] = pl.select(
-            pl.when(pl.lit(is_return)).then(-pl.lit(values).abs()).otherwise(pl.lit(values))
-        ).to_series().alias(canon)
+        out[canon] = (
+            pl.select(
+                pl.when(pl.lit(is_return)).then(-pl.lit(values).abs()).otherwise(pl.lit(values))
+            )
+            .to_series()
+            .alias(canon)
+        )
     out["is_return"] = is_return.alias("is_return")
 
     for canon in _TEXT_COLUMNS:
@@ -208,10 +222,14 @@ def read_transactions(
             out[canon] = values.alias(canon)
 
     reason = pl.select(
-        pl.when(pl.lit(out[CUSTOMER_ID]).is_null()).then(pl.lit("missing customer id"))
-        .when(pl.lit(dates.missing)).then(pl.lit("missing date"))
-        .when(pl.lit(dates.invalid)).then(pl.lit("unparseable date"))
-        .when(pl.lit(amount_invalid)).then(pl.lit("invalid amount"))
+        pl.when(pl.lit(out[CUSTOMER_ID]).is_null())
+        .then(pl.lit("missing customer id"))
+        .when(pl.lit(dates.missing))
+        .then(pl.lit("missing date"))
+        .when(pl.lit(dates.invalid))
+        .then(pl.lit("unparseable date"))
+        .when(pl.lit(amount_invalid))
+        .then(pl.lit("invalid amount"))
         .when(pl.lit(amount_missing) | pl.lit(out[AMOUNT]).is_null())
         .then(pl.lit("missing amount"))
     ).to_series()
@@ -390,10 +408,7 @@ def _resolve_mapping(frame: pl.DataFrame, columns: Mapping[str, str] | None) -> 
     given = dict(columns or {})
     for canon, name in given.items():
         if canon not in CANONICAL:
-            msg = (
-                f"columns= has an unknown field {canon!r}. Known fields: "
-                f"{', '.join(CANONICAL)}."
-            )
+            msg = f"columns= has an unknown field {canon!r}. Known fields: {', '.join(CANONICAL)}."
             raise DataError(msg)
         if name not in names:
             msg = (

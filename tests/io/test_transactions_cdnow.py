@@ -53,12 +53,16 @@ def test_master_identical_lines_are_excluded_by_default() -> None:
 
 
 def test_headerless_space_separated_file_is_split_and_detected() -> None:
-    data = b" 00001 19970101  1   11.77\r\n 00002 19970112  1   12.00\r\n" \
-           b" 00002 19970112  5   77.00\r\n 00003 19970102  2   20.76\r\n"
+    data = (
+        b" 00001 19970101  1   11.77\r\n 00002 19970112  1   12.00\r\n"
+        b" 00002 19970112  5   77.00\r\n 00003 19970102  2   20.76\r\n"
+    )
     result = rfm.read_transactions(data)
     assert result.report.rows_read == 4
     assert dict(result.report.columns) == {
-        "customer_id": "column_1", "order_date": "column_2", "amount": "column_4",
+        "customer_id": "column_1",
+        "order_date": "column_2",
+        "amount": "column_4",
     }
     assert result.transactions["customer_id"].to_list() == ["00001", "00002", "00002", "00003"]
     assert result.transactions["amount"].to_list() == [11.77, 12.0, 77.0, 20.76]

@@ -12,13 +12,34 @@ import rfm
 from rfm.errors import DataError
 
 _IDS = st.sampled_from(["1", "2", "00123", " 7 ", "NULL", "", "N/A", "-", "C9", None])
-_DATES = st.sampled_from([
-    "2020-01-02", "2020-01-02 10:00", "2021-12-31", "2020-02-30", "not a date", "", "NULL",
-    None, "2019-07-04T08:00:00",
-])
-_AMOUNTS = st.sampled_from([
-    "1.50", "-2", "(3.00)", "$1,234.50", "12..5", "abc", "", "NA", None, "0", "7",
-])
+_DATES = st.sampled_from(
+    [
+        "2020-01-02",
+        "2020-01-02 10:00",
+        "2021-12-31",
+        "2020-02-30",
+        "not a date",
+        "",
+        "NULL",
+        None,
+        "2019-07-04T08:00:00",
+    ]
+)
+_AMOUNTS = st.sampled_from(
+    [
+        "1.50",
+        "-2",
+        "(3.00)",
+        "$1,234.50",
+        "12..5",
+        "abc",
+        "",
+        "NA",
+        None,
+        "0",
+        "7",
+    ]
+)
 _FLAGS = st.sampled_from(["yes", "no", "", None, "maybe"])
 
 _ROW = st.tuples(_IDS, _DATES, _AMOUNTS, _FLAGS)
@@ -27,8 +48,12 @@ _ROW = st.tuples(_IDS, _DATES, _AMOUNTS, _FLAGS)
 def _frame(rows: list[tuple]) -> pl.DataFrame:
     return pl.DataFrame(
         rows,
-        schema={"CustomerID": pl.String, "InvoiceDate": pl.String, "Sales": pl.String,
-                "Returned": pl.String},
+        schema={
+            "CustomerID": pl.String,
+            "InvoiceDate": pl.String,
+            "Sales": pl.String,
+            "Returned": pl.String,
+        },
         orient="row",
     )
 
@@ -106,11 +131,13 @@ _MIXED = st.one_of(
 def test_pandas_object_columns_never_crash_and_reconcile(ids: list, amounts: list) -> None:
     # BAD_INPUTS 17 (typed part): object columns whose type changes from row to row.
     pd = pytest.importorskip("pandas")
-    frame = pd.DataFrame({
-        "CustomerID": pd.Series(ids, dtype=object),
-        "Date": ["2020-01-02"] * len(ids),
-        "Amount": pd.Series(amounts[: len(ids)], dtype=object),
-    })
+    frame = pd.DataFrame(
+        {
+            "CustomerID": pd.Series(ids, dtype=object),
+            "Date": ["2020-01-02"] * len(ids),
+            "Amount": pd.Series(amounts[: len(ids)], dtype=object),
+        }
+    )
     result = _read(frame)  # type: ignore[arg-type]
     if result is not None:
         assert result.report.rows_read == len(ids)
