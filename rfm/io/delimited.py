@@ -33,6 +33,9 @@ from rfm.io.limits import Limits
 
 Buffer = bytes | mmap.mmap
 _SAMPLE_BYTES = 64 * 1024
+# What a blank field may hold. Deliberately ASCII only, so that the polars and csv
+# paths agree exactly (their notions of Unicode whitespace differ).
+BLANK_CHARS = " \t\r\n"
 _SNIFF_LINES = 200
 REJECTED_SCHEMA: dict[str, pl.DataType] = {
     "line": pl.Int64(),
@@ -340,17 +343,16 @@ def _drop_blank_rows(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     # A blank row starts with an empty field (null here) or whitespace; testing the
     # first field's first character is far cheaper than stripping every field.
     start = pl.first().str
-    maybe_blank = first.null_count() > 0 or bool(
-        frame.select(
-            ((start.len_bytes() == 0) | start.starts_with(" ") | start.starts_with("\t")).any()
-        ).item()
-    )
+    starts_blank = start.len_bytes() == 0
+    for char in BLANK_CHARS:
+        starts_blank = starts_blank | start.starts_with(char)
+    maybe_blank = first.null_count() > 0 or bool(frame.select(starts_blank.any()).item())
     with_nulls = [name for name in frame.columns if frame.get_column(name).null_count()]
     if with_nulls:
         frame = frame.with_columns(pl.col(with_nulls).fill_null(""))
     if not maybe_blank:
         return frame, 0
-    blank = pl.all_horizontal(pl.all().str.strip_chars() == "")
+    blank = pl.all_horizontal(pl.all().str.strip_chars(BLANK_CHARS) == "")
     n_blank = int(frame.select(blank.sum()).item())
     if n_blank:
         frame = frame.filter(~blank)
@@ -429,16 +431,16 @@ def _read_exact(
         if fields is not None:
             width = len(fields)
             first = fields[0] if fields else ""
-            if width == ncols and first and not first.isspace():
+            if width == ncols and first and first[0] not in BLANK_CHARS:
                 values.extend(fields)  # the common case, decided cheaply
                 continue
-            if not "".join(fields).strip():
+            if not "".join(fields).strip(BLANK_CHARS):
                 blank_rows += 1
                 continue
             if width == ncols:
                 values.extend(fields)
                 continue
-            if width > ncols and not "".join(fields[ncols:]).strip():
+            if width > ncols and not "".join(fields[ncols:]).strip(BLANK_CHARS):
                 values.extend(fields[:ncols])
                 padded += 1
                 continue

@@ -146,17 +146,33 @@ class _Shape(NamedTuple):
     filled: int  # number of non-blank fields
 
 
-def _shapes(lines: Sequence[str], dialect: Dialect) -> list[_Shape]:
-    """Field counts of the non-blank records of a sample (quoted line breaks respected)."""
+def _shapes(lines: Sequence[str], dialect: Dialect) -> tuple[list[_Shape], list[list[str]]]:
+    """Field counts of the non-blank records of a sample (quoted line breaks respected),
+    and the records' fields."""
     shapes = []
+    records = []
     for record in iter_records(lines, dialect):
         if record.fields is None:
             shapes.append(_Shape(record.line, -1, 0))
             continue
+        records.append(record.fields)
         filled = sum(1 for f in record.fields if f.strip())
         if filled:
             shapes.append(_Shape(record.line, len(record.fields), filled))
-    return shapes
+    return shapes, records
+
+
+def _quotes_after_spaces(plain: list[list[str]], skipping: list[list[str]]) -> bool:
+    """Whether skipping spaces after delimiters changes more than leading spaces,
+    i.e. some ``, "a"`` field is only read as quoted when spaces are skipped."""
+    if len(plain) != len(skipping):
+        return True
+    for row, other in zip(plain, skipping, strict=True):
+        if len(row) != len(other):
+            return True
+        if any(a != b and a.lstrip(" ") != b for a, b in zip(row, other, strict=True)):
+            return True
+    return False
 
 
 def _score(shapes: Sequence[_Shape]) -> tuple[float, int]:
@@ -204,27 +220,31 @@ def sniff(
     escapes: list[str | None] = [None]
     if any('\\"' in line for line in body):
         escapes.append("\\")
-    # Ties go to the backslash escape and to skipping spaces after the delimiter:
-    # where `\"` or `, "` occur and read as well both ways, the lenient reading
-    # without them would keep stray quote characters in the values.
+    # Ties go to the backslash escape, and to skipping spaces after the delimiter
+    # when that changes how quotes are read: the lenient reading without them
+    # would keep stray quote characters in the values.
     best: tuple[float, int, bool, bool] = (-1.0, -1, False, False)
     chosen: tuple[Dialect, list[_Shape], int] | None = None
     for candidate in candidates:
-        spaced = any(f'{candidate} "' in line for line in body)
         for escape in escapes:
-            for skip in (False, True) if spaced else (False,):
+            plain: list[list[str]] = []
+            for skip in (False, True):
                 dialect = Dialect(candidate, '"', escape, skip)
-                shapes = _shapes(body, dialect)
+                shapes, records = _shapes(body, dialect)
+                if skip and not _quotes_after_spaces(plain, records):
+                    break  # skipping spaces would only strip them from values
+                plain = records
                 coverage, modal = _score(shapes)
-                if modal < 2 and delimiter is None:
-                    continue
-                key = (coverage, modal, escape is not None, skip)
-                if key > best:
-                    best, chosen = key, (dialect, shapes, modal)
+                if modal >= 2 or delimiter is not None:
+                    key = (coverage, modal, escape is not None, skip)
+                    if key > best:
+                        best, chosen = key, (dialect, shapes, modal)
+                if not any(f'{candidate} "' in line for line in body):
+                    break  # no `, "` anywhere: nothing to skip
     if chosen is None:
         # Nothing splits the records: a single-column file.
         dialect = Dialect(candidates[0])
-        shapes = _shapes(body, dialect)
+        shapes = _shapes(body, dialect)[0]
         chosen = (dialect, shapes, _score(shapes)[1])
     dialect, shapes, modal = chosen
     if header_row is not None:

@@ -33,7 +33,7 @@ settings.register_profile("io", deadline=None, suppress_health_check=[HealthChec
 
 
 def is_blank(row: list[str]) -> bool:
-    return all(not value.strip() for value in row)
+    return all(not value.strip(" \t\r\n") for value in row)
 
 
 @st.composite
