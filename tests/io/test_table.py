@@ -417,3 +417,30 @@ def test_quoted_fields_after_a_space_are_understood():
     assert table.frame.get_column("name").to_list() == ["Smith, Ann", "Lee, Bo", "Cy"]
     assert table.frame.get_column("amount").to_list() == ["5", "6", "7"]
     assert table.rejected.height == 0
+
+
+def test_encoding_problems_beyond_the_sniffed_sample_are_still_handled():
+    ascii_rows = "".join(f"{i},plain\n" for i in range(20_000))  # well over 64 KiB
+    assert len(ascii_rows) > 100_000
+    cp1252 = ("id,name\n" + ascii_rows + "20000,José\n").encode("cp1252")
+    table = read_table(cp1252)
+    assert table.encoding == "cp1252"
+    assert table.frame.row(-1) == ("20000", "José")
+    mixed = ("id,name\n1,Zoë\n" + ascii_rows).encode() + "20000,José\n".encode("cp1252")
+    table = read_table(mixed)
+    assert table.encoding == "utf-8+cp1252"
+    assert table.frame.row(0) == ("1", "Zoë")
+    assert table.frame.row(-1) == ("20000", "José")
+    assert any(f"line {20_003}" in w for w in table.warnings)
+
+
+def test_malformed_rows_beyond_the_sniffed_sample_are_set_aside():
+    rows = "".join(f"{i},x,{i}\n" for i in range(10_000))
+    data = ("id,name,amount\n" + rows + '10000,"oops,1\n10001,y,2\n10002,z\n').encode()
+    table = read_table(data)
+    assert table.frame.height == 10_001
+    assert table.rejected.get_column("line").to_list() == [10_002, 10_004]
+    assert table.rejected.get_column("reason").to_list() == [
+        "unbalanced quote",
+        "too few fields: expected 3, found 2",
+    ]
