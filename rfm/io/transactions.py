@@ -188,7 +188,8 @@ def read_transactions(
         order_ids, notes = convert_ids(column_for("order_id"), cleaned="order_id" in text)
         warnings += notes
         out["order_id"] = order_ids.alias("order_id")
-    is_return, notes = _returns(frame, mapping, amount, out.get("quantity"), order_ids)
+    flags = column_for("is_return") if "is_return" in mapping else None
+    is_return, notes = _returns(mapping, amount, out.get("quantity"), order_ids, flags)
     warnings += notes
     # Returns carry negative amounts (and quantities), whatever sign they came with.
     signed = {AMOUNT: amount, **({"quantity": out["quantity"]} if "quantity" in out else {})}
@@ -217,7 +218,7 @@ def read_transactions(
         out["age"] = ages.values.round(0).cast(pl.Int64).alias("age")
     for canon in ("birth_date", "signup_date"):
         if canon in mapping:
-            values, date_notes = _secondary_dates(frame[mapping[canon]], dates)
+            values, date_notes = _secondary_dates(column_for(canon), dates, canon in text)
             warnings += date_notes
             out[canon] = values.alias(canon)
 
@@ -443,11 +444,11 @@ def _resolve_mapping(frame: pl.DataFrame, columns: Mapping[str, str] | None) -> 
 
 
 def _returns(
-    frame: pl.DataFrame,
     mapping: Mapping[str, str],
     amount: pl.Series,
     quantity: pl.Series | None,
     ids: pl.Series | None,
+    flags: pl.Series | None,
 ) -> tuple[pl.Series, tuple[str, ...]]:
     notes: list[str] = []
     flag = (amount < 0).fill_null(False)
@@ -469,8 +470,9 @@ def _returns(
                 f"id in {mapping['order_id']!r}) and are returns."
             )
             flag = flag | marker
-    if "is_return" in mapping:
-        text = clean_series(frame[mapping["is_return"]]).str.to_lowercase()
+    if flags is not None:
+        # Text columns arrive cleaned; a typed (Boolean, 0/1) column becomes text here.
+        text = (flags if flags.dtype == pl.String else clean_series(flags)).str.to_lowercase()
         yes = text.is_in(_TRUE).fill_null(False)
         unknown = ~text.is_in(_TRUE + _FALSE).fill_null(True)
         if unknown.any():
@@ -483,10 +485,12 @@ def _returns(
     return flag.alias("is_return"), tuple(notes)
 
 
-def _secondary_dates(values: pl.Series, order_dates: DateColumn) -> tuple[pl.Series, list[str]]:
+def _secondary_dates(
+    values: pl.Series, order_dates: DateColumn, cleaned: bool
+) -> tuple[pl.Series, list[str]]:
     name = values.name
     try:
-        col = detect_date_format(values, day_first=order_dates.day_first)
+        col = detect_date_format(values, day_first=order_dates.day_first, cleaned=cleaned)
     except AmbiguousDatesError as err:
         return pl.Series(name, [None] * len(values), dtype=pl.Date), [
             f"{err} Left missing: order dates give no hint."

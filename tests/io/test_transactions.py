@@ -618,3 +618,17 @@ def test_detect_columns_by_content_only_when_headers_say_nothing() -> None:
         "country": "Country",
     }
     assert rfm.detect_columns(sample.columns) == {"country": "Country"}
+
+
+def test_typed_boolean_return_flag() -> None:
+    frame = pl.DataFrame(
+        {
+            "customer_id": ["1", "2"],
+            "order_date": ["2020-01-02"] * 2,
+            "amount": [5.0, 3.0],
+            "is_return": [False, True],
+        }
+    )
+    tx = rfm.read_transactions(frame).transactions
+    assert tx["is_return"].to_list() == [False, True]
+    assert tx["amount"].to_list() == [5.0, -3.0]
