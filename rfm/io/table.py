@@ -62,6 +62,15 @@ class RawTable:
         columns renamed, title lines skipped.
     sheets
         For Excel, every sheet name (pass ``sheet=`` to choose); ``()`` otherwise.
+
+    Examples
+    --------
+    >>> import rfm
+    >>> table = rfm.read_table(b"id,amount\\n1,5\\n2\\n\\n3,7\\n")
+    >>> table.frame.height, table.rejected.height, table.blank_rows, table.rows_read
+    (2, 1, 1, 3)
+    >>> table.rejected.row(0)
+    (3, 'too few fields: expected 2, found 1', '2')
     """
 
     frame: pl.DataFrame

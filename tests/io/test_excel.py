@@ -337,3 +337,13 @@ def test_case22_rows_without_references_are_counted_by_position():
     data = build_xlsx({"S": sheet_xml(ORDERS, dimension=None, extra=rows)})
     with pytest.raises(DataError, match="3,003 rows"):
         read_table(data, limits=Limits(max_rows=2_000, max_compression_ratio=1e6))
+
+
+def test_explicit_header_row_counts_sheet_rows():
+    rows: list[list[Cell]] = [["Monthly export", None], [None, None], ["id", "amount"], ["a", 1]]
+    data = build_xlsx({"S": sheet_xml(rows)})
+    table = read_table(data, header_row=3)
+    assert table.frame.rows() == [("a", "1")]
+    assert table.header_row == 3
+    with pytest.raises(DataError, match="row 9 of sheet 'S'"):
+        read_table(data, header_row=9)
