@@ -416,6 +416,10 @@ def _read_exact(
     _check_columns(len(header.fields), limits)
     names, names_warnings = unique_names(header.fields)
     ncols = len(names)
+    # A header ending in delimiters ("id,amount,,") may sit on rows that do not.
+    named = len(header.fields)
+    while named > 1 and not header.fields[named - 1].strip():
+        named -= 1
     start = header.line + header.n_lines
     # One flat list of strings: keeping a list per row would make the cyclic garbage
     # collector traverse a million containers again and again (3-4x slower).
@@ -444,6 +448,11 @@ def _read_exact(
                 values.extend(fields[:ncols])
                 padded += 1
                 continue
+            if named <= width < ncols:
+                values.extend(fields)
+                values.extend([""] * (ncols - width))
+                padded += 1
+                continue
             kind = "many" if width > ncols else "few"
             reason = f"too {kind} fields: expected {ncols}, found {width}"
         else:
@@ -461,7 +470,10 @@ def _read_exact(
     frame, dropped_warnings = _drop_empty_unnamed(frame, header.fields)
     warnings = _header_warnings(layout, names_warnings) + dropped_warnings
     if padded:
-        warnings.append(f"{padded} row(s) had extra empty fields at the end; they were ignored.")
+        warnings.append(
+            f"{padded} row(s) had more or fewer empty fields at the end than the header; "
+            "they were aligned to the header."
+        )
     if rejected.height:
         warnings.append(
             f"{rejected.height} row(s) could not be read and were set aside "

@@ -444,3 +444,10 @@ def test_malformed_rows_beyond_the_sniffed_sample_are_set_aside():
         "unbalanced quote",
         "too few fields: expected 3, found 2",
     ]
+
+
+def test_header_with_trailing_delimiters_over_rows_without_them():
+    table = read_table(b"id,amount,,\n1,5\n2,6,\n3,7,,\n4\n")
+    assert table.frame.columns == ["id", "amount"]
+    assert table.frame.rows() == [("1", "5"), ("2", "6"), ("3", "7")]
+    assert table.rejected.rows() == [(5, "too few fields: expected 4, found 1", "4")]
