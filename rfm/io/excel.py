@@ -263,6 +263,9 @@ def read_xlsx(
         if not sheets:
             _refuse("the workbook lists no sheets")
         index = _sheet_index(names, sheet)
+        if sheets[index][1] not in archive.namelist():
+            # The part calamine would read must be the one measured here.
+            _refuse(f"sheet {names[index]!r} points to a missing part {sheets[index][1]!r}")
         extent = _Extent()
         try:
             for entry in archive.infolist():

@@ -347,3 +347,16 @@ def test_explicit_header_row_counts_sheet_rows():
     assert table.header_row == 3
     with pytest.raises(DataError, match="row 9 of sheet 'S'"):
         read_table(data, header_row=9)
+
+
+def test_sheet_pointing_outside_the_archive_is_refused():
+    data = build_xlsx({"S": sheet_xml(ORDERS)})
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(buffer, "w") as target:
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename == "xl/_rels/workbook.xml.rels":
+                content = content.replace(b"worksheets/sheet1.xml", b"../../etc/sheet.xml")
+            target.writestr(item, content)
+    with pytest.raises(DataError, match="missing part"):
+        read_table(buffer.getvalue())
