@@ -29,7 +29,7 @@ import polars as pl
 from rfm.errors import DataError
 from rfm.io.dialect import Layout, iter_records, sniff, split_lines, unique_names
 from rfm.io.encoding import bom_encoding, decode, utf16_without_bom
-from rfm.io.limits import Limits
+from rfm.io.limits import Limits, reraise_unless_library_error
 
 Buffer = bytes | mmap.mmap
 _SAMPLE_BYTES = 64 * 1024
@@ -230,7 +230,8 @@ def _try_fast(
             raise_if_empty=False,
             infer_schema=False,
         )
-    except Exception:  # any polars failure means: read it exactly
+    except BaseException as error:  # any polars failure means: read it exactly
+        reraise_unless_library_error(error)
         return None
     if frame.width != ncols:
         return None

@@ -24,7 +24,7 @@ import polars as pl
 
 from rfm.errors import DataError
 from rfm.io.dialect import unique_names
-from rfm.io.limits import Limits
+from rfm.io.limits import Limits, reraise_unless_library_error
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLUMNS = 16_384
@@ -327,7 +327,8 @@ def _load_sheet(data: bytes, index: int) -> pl.DataFrame:
         reader = fastexcel.read_excel(data)
         loaded = reader.load_sheet(index, header_row=None, dtypes="string")
         frame = loaded.to_polars()
-    except Exception as error:  # calamine errors are untyped
+    except BaseException as error:  # calamine errors are untyped
+        reraise_unless_library_error(error)
         msg = (
             f"The workbook cannot be read ({type(error).__name__}: {error}). "
             "Save it again from Excel, or export the sheet as CSV."

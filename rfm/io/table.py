@@ -15,7 +15,7 @@ from rfm.errors import DataError
 from rfm.io.delimited import REJECTED_SCHEMA, read_delimited
 from rfm.io.dialect import unique_names
 from rfm.io.excel import read_xlsx
-from rfm.io.limits import Limits
+from rfm.io.limits import Limits, reraise_unless_library_error
 
 TableSource = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes] | pl.DataFrame
 
@@ -315,7 +315,8 @@ def _read_parquet(data: bytes, limits: Limits) -> RawTable:
     try:
         schema = pl.read_parquet_schema(io.BytesIO(data))
         n_rows = pl.scan_parquet(io.BytesIO(data)).select(pl.len()).collect().item()
-    except Exception as error:  # any failure here is a damaged file
+    except BaseException as error:  # any failure here is a damaged file
+        reraise_unless_library_error(error)
         msg = f"The Parquet file cannot be read ({type(error).__name__}: {error}). Export it again."
         raise DataError(msg) from None
     if n_rows > limits.max_rows:
@@ -332,7 +333,8 @@ def _read_parquet(data: bytes, limits: Limits) -> RawTable:
         raise DataError(msg)
     try:
         frame = pl.read_parquet(io.BytesIO(data))
-    except Exception as error:
+    except BaseException as error:
+        reraise_unless_library_error(error)
         msg = f"The Parquet file cannot be read ({type(error).__name__}: {error}). Export it again."
         raise DataError(msg) from None
     table = _from_frame(frame, "parquet", limits)

@@ -451,3 +451,15 @@ def test_header_with_trailing_delimiters_over_rows_without_them():
     assert table.frame.columns == ["id", "amount"]
     assert table.frame.rows() == [("1", "5"), ("2", "6"), ("3", "7")]
     assert table.rejected.rows() == [(5, "too few fields: expected 4, found 1", "4")]
+
+
+def test_rust_panics_are_library_errors_but_interrupts_propagate():
+    from rfm.io.limits import reraise_unless_library_error
+
+    class PanicException(BaseException):  # what pyo3 raises for a Rust panic
+        pass
+
+    reraise_unless_library_error(PanicException("boom"))
+    reraise_unless_library_error(ValueError("bad"))
+    with pytest.raises(KeyboardInterrupt):
+        reraise_unless_library_error(KeyboardInterrupt())
