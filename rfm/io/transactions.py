@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
@@ -70,7 +71,7 @@ def read_transactions(
     columns: Mapping[str, str] | None = None,
     date_format: str | None = None,
     decimal: Decimal | None = None,
-    drop_duplicates: bool = True,
+    drop_duplicates: bool | None = None,
     **read_table_options: Any,
 ) -> ReadResult:
     """Read a transaction log into canonical columns, accounting for every row.
@@ -88,10 +89,13 @@ def read_transactions(
     decimal : {".", ","}, optional
         Decimal separator of number columns; decided per column from the data
         when omitted.
-    drop_duplicates : bool, default True
+    drop_duplicates : bool, optional
         Exclude repeats of an identical input row (every column equal) as
-        ``"exact duplicate"``. Pass False for logs where identical lines are real
-        repeat purchases (CDNOW has 255 such lines).
+        ``"exact duplicate"``. By default (None) they are excluded only when the
+        rows can tell two purchases apart — they carry an order id or a time of
+        day — because in a log of bare dates identical lines are most likely real
+        repeat purchases on the same day (CDNOW has 255 such lines); they are then
+        kept and a warning counts them. True or False forces either way.
     **read_table_options
         Passed to :func:`rfm.read_table` (``encoding``, ``delimiter``, ``sheet``, ...).
 
@@ -234,8 +238,20 @@ def read_transactions(
         .when(pl.lit(amount_missing) | pl.lit(out[AMOUNT]).is_null())
         .then(pl.lit("missing amount"))
     ).to_series()
+    if drop_duplicates is None:
+        drop_duplicates = "order_id" in mapping or _has_time_of_day(out[ORDER_DATE])
     if drop_duplicates:
         reason = _mark_duplicates(frame, reason)
+    else:
+        # scatter works in place, so mark a copy.
+        marked = _mark_duplicates(frame, reason.clone())
+        repeats = int((marked.is_not_null() & reason.is_null()).sum())
+        if repeats:
+            warnings.append(
+                f"{repeats:,} rows repeat an identical earlier row and were kept as separate "
+                "purchases (there is no order id or time of day to tell them apart); pass "
+                "drop_duplicates=True to exclude them."
+            )
 
     order = [CUSTOMER_ID, ORDER_DATE, AMOUNT, "is_return"]
     order += [c for c in CANONICAL if c in out and c not in order]
@@ -502,6 +518,11 @@ def _secondary_dates(
     if bad:
         notes.append(f"{bad:,} values of {name!r} did not fit {col.format} (left missing).")
     return col.values.dt.date(), notes
+
+
+def _has_time_of_day(order_dates: pl.Series) -> bool:
+    """Whether any order timestamp is not at midnight (the log records times, not just days)."""
+    return bool((order_dates.dt.time() != dt.time(0)).any())
 
 
 def _mark_duplicates(frame: pl.DataFrame, reason: pl.Series) -> pl.Series:

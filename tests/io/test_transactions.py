@@ -442,9 +442,24 @@ def test_exact_duplicates_need_every_column_equal() -> None:
     frame = _frame(
         customer=["1", "1", "1"], date=["2020-01-02"] * 3, amount=["5"] * 3, line=["1", "1", "2"]
     )
-    result = rfm.read_transactions(frame)
+    result = rfm.read_transactions(frame, drop_duplicates=True)
     assert result.report.excluded == {"exact duplicate": 1}
     assert result.report.rows_kept == 2
+
+
+def test_duplicates_dropped_by_default_only_when_rows_can_be_told_apart() -> None:
+    bare_dates = _frame(customer=["1", "1", "2"], date=["2020-01-02"] * 3, amount=["5", "5", "5"])
+    kept = rfm.read_transactions(bare_dates)
+    assert kept.report.rows_kept == 3
+    assert dict(kept.report.excluded) == {}
+    assert any(
+        "1 rows repeat an identical earlier row and were kept" in w for w in kept.report.warnings
+    )
+    with_time = _frame(
+        customer=["1", "1", "2"], date=["2020-01-02 10:15"] * 3, amount=["5", "5", "5"]
+    )
+    assert dict(rfm.read_transactions(with_time).report.excluded) == {"exact duplicate": 1}
+    assert rfm.read_transactions(with_time, drop_duplicates=False).report.rows_kept == 3
 
 
 def test_nothing_left_says_what_was_excluded() -> None:

@@ -45,11 +45,16 @@ def test_master_matches_a_pandas_whitespace_read(master: rfm.ReadResult) -> None
     assert tx["order_date"].max() == dt.datetime(1998, 6, 30)
 
 
-def test_master_identical_lines_are_excluded_by_default() -> None:
+def test_master_identical_lines_are_kept_by_default_and_counted() -> None:
+    # CDNOW has dates without times and no order ids: identical lines are real same-day
+    # repeat purchases, so they are kept by default and a warning counts them.
     result = rfm.read_transactions(CDNOW / "CDNOW_master.txt")
     oracle = pd.read_csv(CDNOW / "CDNOW_master.txt", sep=r"\s+", dtype={"customer_id": str})
-    assert result.report.excluded == {"exact duplicate": int(oracle.duplicated().sum())}
-    assert result.report.reconciles()
+    assert result.report.rows_kept == len(oracle)
+    assert any(f"{int(oracle.duplicated().sum())} rows repeat" in w for w in result.report.warnings)
+    forced = rfm.read_transactions(CDNOW / "CDNOW_master.txt", drop_duplicates=True)
+    assert forced.report.excluded == {"exact duplicate": int(oracle.duplicated().sum())}
+    assert forced.report.reconciles()
 
 
 def test_headerless_space_separated_file_is_split_and_detected() -> None:
