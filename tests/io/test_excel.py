@@ -275,7 +275,7 @@ def test_zip_that_is_not_a_workbook_is_refused():
 
 def test_truncated_zip_is_a_data_error():
     data = build_xlsx({"S": sheet_xml(ORDERS)})
-    with pytest.raises(DataError):
+    with pytest.raises(DataError, match="damaged"):
         read_table(data[: len(data) // 2])
 
 
