@@ -185,9 +185,7 @@ def customer_aggregates(frame: nw.LazyFrame[Any], *, as_of: dt.date | None) -> n
         how="inner",
     ).select(CUSTOMER_ID, nw.col(_DAY_VALUE).alias(_FIRST_VALUE))
     # Distinct orders: purchase lines without an order id count as one order.
-    order_key = (
-        nw.col("order_id").fill_null(_NULL_ORDER_ID) if has_order_id else nw.col(ORDER_DATE)
-    )
+    order_key = nw.col("order_id").fill_null(_NULL_ORDER_ID) if has_order_id else nw.col(ORDER_DATE)
     orders = (
         purchases.select(CUSTOMER_ID, order_key.alias(_ORDER_KEY))
         .unique()

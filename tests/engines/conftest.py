@@ -22,7 +22,9 @@ def duckdb_con() -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def spark() -> Iterator[Any]:
-    pytest.importorskip("pyspark", reason="pyspark is not installed: pip install 'rfm-studio[spark]'")
+    pytest.importorskip(
+        "pyspark", reason="pyspark is not installed: pip install 'rfm-studio[spark]'"
+    )
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         pytest.skip("Spark needs a Java 17 runtime: apt-get install openjdk-17-jre-headless")
     from pyspark.sql import SparkSession

@@ -31,7 +31,12 @@ def _assert_matches_reference(got: pl.DataFrame, vector: Vector) -> None:
             if key in FLOATS and value is not None:
                 # Sums in another order differ in the last bits; net zero may be 1e-15.
                 assert math.isclose(row[key], value, rel_tol=1e-9, abs_tol=1e-9), (
-                    vector.name, row["customer_id"], key, row[key], value)
+                    vector.name,
+                    row["customer_id"],
+                    key,
+                    row[key],
+                    value,
+                )
             else:
                 assert row[key] == value, (vector.name, row["customer_id"], key)
 
@@ -89,7 +94,9 @@ def test_spark_matches_eager(spark: Any) -> None:
 
 
 def test_engine_errors_are_data_errors(duckdb_con: Any) -> None:
-    relation = duckdb_con.sql("select 'a' as customer_id, '2024-01-01' as order_date, 1.0 as amount")
+    relation = duckdb_con.sql(
+        "select 'a' as customer_id, '2024-01-01' as order_date, 1.0 as amount"
+    )
     with pytest.raises(rfm.DataError, match="order_date must be a date or datetime column"):
         rfm.summarize(relation)
     with pytest.raises(rfm.DataError, match="Missing: amount"):
