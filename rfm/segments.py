@@ -244,3 +244,83 @@ def segment_levels(rules: Mapping[int, Sequence[str]] | None = None) -> list[str
     if rules is None:
         return list(SEGMENTS)
     return list(dict.fromkeys(name for r in sorted(rules, reverse=True) for name in rules[r]))
+
+
+def segment_table(
+    segmented: pl.DataFrame, *, rules: Mapping[int, Sequence[str]] | None = None
+) -> pl.DataFrame:
+    """One row per segment: size, share, revenue and its share, averages, description, action.
+
+    Segments without customers are listed with zero counts so the table always has
+    every segment, in display order (best first).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import rfm
+    >>> seg = pl.DataFrame({"customer_id": ["a", "b", "c"], "segment": ["Champions", "Lost", "Lost"],
+    ...                     "recency_days": [5, 400, 500], "frequency": [9, 1, 1], "monetary": [900.0, 50.0, 50.0]})
+    >>> t = rfm.segment_table(seg)
+    >>> t.filter(pl.col("customers") > 0).select("segment", "customers", "revenue_share").rows()
+    [('Champions', 1, 0.9), ('Lost', 2, 0.1)]
+    """
+    missing = [
+        c
+        for c in ("customer_id", "segment", "recency_days", "frequency", "monetary")
+        if c not in segmented.columns
+    ]
+    if missing:
+        msg = (
+            f"segment_table needs segmented customers. Missing: {', '.join(missing)}. "
+            "Build them with rfm.segment(rfm.score(rfm.summarize(transactions)))."
+        )
+        raise DataError(msg)
+    names = segment_levels(rules)
+    extra = sorted(set(segmented["segment"].drop_nulls().unique()) - set(names))
+    order = pl.DataFrame({"segment": names + extra, "__order": range(len(names) + len(extra))})
+    stats = segmented.group_by("segment").agg(
+        pl.len().alias("customers"),
+        pl.col("monetary").sum().alias("revenue"),
+        pl.col("recency_days").mean().alias("avg_recency_days"),
+        pl.col("frequency").mean().alias("avg_frequency"),
+        pl.col("monetary").mean().alias("avg_monetary"),
+    )
+    total_customers = max(segmented.height, 1)
+    total_revenue = segmented["monetary"].sum()
+    info = pl.DataFrame(
+        {
+            "segment": list(SEGMENTS),
+            "description": [s.description for s in SEGMENTS.values()],
+            "action": [s.action for s in SEGMENTS.values()],
+        }
+    )
+    return (
+        order.join(stats, on="segment", how="left")
+        .join(info, on="segment", how="left")
+        .sort("__order")
+        .drop("__order")
+        .with_columns(
+            pl.col("customers").fill_null(0).cast(pl.Int64),
+            pl.col("revenue").fill_null(0.0),
+            pl.col("description").fill_null(""),
+            pl.col("action").fill_null(""),
+        )
+        .with_columns(
+            (pl.col("customers") / total_customers).alias("share"),
+            (pl.col("revenue") / total_revenue if total_revenue else pl.lit(0.0)).alias(
+                "revenue_share"
+            ),
+        )
+        .select(
+            "segment",
+            "customers",
+            "share",
+            "revenue",
+            "revenue_share",
+            "avg_recency_days",
+            "avg_frequency",
+            "avg_monetary",
+            "description",
+            "action",
+        )
+    )

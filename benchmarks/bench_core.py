@@ -1,0 +1,310 @@
+"""Benchmark the core path against its peers and write benchmarks/results/core.md.
+
+(a) In memory: ``rfm.summarize -> rfm.score -> rfm.segment`` on a polars frame, against
+    ``lifetimes.utils.summary_data_from_transaction_data`` + pandas quantile scoring
+    (``pd.qcut`` on ranks) + a grid lookup for the segment, on the same rows converted to
+    pandas outside the timing. Target: rfm at least 10x faster.
+(b) From the CSV file: ``rfm.read_transactions(path) -> summarize -> score -> segment``
+    against a bare ``polars.read_csv(path, try_parse_dates=True)`` of the same file (the
+    floor). Target: at most 2x the bare read.
+
+The data come from ``rfm.datasets.simulate`` (written to a temporary directory as the
+sample CSV format). Each timing is the best of ``--repeat`` runs.
+
+Usage (from the repository root)::
+
+    python benchmarks/bench_core.py                 # 1M and 10M rows, best of 3
+    python benchmarks/bench_core.py --rows 1e6 --repeat 5
+    python benchmarks/bench_core.py --quick         # 100k rows, 1 run, for a smoke test
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import os
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import polars as pl
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout's rfm
+
+import rfm
+from rfm import datasets
+
+RESULTS = Path(__file__).resolve().parent / "results" / "core.md"
+TARGET_A = 10.0  # rfm at least this many times faster than lifetimes + pandas
+TARGET_B = 2.0  # rfm's CSV path at most this many times the bare read
+BINS = 5
+
+
+def _shim_lifetimes() -> None:
+    """lifetimes 0.11.3 predates numpy 2 / pandas 3; patch only what its import needs."""
+    if not hasattr(np, "float_"):
+        np.float_ = np.float64  # type: ignore[attr-defined]
+
+
+def parse_rows(text: str) -> list[int]:
+    try:
+        rows = [int(float(part)) for part in text.split(",") if part.strip()]
+    except ValueError:
+        msg = f"--rows takes comma-separated counts like 1e6,1e7. Got {text!r}."
+        raise SystemExit(msg) from None
+    if not rows or min(rows) < 1000:
+        msg = f"--rows needs counts of at least 1000. Got {text!r}."
+        raise SystemExit(msg)
+    return rows
+
+
+def best_of(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        result = None
+        gc.collect()
+        start = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+# --- the two sides of (a) ------------------------------------------------------------------
+
+
+def rfm_in_memory(tx: pl.DataFrame) -> pl.DataFrame:
+    return rfm.segment(rfm.score(rfm.summarize(tx), bins=BINS))
+
+
+def segment_grid() -> np.ndarray:
+    """The default R x FM grid as an array: grid[r - 1, fm - 1] is the segment name."""
+    rules = rfm.DEFAULT_RULES
+    return np.array([list(rules[r]) for r in range(1, BINS + 1)], dtype=object)
+
+
+def lifetimes_pandas(pdf: pd.DataFrame, as_of: dt.date, grid: np.ndarray) -> pd.DataFrame:
+    """What a pandas user writes: lifetimes' summary, then quantile scores on ranks."""
+    from lifetimes.utils import summary_data_from_transaction_data
+
+    summary = summary_data_from_transaction_data(
+        pdf,
+        "customer_id",
+        "order_date",
+        monetary_value_col="amount",
+        observation_period_end=pd.Timestamp(as_of),
+    )
+    recency_days = summary["T"] - summary["recency"]  # days since the last purchase
+    labels = list(range(1, BINS + 1))
+    # rank(method="first") makes the edges unique, so qcut never fails on ties.
+    r = pd.qcut(recency_days.rank(method="first", ascending=False), BINS, labels=labels)
+    f = pd.qcut(summary["frequency"].rank(method="first"), BINS, labels=labels)
+    m = pd.qcut(summary["monetary_value"].rank(method="first"), BINS, labels=labels)
+    summary["r_score"] = r.astype(int)
+    summary["f_score"] = f.astype(int)
+    summary["m_score"] = m.astype(int)
+    summary["fm_score"] = (summary["f_score"] + summary["m_score"] + 1) // 2
+    summary["rfm_score"] = (
+        summary["r_score"].astype(str)
+        + summary["f_score"].astype(str)
+        + summary["m_score"].astype(str)
+    )
+    summary["segment"] = grid[summary["r_score"] - 1, summary["fm_score"] - 1]
+    return summary
+
+
+# --- the two sides of (b) ------------------------------------------------------------------
+
+
+def rfm_from_csv(path: Path) -> pl.DataFrame:
+    transactions = rfm.read_transactions(path).transactions  # type: ignore[attr-defined]
+    return rfm_in_memory(transactions)
+
+
+def bare_read(path: Path) -> pl.DataFrame:
+    # order_id holds "C..." return ids after thousands of numeric ones, past the default
+    # inference window; reading it as text is the least a working bare read needs.
+    return pl.read_csv(path, try_parse_dates=True, schema_overrides={"order_id": pl.String})
+
+
+# --- driver --------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    rows: int
+    customers: int
+    csv_mb: float
+    rfm_memory: float
+    peer_memory: float | None
+    rfm_csv: float | None
+    bare_read: float
+
+    @property
+    def ratio_a(self) -> float | None:
+        return None if self.peer_memory is None else self.peer_memory / self.rfm_memory
+
+    @property
+    def ratio_b(self) -> float | None:
+        return None if self.rfm_csv is None else self.rfm_csv / self.bare_read
+
+
+def customers_for(rows: int, seed: int) -> int:
+    pilot = 20_000
+    per_customer = datasets.simulate(pilot, random_state=seed).height / pilot
+    return max(1, round(rows / per_customer))
+
+
+def run_size(
+    rows: int, *, repeat: int, seed: int, tmpdir: Path, skip_peer: bool, log: Callable[[str], None]
+) -> Row:
+    n_customers = customers_for(rows, seed)
+    log(f"simulating {n_customers:,} customers (~{rows:,} rows)")
+    tx = datasets.simulate(n_customers, random_state=seed)
+    path = tmpdir / f"transactions_{rows}.csv"
+    datasets.write_retail_csv(tx, path)
+    csv_mb = path.stat().st_size / 2**20
+    log(f"  {tx.height:,} rows, CSV {csv_mb:,.0f} MiB")
+
+    t_rfm, ours = best_of(lambda: rfm_in_memory(tx), repeat)
+    log(f"  (a) rfm summarize+score+segment: {t_rfm:.3f} s ({ours.height:,} customers)")
+
+    t_peer = None
+    if not skip_peer:
+        pdf = tx.select("customer_id", "order_date", "amount").to_pandas()
+        as_of = tx["order_date"].max().date() + dt.timedelta(days=1)  # type: ignore[union-attr]
+        grid = segment_grid()
+        t_peer, theirs = best_of(lambda: lifetimes_pandas(pdf, as_of, grid), repeat)
+        log(f"  (a) lifetimes+pandas: {t_peer:.3f} s ({len(theirs):,} customers)")
+        del pdf, theirs
+    del ours
+
+    t_csv = None
+    if hasattr(rfm, "read_transactions"):
+        t_csv, ours_csv = best_of(lambda: rfm_from_csv(path), repeat)
+        log(f"  (b) rfm from CSV: {t_csv:.3f} s ({ours_csv.height:,} customers)")
+        del ours_csv
+    else:
+        log("  (b) rfm.read_transactions is not available yet: skipped")
+    t_read, frame = best_of(lambda: bare_read(path), repeat)
+    log(f"  (b) bare polars.read_csv: {t_read:.3f} s")
+    row = Row(tx.height, n_customers, csv_mb, t_rfm, t_peer, t_csv, t_read)
+    del frame
+    path.unlink()
+    return row
+
+
+def machine_info() -> list[str]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        memory = f"{pages / 2**30:.0f} GiB"
+    except (ValueError, OSError, AttributeError):
+        memory = "unknown"
+    versions = ", ".join(
+        f"{name} {version(name)}" for name in ("polars", "pandas", "numpy", "lifetimes")
+    )
+    return [
+        f"- Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+        f"- Machine: {cpu}, {os.cpu_count()} logical cores, {memory} RAM, "
+        f"{platform.system()} {platform.release()}",
+        f"- Python {platform.python_version()}; {versions}",
+    ]
+
+
+def fmt(value: float | None, spec: str = ".2f", suffix: str = "") -> str:
+    return "n/a" if value is None else format(value, spec) + suffix
+
+
+def verdict(value: float | None, target: float, *, at_least: bool) -> str:
+    if value is None:
+        return "not run"
+    ok = value >= target if at_least else value <= target
+    return "meets target" if ok else "misses target"
+
+
+def report(rows: list[Row], *, repeat: int, command: str) -> str:
+    lines = [
+        "# Core benchmark: summarize -> score -> segment",
+        "",
+        f"Written by `{command}` (best of {repeat} run(s) per timing; data from "
+        "`rfm.datasets.simulate`, written as CSV to a temporary directory).",
+        "",
+        *machine_info(),
+        "",
+        "(a) in memory: rfm on a polars frame vs `lifetimes.utils.summary_data_from_transaction_"
+        "data` + `pd.qcut` on ranks + grid lookup on the same rows as a pandas frame "
+        f"(target: at least {TARGET_A:g}x faster).",
+        "(b) from the CSV file: `rfm.read_transactions(path)` -> summarize -> score -> segment "
+        f"vs a bare `polars.read_csv(path, try_parse_dates=True)` (target: at most {TARGET_B:g}x).",
+        "",
+        "| rows | customers | CSV MiB | (a) rfm s | (a) lifetimes+pandas s | (a) speed-up | "
+        "(a) verdict | (b) rfm from CSV s | (b) bare read s | (b) ratio | (b) verdict |",
+        "|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row.rows:,} | {row.customers:,} | {row.csv_mb:,.0f} | {row.rfm_memory:.3f} | "
+            f"{fmt(row.peer_memory, '.3f')} | {fmt(row.ratio_a, suffix='x')} | "
+            f"{verdict(row.ratio_a, TARGET_A, at_least=True)} | {fmt(row.rfm_csv, '.3f')} | "
+            f"{row.bare_read:.3f} | {fmt(row.ratio_b, suffix='x')} | "
+            f"{verdict(row.ratio_b, TARGET_B, at_least=False)} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--rows", default="1e6,1e7", help="comma-separated row counts")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per timing (best is kept)")
+    parser.add_argument("--quick", action="store_true", help="100k rows, one run each")
+    parser.add_argument("--seed", type=int, default=1, help="random_state of the simulator")
+    parser.add_argument("--no-peer", action="store_true", help="skip lifetimes (a) timing")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results markdown file")
+    parser.add_argument("--tmpdir", type=Path, default=None, help="where the CSV files go")
+    args = parser.parse_args(argv)
+    sizes = [100_000] if args.quick else parse_rows(args.rows)
+    repeat = 1 if args.quick else max(1, args.repeat)
+    if not args.no_peer:
+        _shim_lifetimes()
+
+    def log(message: str) -> None:
+        print(message, flush=True)
+
+    results = []
+    with tempfile.TemporaryDirectory(dir=args.tmpdir) as tmp:
+        for rows in sizes:
+            results.append(
+                run_size(
+                    rows,
+                    repeat=repeat,
+                    seed=args.seed,
+                    tmpdir=Path(tmp),
+                    skip_peer=args.no_peer,
+                    log=log,
+                )
+            )
+    command = "python benchmarks/bench_core.py " + " ".join(argv or sys.argv[1:])
+    text = report(results, repeat=repeat, command=command.strip())
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+"""``python -m rfm``: segment a transactions file from the command line.
+
+For scheduled jobs: read a file, write the scored and segmented customer table as CSV
+or Parquet, print the quality report and the headline figures. Bad input exits with
+status 1 and the same message the library raises.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rfm.columns import CANONICAL
+from rfm.errors import DataError
+
+EXIT_DATA_ERROR = 1
+
+
+def _mapping(items: Sequence[str]) -> dict[str, str]:
+    columns: dict[str, str] = {}
+    for item in items:
+        canonical, sep, source = item.partition("=")
+        if not sep or not source:
+            msg = (
+                f"--map takes CANONICAL=SOURCE, e.g. --map customer_id='Customer ID'. Got {item!r}."
+            )
+            raise DataError(msg)
+        if canonical not in CANONICAL:
+            msg = f"--map names unknown column {canonical!r}. Known: {', '.join(CANONICAL)}."
+            raise DataError(msg)
+        columns[canonical] = source
+    return columns
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m rfm",
+        description=(
+            "Read a customer-transaction file (CSV, TSV, Excel .xlsx or Parquet), summarise it per "
+            "customer, score R, F and M, name the segments, write the customer table and print the "
+            "quality report and headline figures."
+        ),
+        epilog="Example: python -m rfm orders.csv -o customers.parquet --as-of 2023-12-31",
+    )
+    parser.add_argument(
+        "input", type=Path, help="transactions file: .csv/.tsv/.txt, .xlsx or .parquet"
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="where to write the customer table; .csv or .parquet (default: print no table)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("csv", "parquet"),
+        help="output format (default: from the output file's extension)",
+    )
+    parser.add_argument(
+        "--as-of",
+        type=dt.date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="measure recency and tenure at this date; later transactions are ignored "
+        "(default: the day after the last transaction)",
+    )
+    parser.add_argument(
+        "--bins", type=int, default=5, help="score levels for R, F and M, 2..10 (default: 5)"
+    )
+    parser.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="CANONICAL=SOURCE",
+        help="map a canonical column to a column of the file, e.g. --map customer_id=Kunde "
+        "(repeatable; overrides detection)",
+    )
+    parser.add_argument(
+        "--date-format",
+        metavar="FMT",
+        help="strftime format of the date column, e.g. %%d/%%m/%%Y; needed when dates are ambiguous",
+    )
+    parser.add_argument("--sheet", help="Excel sheet to read (default: the first)")
+    parser.add_argument(
+        "--active-days",
+        type=int,
+        default=90,
+        help="Active if bought within this many days (default: 90)",
+    )
+    parser.add_argument(
+        "--inactive-days",
+        type=int,
+        default=365,
+        help="Inactive if bought within this many days, otherwise Museum (default: 365)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the pipeline for parsed arguments; returns the exit status."""
+    import polars as pl
+
+    from rfm.export import to_safe_csv
+    from rfm.io import read_transactions
+    from rfm.kpis import kpis
+    from rfm.scoring import score
+    from rfm.segments import segment
+    from rfm.summary import summarize
+
+    if not args.input.exists():
+        msg = f"Input file not found: {args.input}. Check the path."
+        raise DataError(msg)
+    fmt = args.format or (args.output.suffix.lower().lstrip(".") if args.output else None)
+    if args.output is not None and fmt not in ("csv", "parquet"):
+        msg = f"Output must be .csv or .parquet (or pass --format). Got {args.output.name!r}."
+        raise DataError(msg)
+    options = {"sheet": args.sheet} if args.sheet else {}
+    result = read_transactions(
+        args.input, columns=_mapping(args.map) or None, date_format=args.date_format, **options
+    )
+    summary = summarize(result.transactions, as_of=args.as_of)
+    customers = segment(
+        score(summary, bins=args.bins),
+        bins=args.bins,
+        active_days=args.active_days,
+        inactive_days=args.inactive_days,
+    )
+    if args.output is not None:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        if fmt == "parquet":
+            customers.write_parquet(args.output)
+        else:
+            args.output.write_bytes(to_safe_csv(customers))
+    if not args.quiet:
+        print(result.report)
+        print()
+        print(kpis(summary, active_days=args.active_days))
+        print()
+        counts = (
+            customers.group_by("segment")
+            .agg(pl.len().alias("customers"))
+            .sort("customers", descending=True)
+        )
+        for name, n in counts.iter_rows():
+            print(f"{name:<22}{n:>10,}")
+        if args.output is not None:
+            print(f"\nWrote {customers.height:,} customers to {args.output}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m rfm`` and the ``rfm`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_DATA_ERROR
