@@ -81,14 +81,17 @@ def _random(seed: int, n: int = 3000) -> pl.DataFrame:
     lines = rng.integers(1, 6, orders)
     cust, secs, oid = (np.repeat(a, lines) for a in (cust, secs, np.arange(orders)))
     amount = np.round(rng.lognormal(3.0, 1.2, len(cust)), 2)
-    amount[rng.random(len(cust)) < 0.05] *= -1
+    returned = rng.random(len(cust)) < 0.05
+    amount[returned] *= -1
+    quantity = rng.integers(1, 9, len(cust)).astype(float)
+    quantity[returned] *= -1  # returns give units back, as read_transactions has them
     return pl.DataFrame(
         {
             "customer_id": [f"c{c:03d}" for c in cust],
             "order_id": [f"o{o}" for o in oid],
             "order_date": [D(2022, 1, 1) + dt.timedelta(seconds=int(s)) for s in secs],
             "amount": amount,
-            "quantity": rng.integers(1, 9, len(cust)).astype(float),
+            "quantity": quantity,
         },
         schema_overrides={"order_date": pl.Datetime("us")},
     )
