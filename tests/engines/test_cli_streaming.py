@@ -35,3 +35,12 @@ def test_streaming_csv_needs_date_format(
     assert main([*args, "--as-of", "2024-01-10", "-o", str(out)]) == 0
     row = pl.read_csv(out).row(0, named=True)
     assert (row["customer_id"], row["recency_days"], row["tenure_days"]) == ("A", 1, 7)
+
+
+def test_streaming_rejects_other_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "tx.xlsx"
+    source.write_bytes(b"PK")
+    assert main([str(source), "--streaming"]) == 1
+    assert "Streaming reads .parquet, .csv, .tsv or .txt files. Got 'tx.xlsx'" in (
+        capsys.readouterr().err
+    )
