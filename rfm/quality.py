@@ -49,7 +49,7 @@ class QualityReport:
     >>> report.reconciles()
     True
     >>> report.to_frame().rows()
-    [('kept', 3), ('missing customer id', 2)]
+    [('missing customer id', 2)]
     """
 
     rows_read: int
@@ -73,17 +73,17 @@ class QualityReport:
         return self.rows_read == self.rows_kept + self.rows_excluded
 
     def to_frame(self) -> pl.DataFrame:
-        """One row per outcome: ``kept`` first, then each exclusion reason.
+        """The excluded rows by reason, largest first (empty when every row was kept).
 
         Returns
         -------
         pl.DataFrame
             Columns ``reason`` (String) and ``rows`` (Int64).
         """
-        reasons = ["kept", *self.excluded]
-        rows = [self.rows_kept, *self.excluded.values()]
+        ranked = sorted(self.excluded.items(), key=lambda item: -item[1])
         return pl.DataFrame(
-            {"reason": reasons, "rows": rows}, schema={"reason": pl.String, "rows": pl.Int64}
+            {"reason": [r for r, _ in ranked], "rows": [n for _, n in ranked]},
+            schema={"reason": pl.String, "rows": pl.Int64},
         )
 
     def __str__(self) -> str:

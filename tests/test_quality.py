@@ -32,19 +32,32 @@ def test_does_not_reconcile_when_a_row_is_lost() -> None:
     assert not _report(rows_read=11).reconciles()
 
 
-def test_to_frame_lists_kept_then_reasons() -> None:
-    frame = _report().to_frame()
+def test_to_frame_lists_exclusions_largest_first() -> None:
+    report = _report(excluded={"exact duplicate": 1, "missing customer id": 3})
+    frame = report.to_frame()
     assert frame.schema == pl.Schema({"reason": pl.String, "rows": pl.Int64})
-    assert frame.rows() == [("kept", 6), ("missing customer id", 3), ("exact duplicate", 1)]
-    assert frame["rows"].sum() == 10
+    assert frame.rows() == [("missing customer id", 3), ("exact duplicate", 1)]
+
+
+def test_to_frame_is_empty_when_every_row_was_kept() -> None:
+    frame = _report(rows_read=6, excluded={}).to_frame()
+    assert frame.height == 0
+    assert frame.columns == ["reason", "rows"]
 
 
 def test_str_names_every_count_and_setting() -> None:
     text = str(_report())
-    for part in ["Rows read: 10", "Rows kept: 6 (of which returns: 2)", "Rows excluded: 4",
-                 "missing customer id: 3", "customer_id <- 'CustomerID'",
-                 "Date format: %m/%d/%Y %H:%M", "Encoding: cp1252", "Delimiter: ';'",
-                 "- amount derived as quantity x unit_price"]:
+    for part in [
+        "Rows read: 10",
+        "Rows kept: 6 (of which returns: 2)",
+        "Rows excluded: 4",
+        "missing customer id: 3",
+        "customer_id <- 'CustomerID'",
+        "Date format: %m/%d/%Y %H:%M",
+        "Encoding: cp1252",
+        "Delimiter: ';'",
+        "- amount derived as quantity x unit_price",
+    ]:
         assert part in text
 
 

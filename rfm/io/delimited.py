@@ -21,6 +21,7 @@ import mmap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import polars as pl
@@ -28,11 +29,14 @@ import polars as pl
 from rfm.errors import DataError
 from rfm.io.dialect import Layout, iter_records, sniff, split_lines, unique_names
 from rfm.io.encoding import bom_encoding, decode, utf16_without_bom
-from rfm.io.limits import Limits
+from rfm.io.limits import Limits, reraise_unless_library_error
 
 Buffer = bytes | mmap.mmap
 _SAMPLE_BYTES = 64 * 1024
-_SNIFF_LINES = 500
+# What a blank field may hold. Deliberately ASCII only, so that the polars and csv
+# paths agree exactly (their notions of Unicode whitespace differ).
+BLANK_CHARS = " \t\r\n"
+_SNIFF_LINES = 200
 REJECTED_SCHEMA: dict[str, pl.DataType] = {
     "line": pl.Int64(),
     "reason": pl.String(),
@@ -91,14 +95,14 @@ def read_delimited(
     if len(data) <= _SAMPLE_BYTES and not data[:].strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         msg = "The file is empty. Expected a header line followed by data rows."
         raise DataError(msg)
-    if encoding is None and bom in (None, "utf-8-sig"):
-        label = bom or "utf-8"
-        fast = _try_fast(data, path, label, delimiter, header_row, limits)
+    tried_raw = encoding is None and bom in (None, "utf-8-sig")
+    if tried_raw:
+        fast = _try_fast(data, path, bom or "utf-8", delimiter, header_row, limits)
         if fast is not None:
             return fast
     text, label, encoding_warnings = decode(data[:], encoding)
-    if label != "utf-8" or bom is not None:
-        # Non-UTF-8 input: re-encode once and give the fast path a chance.
+    if not (tried_raw and label in ("utf-8", "utf-8-sig")):
+        # Other encodings: re-encode once as UTF-8 and give the fast path a chance.
         fast = _try_fast(text.encode("utf-8"), None, label, delimiter, header_row, limits)
         if fast is not None:
             fast.warnings[:0] = encoding_warnings
@@ -182,10 +186,12 @@ def _try_fast(
     lines, complete = sampled
     layout = sniff(lines[:_SNIFF_LINES], delimiter=delimiter, header_row=header_row)
     dialect = layout.dialect
-    if dialect.escapechar is not None or layout.header_line >= len(lines):
+    if dialect.escapechar is not None or dialect.skipinitialspace:
+        return None  # polars has neither
+    if layout.header_line >= len(lines):
         return None
     header = next(iter_records(lines, dialect, start=layout.header_line), None)
-    if header is None or header.fields is None:
+    if header is None or not header.fields or not "".join(header.fields).strip():
         return None
     if not complete and header.line + header.n_lines >= len(lines):
         return None
@@ -197,17 +203,13 @@ def _try_fast(
     if buf.find(b"\x00") >= 0:
         return None
     array = np.frombuffer(buf, dtype=np.uint8)
-    newlines = array == 0x0A
-    if buf.find(b"\r") >= 0:
-        returns = array == 0x0D
-        # Every CR must start a CRLF; polars reads CR-only files as a single line.
-        if np.count_nonzero(returns) != np.count_nonzero(returns[:-1] & newlines[1:]):
-            return None
-    n_newlines = int(np.count_nonzero(newlines))
-    n_lines = n_newlines + (0 if buf[-1:] == b"\n" else 1)
+    scan = _scan_bytes(array, limits.max_line_chars, check_returns=buf.find(b"\r") >= 0)
+    if not scan.crlf_only:
+        return None  # CR-only or mixed line endings: polars reads CR-only as one line
+    n_lines = scan.newlines + (0 if buf[-1:] == b"\n" else 1)
     _check_rows(n_lines - data_start_line, limits)
-    if not _lines_within(newlines, len(buf), limits.max_line_chars):
-        return None  # the exact path names the line
+    if not scan.lines_short:
+        return None  # the exact path names the long line
     offset = _offset_after_lines(buf, data_start_line)
     body_lines = n_lines - data_start_line
     if offset >= len(buf):
@@ -228,7 +230,8 @@ def _try_fast(
             raise_if_empty=False,
             infer_schema=False,
         )
-    except Exception:  # any polars failure means: read it exactly
+    except BaseException as error:  # any polars failure means: read it exactly
+        reraise_unless_library_error(error)
         return None
     if frame.width != ncols:
         return None
@@ -241,13 +244,11 @@ def _try_fast(
     if ncols > 1 and frame.get_column(names[-1]).null_count():
         # Some row may be short (or blank): every row must hold ncols - 1
         # delimiters outside its values.
-        separators = int(np.count_nonzero(array[offset:] == ord(dialect.delimiter)))
+        separators = _count_byte(array[offset:], ord(dialect.delimiter))
         in_values = _count_in_values(frame, dialect.delimiter) if quoted else 0
         if separators != frame.height * (ncols - 1) + in_values:
             return None
-    with_nulls = [name for name in names if frame.get_column(name).null_count()]
-    if with_nulls:
-        frame = frame.with_columns(pl.col(with_nulls).fill_null(""))
+    del array  # release the memory map before returning
     frame, blank_rows = _drop_blank_rows(frame)
     frame, dropped_warnings = _drop_empty_unnamed(frame, header.fields)
     warnings = _header_warnings(layout, names_warnings) + dropped_warnings
@@ -262,16 +263,62 @@ def _try_fast(
     )
 
 
-def _lines_within(newlines: np.ndarray, size: int, max_chars: int) -> bool:
-    """Whether no line is longer than ``max_chars`` bytes (may answer False for
-    lines up to twice shorter; the exact path then measures them)."""
-    if size <= max_chars:
-        return True
+class _Scan(NamedTuple):
+    newlines: int
+    lines_short: bool  # no line longer than max_line_chars (False may be a false alarm)
+    crlf_only: bool  # every CR starts a CRLF
+
+
+_SCAN_CHUNK = 1 << 22
+
+
+def _scan_bytes(array: np.ndarray, max_chars: int, *, check_returns: bool) -> _Scan:
+    """Count line feeds, look for over-long lines and lone CRs, in one chunked pass.
+
+    Chunks reuse one mask buffer: comparing the whole file at once would allocate
+    (and page-fault) a boolean array as large as the file, twice as slow.
+    """
+    size = array.size
     block = max(1, max_chars // 2)
-    whole = (size // block) * block
-    has_newline = np.asarray(newlines[:whole].reshape(-1, block).any(axis=1))
-    # A line longer than max_chars covers at least one whole block.
-    return bool(has_newline[:-1].all()) if has_newline.size > 1 else True
+    chunk = max(block, _SCAN_CHUNK // block * block)
+    mask = np.empty(min(chunk, size), dtype=bool)
+    returns = np.empty(min(chunk, size), dtype=bool) if check_returns else mask
+    newlines = 0
+    lines_short = True
+    crlf_only = True
+    for start in range(0, size, chunk):
+        part = array[start : start + chunk]
+        is_newline = mask[: part.size]
+        np.equal(part, 0x0A, out=is_newline)
+        newlines += int(np.count_nonzero(is_newline))
+        if lines_short and size > max_chars:
+            # A line longer than max_chars covers a whole block without a line feed
+            # (blocks are aligned across chunks; the file's last partial block is
+            # short enough not to matter).
+            whole = part.size // block * block
+            blocks = is_newline[:whole].reshape(-1, block).any(axis=1)
+            lines_short = bool(np.all(blocks))
+        if check_returns and crlf_only:
+            is_return = returns[: part.size]
+            np.equal(part, 0x0D, out=is_return)
+            n_returns = int(np.count_nonzero(is_return))
+            if n_returns:
+                followed = np.count_nonzero(is_return[:-1] & is_newline[1:])
+                last_is_return = bool(is_return[-1])
+                next_is_newline = start + part.size < size and array[start + part.size] == 0x0A
+                followed += int(last_is_return and next_is_newline)
+                crlf_only = followed == n_returns
+    return _Scan(newlines, lines_short, crlf_only)
+
+
+def _count_byte(array: np.ndarray, value: int) -> int:
+    mask = np.empty(min(_SCAN_CHUNK, array.size), dtype=bool)
+    total = 0
+    for start in range(0, array.size, _SCAN_CHUNK):
+        part = array[start : start + _SCAN_CHUNK]
+        np.equal(part, value, out=mask[: part.size])
+        total += int(np.count_nonzero(mask[: part.size]))
+    return total
 
 
 def _offset_after_lines(buf: Buffer, n: int) -> int:
@@ -290,13 +337,23 @@ def _count_in_values(frame: pl.DataFrame, text: str) -> int:
 
 
 def _drop_blank_rows(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """Fill nulls (unquoted empty fields) with "" and drop rows with only blank fields."""
     if frame.width == 0 or frame.height == 0:
         return frame, 0
-    # A blank row has a blank first field: test that cheaply before all fields.
-    first_blank = frame.select(pl.first().str.contains(r"^\s*$").any()).item()
-    if not first_blank:
+    first = frame.get_column(frame.columns[0])
+    # A blank row starts with an empty field (null here) or whitespace; testing the
+    # first field's first character is far cheaper than stripping every field.
+    start = pl.first().str
+    starts_blank = start.len_bytes() == 0
+    for char in BLANK_CHARS:
+        starts_blank = starts_blank | start.starts_with(char)
+    maybe_blank = first.null_count() > 0 or bool(frame.select(starts_blank.any()).item())
+    with_nulls = [name for name in frame.columns if frame.get_column(name).null_count()]
+    if with_nulls:
+        frame = frame.with_columns(pl.col(with_nulls).fill_null(""))
+    if not maybe_blank:
         return frame, 0
-    blank = pl.all_horizontal(pl.all().str.strip_chars() == "")
+    blank = pl.all_horizontal(pl.all().str.strip_chars(BLANK_CHARS) == "")
     n_blank = int(frame.select(blank.sum()).item())
     if n_blank:
         frame = frame.filter(~blank)
@@ -351,44 +408,62 @@ def _read_exact(
     if header.fields is None:
         msg = f"Expected a header on line {header.line + 1} but it cannot be read ({header.error})."
         raise DataError(msg)
+    if not "".join(header.fields).strip():
+        msg = (
+            f"Expected column names on line {header.line + 1} but it is blank. "
+            "Pass header_row=<the line of the column names>."
+        )
+        raise DataError(msg)
     _check_columns(len(header.fields), limits)
     names, names_warnings = unique_names(header.fields)
     ncols = len(names)
+    # A header ending in delimiters ("id,amount,,") may sit on rows that do not.
+    named = len(header.fields)
+    while named > 1 and not header.fields[named - 1].strip():
+        named -= 1
     start = header.line + header.n_lines
-    rows: list[list[str]] = []
+    # One flat list of strings: keeping a list per row would make the cyclic garbage
+    # collector traverse a million containers again and again (3-4x slower).
+    values: list[str] = []
     rejected_lines: list[int] = []
     reasons: list[str] = []
     texts: list[str] = []
     blank_rows = 0
     padded = 0
-    for record in iter_records(lines, dialect, start=start, ncols=ncols):
-        raw = "".join(lines[record.line : record.line + record.n_lines])
-        fields = record.fields
-        if fields is None:
-            reason = record.error or "unreadable row"
-        elif not raw.strip() or all(not f.strip() for f in fields):
-            blank_rows += 1
-            continue
-        elif len(fields) == ncols:
-            rows.append(fields)
-            continue
-        elif len(fields) > ncols and not any(f.strip() for f in fields[ncols:]):
-            rows.append(fields[:ncols])
-            padded += 1
-            continue
-        elif len(fields) > ncols:
-            reason = f"too many fields: expected {ncols}, found {len(fields)}"
+    for first_line, n_lines, fields, error in iter_records(
+        lines, dialect, start=start, ncols=ncols
+    ):
+        if fields is not None:
+            width = len(fields)
+            first = fields[0] if fields else ""
+            if width == ncols and first and first[0] not in BLANK_CHARS:
+                values.extend(fields)  # the common case, decided cheaply
+                continue
+            if not "".join(fields).strip(BLANK_CHARS):
+                blank_rows += 1
+                continue
+            if width == ncols:
+                values.extend(fields)
+                continue
+            if width > ncols and not "".join(fields[ncols:]).strip(BLANK_CHARS):
+                values.extend(fields[:ncols])
+                padded += 1
+                continue
+            if named <= width < ncols:
+                values.extend(fields)
+                values.extend([""] * (ncols - width))
+                padded += 1
+                continue
+            kind = "many" if width > ncols else "few"
+            reason = f"too {kind} fields: expected {ncols}, found {width}"
         else:
-            reason = f"too few fields: expected {ncols}, found {len(fields)}"
-        rejected_lines.append(record.line + 1)
+            reason = error or "unreadable row"
+        rejected_lines.append(first_line + 1)
         reasons.append(reason)
-        texts.append(raw.rstrip("\r\n"))
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+        texts.append("".join(lines[first_line : first_line + n_lines]).rstrip("\r\n"))
     frame = pl.DataFrame(
-        [
-            pl.Series(name, values, dtype=pl.String)
-            for name, values in zip(names, columns, strict=True)
-        ]
+        {name: values[j::ncols] for j, name in enumerate(names)},
+        schema=dict.fromkeys(names, pl.String),
     )
     rejected = pl.DataFrame(
         {"line": rejected_lines, "reason": reasons, "text": texts}, schema=REJECTED_SCHEMA
@@ -396,7 +471,10 @@ def _read_exact(
     frame, dropped_warnings = _drop_empty_unnamed(frame, header.fields)
     warnings = _header_warnings(layout, names_warnings) + dropped_warnings
     if padded:
-        warnings.append(f"{padded} row(s) had extra empty fields at the end; they were ignored.")
+        warnings.append(
+            f"{padded} row(s) had more or fewer empty fields at the end than the header; "
+            "they were aligned to the header."
+        )
     if rejected.height:
         warnings.append(
             f"{rejected.height} row(s) could not be read and were set aside "

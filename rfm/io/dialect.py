@@ -11,6 +11,7 @@ frequencies and is thrown off by decimal commas and title rows.
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 import re
 from collections import Counter
@@ -21,6 +22,8 @@ from typing import Any, NamedTuple
 CANDIDATE_DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
 _SEP_HINT = re.compile(r'^\ufeff?\s*"?sep=(.)"?\s*$', re.IGNORECASE)
 _LINE_BREAK = re.compile(r"(?<=\n)|(?<=\r)(?!\n)")
+# Characters str.splitlines() also breaks on, which are not line breaks in CSV.
+_SPLITLINES_EXTRA = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class Dialect:
     delimiter: str
     quotechar: str | None = '"'
     escapechar: str | None = None
+    skipinitialspace: bool = False
 
     def reader_options(self) -> dict[str, Any]:
         """Keyword arguments for :func:`csv.reader`."""
@@ -43,6 +47,7 @@ class Dialect:
             "delimiter": self.delimiter,
             "quotechar": self.quotechar,
             "escapechar": self.escapechar,
+            "skipinitialspace": self.skipinitialspace,
             "doublequote": True,
             "strict": False,
             "quoting": csv.QUOTE_MINIMAL if self.quotechar else csv.QUOTE_NONE,
@@ -86,28 +91,13 @@ def split_lines(text: str) -> list[str]:
     """
     if not text:
         return []
-    lines = _LINE_BREAK.split(text)
+    if _SPLITLINES_EXTRA.search(text) is None:
+        lines = text.splitlines(keepends=True)  # same result, several times faster
+    else:
+        lines = _LINE_BREAK.split(text)
     if lines and lines[-1] == "":
         lines.pop()
     return lines
-
-
-class _LineFeed:
-    """Iterator over ``lines[pos:]`` that remembers how far :mod:`csv` has read."""
-
-    def __init__(self, lines: Sequence[str], pos: int) -> None:
-        self.lines = lines
-        self.pos = pos
-
-    def __iter__(self) -> _LineFeed:
-        return self
-
-    def __next__(self) -> str:
-        if self.pos >= len(self.lines):
-            raise StopIteration
-        line = self.lines[self.pos]
-        self.pos += 1
-        return line
 
 
 def iter_records(
@@ -128,24 +118,26 @@ def iter_records(
     pos = start
     options = dialect.reader_options()
     while pos < len(lines):
-        feed = _LineFeed(lines, pos)
-        reader = csv.reader(feed, **options)
+        # csv counts the lines it consumed (line_num): record boundaries for free.
+        reader = csv.reader(itertools.islice(lines, pos, None), **options)
+        consumed = 0
         while True:
-            begin = feed.pos
+            begin = consumed
             try:
                 fields = next(reader)
             except StopIteration:
                 return
             except csv.Error as error:
-                yield Record(begin, 1, None, f"unreadable row ({error})")
-                pos = begin + 1
+                yield Record(pos + begin, 1, None, f"unreadable row ({error})")
+                pos += begin + 1
                 break
-            spanned = feed.pos - begin
+            consumed = reader.line_num
+            spanned = consumed - begin
             if ncols is not None and spanned > 1 and len(fields) != ncols:
-                yield Record(begin, 1, None, "unbalanced quote")
-                pos = begin + 1
+                yield Record(pos + begin, 1, None, "unbalanced quote")
+                pos += begin + 1
                 break
-            yield Record(begin, spanned, fields, None)
+            yield Record(pos + begin, spanned, fields, None)
 
 
 class _Shape(NamedTuple):
@@ -154,17 +146,33 @@ class _Shape(NamedTuple):
     filled: int  # number of non-blank fields
 
 
-def _shapes(lines: Sequence[str], dialect: Dialect) -> list[_Shape]:
-    """Field counts of the non-blank records of a sample (quoted line breaks respected)."""
+def _shapes(lines: Sequence[str], dialect: Dialect) -> tuple[list[_Shape], list[list[str]]]:
+    """Field counts of the non-blank records of a sample (quoted line breaks respected),
+    and the records' fields."""
     shapes = []
+    records = []
     for record in iter_records(lines, dialect):
         if record.fields is None:
             shapes.append(_Shape(record.line, -1, 0))
             continue
+        records.append(record.fields)
         filled = sum(1 for f in record.fields if f.strip())
         if filled:
             shapes.append(_Shape(record.line, len(record.fields), filled))
-    return shapes
+    return shapes, records
+
+
+def _quotes_after_spaces(plain: list[list[str]], skipping: list[list[str]]) -> bool:
+    """Whether skipping spaces after delimiters changes more than leading spaces,
+    i.e. some ``, "a"`` field is only read as quoted when spaces are skipped."""
+    if len(plain) != len(skipping):
+        return True
+    for row, other in zip(plain, skipping, strict=True):
+        if len(row) != len(other):
+            return True
+        if any(a != b and a.lstrip(" ") != b for a, b in zip(row, other, strict=True)):
+            return True
+    return False
 
 
 def _score(shapes: Sequence[_Shape]) -> tuple[float, int]:
@@ -212,21 +220,31 @@ def sniff(
     escapes: list[str | None] = [None]
     if any('\\"' in line for line in body):
         escapes.append("\\")
-    best: tuple[float, int] = (-1.0, -1)
+    # Ties go to the backslash escape, and to skipping spaces after the delimiter
+    # when that changes how quotes are read: the lenient reading without them
+    # would keep stray quote characters in the values.
+    best: tuple[float, int, bool, bool] = (-1.0, -1, False, False)
     chosen: tuple[Dialect, list[_Shape], int] | None = None
     for candidate in candidates:
         for escape in escapes:
-            dialect = Dialect(candidate, '"', escape)
-            shapes = _shapes(body, dialect)
-            coverage, modal = _score(shapes)
-            if modal < 2 and delimiter is None:
-                continue
-            if (coverage, modal) > best:
-                best, chosen = (coverage, modal), (dialect, shapes, modal)
+            plain: list[list[str]] = []
+            for skip in (False, True):
+                dialect = Dialect(candidate, '"', escape, skip)
+                shapes, records = _shapes(body, dialect)
+                if skip and not _quotes_after_spaces(plain, records):
+                    break  # skipping spaces would only strip them from values
+                plain = records
+                coverage, modal = _score(shapes)
+                if modal >= 2 or delimiter is not None:
+                    key = (coverage, modal, escape is not None, skip)
+                    if key > best:
+                        best, chosen = key, (dialect, shapes, modal)
+                if not any(f'{candidate} "' in line for line in body):
+                    break  # no `, "` anywhere: nothing to skip
     if chosen is None:
         # Nothing splits the records: a single-column file.
         dialect = Dialect(candidates[0])
-        shapes = _shapes(body, dialect)
+        shapes = _shapes(body, dialect)[0]
         chosen = (dialect, shapes, _score(shapes)[1])
     dialect, shapes, modal = chosen
     if header_row is not None:

@@ -13,6 +13,7 @@ their cached values.
 from __future__ import annotations
 
 import io
+import itertools
 import posixpath
 import re
 import zipfile
@@ -23,15 +24,23 @@ import polars as pl
 
 from rfm.errors import DataError
 from rfm.io.dialect import unique_names
-from rfm.io.limits import Limits
+from rfm.io.limits import Limits, reraise_unless_library_error
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLUMNS = 16_384
 _CHUNK = 1 << 20
 _DTD = re.compile(rb"<!\s*(?:doctype|entity)", re.IGNORECASE)
 _DIMENSION = re.compile(rb'<dimension\b[^>]*?\bref="([^"]*)"')
-_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,4})([0-9]{1,8})"[^>]*?(/?)>')
+# Cell references in one C-level findall; a Python loop per cell made the scan
+# slower than calamine's whole read.
+_CELL_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,4}[0-9]{1,8})"')
+_VALUE_CELL_ROW = re.compile(rb'<c\b[^>]*?\br="[A-Z]{1,4}([0-9]{1,8})"[^>]*?(?<!/)>')
 _ROW = re.compile(rb'<row\b[^>]*?\br="([0-9]{1,8})"')
+# A saved value is a non-empty <v>; openpyxl writes formulas with an empty <v />.
+_FORMULA_WITH_VALUE = re.compile(rb"(?:</f>|<f\b[^>]*/>)\s*<v\b[^>]*(?<!/)>\s*[^<\s]")
+_DIGITS = b"0123456789"
+_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_MAX_TAG = 64 * 1024
 _REF = re.compile(r"^\$?([A-Z]{1,4})\$?([0-9]{1,8})$")
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -58,6 +67,9 @@ class _Extent:
     last_column: int = 0
     declared_rows: int = 0
     declared_columns: int = 0
+    row_elements: int = 0
+    formulas: int = 0
+    formulas_with_values: int = 0
 
 
 def column_number(letters: str) -> int:
@@ -132,28 +144,70 @@ def _scan_part(archive: zipfile.ZipFile, name: str, extent: _Extent | None = Non
                     "expansion and external-entity attacks; Excel never writes them)"
                 )
             if extent is not None:
-                _measure(window, extent)
-            # Overlap so a tag split across chunks is still seen; measuring twice is harmless.
-            tail = window[-256:]
+                _measure(window, tail, extent)
+            # Carry the last tag into the next window so a tag cut by the chunk
+            # boundary is seen whole; a tag longer than _MAX_TAG is not Excel's.
+            last_tag = window.rfind(b"<")
+            if last_tag >= 0 and len(window) - last_tag > _MAX_TAG:
+                if window.find(b">", last_tag) < 0:
+                    _refuse(f"its part {name!r} has an XML tag longer than 64 KiB")
+                last_tag = -1
+            tail = window[last_tag:] if last_tag >= 0 else b""
             if len(kept) < _CHUNK:
                 kept += chunk
     return bytes(kept) if len(kept) < _CHUNK else b""
 
 
-def _measure(window: bytes, extent: _Extent) -> None:
+def _count_new(window: bytes, carried: bytes, needle: bytes) -> int:
+    """Occurrences of ``needle`` not already counted in the carried bytes."""
+    return window.count(needle) - carried.count(needle)
+
+
+def _measure(window: bytes, carried: bytes, extent: _Extent) -> None:
+    """Update the sheet extent from one window; ``carried`` ends the previous one."""
     if extent.declared_rows == 0 and (match := _DIMENSION.search(window)):
         ref = match.group(1).decode("ascii", "replace").split(":")[-1]
         if parsed := _REF.match(ref):
             extent.declared_columns = column_number(parsed.group(1))
             extent.declared_rows = int(parsed.group(2))
-    for cell in _CELL.finditer(window):
-        row = int(cell.group(2))
-        extent.last_row = max(extent.last_row, row)
-        extent.last_column = max(extent.last_column, column_number(cell.group(1).decode()))
-        if not cell.group(3) and (extent.first_row == 0 or row < extent.first_row):
-            extent.first_row = row
-    for row_match in _ROW.finditer(window):
-        extent.last_row = max(extent.last_row, int(row_match.group(1)))
+    refs = _CELL_REF.findall(window)
+    if refs:
+        letters = map(bytes.rstrip, refs, itertools.repeat(_DIGITS))
+        # Column letters compare as base-36 numbers (A-Z are 10-35: longer is larger).
+        widest = max(map(int, letters, itertools.repeat(36)))
+        extent.last_column = max(extent.last_column, column_number(_base36(widest)))
+        rows = map(int, map(bytes.lstrip, refs, itertools.repeat(_LETTERS)))
+        extent.last_row = max(extent.last_row, max(rows))
+    row_numbers = _ROW.findall(window)
+    if row_numbers:
+        extent.last_row = max(extent.last_row, max(map(int, row_numbers)))
+    # Rows and cells may omit r= (then they are placed one after another): bound the
+    # extent by counting the elements.
+    extent.row_elements += _count_new(window, carried, b"<row")
+    extent.last_row = max(extent.last_row, extent.row_elements)
+    cells = sum(window.count(tag) for tag in (b"<c ", b"<c>", b"<c/"))
+    if cells > len(refs) + 1:  # + 1: the window may end inside a cell's tag
+        widest_row = max(
+            sum(part.count(tag) for tag in (b"<c ", b"<c>", b"<c/"))
+            for part in window.split(b"<row")
+        )
+        extent.last_column = max(extent.last_column, widest_row)
+    if extent.first_row == 0 and (filled := _VALUE_CELL_ROW.findall(window)):
+        extent.first_row = min(map(int, filled))  # rows come in order in a sheet
+    formulas = _count_new(window, carried, b"<f>") + _count_new(window, carried, b"<f ")
+    if formulas:
+        extent.formulas += formulas
+        extent.formulas_with_values += sum(
+            1 for m in _FORMULA_WITH_VALUE.finditer(window) if m.end() > len(carried)
+        )
+
+
+def _base36(number: int) -> str:
+    digits = ""
+    while number:
+        number, rest = divmod(number, 36)
+        digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[rest] + digits
+    return digits or "0"
 
 
 def _sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
@@ -209,6 +263,9 @@ def read_xlsx(
         if not sheets:
             _refuse("the workbook lists no sheets")
         index = _sheet_index(names, sheet)
+        if sheets[index][1] not in archive.namelist():
+            # The part calamine would read must be the one measured here.
+            _refuse(f"sheet {names[index]!r} points to a missing part {sheets[index][1]!r}")
         extent = _Extent()
         try:
             for entry in archive.infolist():
@@ -220,7 +277,15 @@ def read_xlsx(
         _check_extent(extent, names[index], limits)
     frame = _load_sheet(data, index)
     first_row = max(extent.first_row, 1)
-    return _table_from_cells(frame, first_row, header_row, names, index)
+    parsed = _table_from_cells(frame, first_row, header_row, names, index)
+    missing = extent.formulas - extent.formulas_with_values
+    if missing > 0:
+        parsed.warnings.append(
+            f"{missing} formula cell(s) in sheet {names[index]!r} have no saved value (the "
+            "workbook was written by a program that does not calculate formulas), so they "
+            "read as empty. Open and save the file in Excel or LibreOffice first."
+        )
+    return parsed
 
 
 def _sheet_index(names: tuple[str, ...], sheet: str | int | None) -> int:
@@ -262,7 +327,8 @@ def _load_sheet(data: bytes, index: int) -> pl.DataFrame:
         reader = fastexcel.read_excel(data)
         loaded = reader.load_sheet(index, header_row=None, dtypes="string")
         frame = loaded.to_polars()
-    except Exception as error:  # calamine errors are untyped
+    except BaseException as error:  # calamine errors are untyped
+        reraise_unless_library_error(error)
         msg = (
             f"The workbook cannot be read ({type(error).__name__}: {error}). "
             "Save it again from Excel, or export the sheet as CSV."

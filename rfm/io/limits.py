@@ -56,3 +56,16 @@ class Limits:
                     f"Got {value!r}."
                 )
                 raise ValueError(msg)
+
+
+def reraise_unless_library_error(error: BaseException) -> None:
+    """Re-raise ``error`` unless it is an ordinary exception or a Rust panic.
+
+    polars and fastexcel report panics as ``pyo3_runtime.PanicException``, a
+    ``BaseException`` (one class per extension module), so ``except Exception``
+    would let a malformed upload end the process. KeyboardInterrupt and
+    SystemExit still propagate.
+    """
+    if isinstance(error, Exception) or type(error).__name__ == "PanicException":
+        return
+    raise error

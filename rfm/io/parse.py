@@ -9,6 +9,7 @@ exclude its row with a reason instead of losing it silently.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -22,7 +23,9 @@ MISSING_VALUES: Final = ("", "null", "n/a", "na", "-", "--", "none", "nan", "#n/
 
 Decimal = Literal[".", ","]
 
-_CURRENCY = r"(?i)[$€£¥₹₽₩₺¢]|\b(?:usd|eur|gbp|chf|jpy|cad|aud|nzd|sek|nok|dkk|pln|czk|inr|cny|brl|mxn)\b"
+_CURRENCY = (
+    r"(?i)[$€£¥₹₽₩₺¢]|\b(?:usd|eur|gbp|chf|jpy|cad|aud|nzd|sek|nok|dkk|pln|czk|inr|cny|brl|mxn)\b"
+)
 # Thousands separators allowed with each decimal convention; spaces include the
 # no-break spaces spreadsheets write in "1 234,50".
 _GROUP = {".": "[,' \u00a0\u202f]", ",": "[.' \u00a0\u202f]"}
@@ -33,6 +36,7 @@ _CORE = {
     ),
     ",": r"^(?:\d{1,3}(?:" + _GROUP[","] + r"\d{3})+|\d+)(?:,\d*)?$|^,\d+$",
 }
+_THOUSANDS_ONLY = r"^[-+]?\d{1,3}(?:\.\d{3})+$"
 _SCIENTIFIC_ID = r"^\d(?:[.,]\d+)?[eE]\+?\d+$"
 
 
@@ -45,14 +49,25 @@ def clean_text(expr: pl.Expr) -> pl.Expr:
     >>> pl.select(clean_text(pl.lit(s))).to_series().to_list()
     ['a', None, None, None, None, None, '-5.25']
     """
-    trimmed = expr.str.strip_chars()
-    return pl.when(trimmed.str.to_lowercase().is_in(MISSING_VALUES)).then(None).otherwise(trimmed)
+    # Replacing every spelling is cheaper than lower-casing each cell, and than
+    # when/then (which copies the column once more).
+    return expr.str.strip_chars().replace(_MISSING_SPELLINGS, None)
+
+
+def _spellings(word: str) -> list[str]:
+    out = [""]
+    for ch in word:
+        out = [p + c for p in out for c in {ch.lower(), ch.upper()}]
+    return out
+
+
+_MISSING_SPELLINGS: Final = sorted({s for word in MISSING_VALUES for s in _spellings(word)})
 
 
 def clean_series(values: pl.Series) -> pl.Series:
     """:func:`clean_text` for a Series of any type (non-text is cast to text first)."""
     text = values if values.dtype == pl.String else values.cast(pl.String)
-    return pl.select(clean_text(pl.lit(text))).to_series().alias(values.name)
+    return pl.select(clean_text(pl.lit(text.rechunk()))).to_series().alias(values.name)
 
 
 # --------------------------------------------------------------------------- numbers
@@ -124,7 +139,9 @@ class NumberColumn:
     warnings: tuple[str, ...] = ()
 
 
-def convert_numbers(values: pl.Series, *, decimal: Decimal | None = None) -> NumberColumn:
+def convert_numbers(
+    values: pl.Series, *, decimal: Decimal | None = None, cleaned: bool = False
+) -> NumberColumn:
     """Convert a column to Float64, deciding the decimal separator from the data.
 
     Numeric columns are cast. Text columns take the convention (``"."`` or
@@ -145,14 +162,22 @@ def convert_numbers(values: pl.Series, *, decimal: Decimal | None = None) -> Num
         invalid = floats.is_infinite().fill_null(False)
         floats = pl.select(pl.when(pl.lit(floats).is_finite()).then(pl.lit(floats))).to_series()
         return NumberColumn(floats.alias(name), missing, invalid, None)
-    text = clean_series(values)
+    text = values if cleaned else clean_series(values)
     missing = text.is_null()
     if decimal in (None, "."):
         # Fast path: plain numbers ("-5.25", "1e3") need no convention.
         fast = text.cast(pl.Float64, strict=False)
         if fast.null_count() == text.null_count() and fast.is_finite().all():
             no = pl.repeat(False, len(text), eager=True)
-            return NumberColumn(fast.alias(name), missing, no, ".")
+            head = text.drop_nulls().head(1000)
+            dotted = head.filter(head.str.contains(".", literal=True))
+            notes: tuple[str, ...] = ()
+            if decimal is None and dotted.len() and dotted.str.contains(_THOUSANDS_ONLY).all():
+                notes = (
+                    f"Column {name!r}: values like {dotted.item(0)!r} read with '.' as the "
+                    "decimal separator; pass decimal=',' if '.' separates thousands.",
+                )
+            return NumberColumn(fast.alias(name), missing, no, ".", notes)
     warnings: list[str] = []
     parts = pl.select(
         *(e.alias(n) for e, n in zip(_number_parts(pl.lit(text)), ("t", "neg", "bad"), strict=True))
@@ -167,26 +192,32 @@ def convert_numbers(values: pl.Series, *, decimal: Decimal | None = None) -> Num
                 f"Column {name!r}: values like {text.filter(grouped).item(0)!r} read with '.' "
                 "as the decimal separator; pass decimal=',' if ',' is the decimal separator."
             )
-    parsed = parts.select(
-        _from_parts(pl.col("t"), pl.col("neg"), pl.col("bad"), decimal)
-    ).to_series().alias(name)
+    parsed = (
+        parts.select(_from_parts(pl.col("t"), pl.col("neg"), pl.col("bad"), decimal))
+        .to_series()
+        .alias(name)
+    )
     invalid = parsed.is_null() & ~missing
     return NumberColumn(parsed, missing, invalid, decimal, tuple(warnings))
 
 
 # --------------------------------------------------------------------------- dates
 
+# Whole-second variants come before "%.f" ones: polars parses them on a fast path
+# (about 2x), and the greedy cover below only adds "%.f" when fractions occur.
 _ISO_TIMES: Final = (
     "",
     " %H:%M",
+    " %H:%M:%S",
     " %H:%M:%S%.f",
     "T%H:%M",
+    "T%H:%M:%S",
     "T%H:%M:%S%.f",
     "T%H:%M:%S%.fZ",
     "T%H:%M:%S%.f%z",
     " %H:%M:%S%.f%z",
 )
-_TIMES: Final = ("", " %H:%M", " %H:%M:%S%.f", " %I:%M %p", " %I:%M:%S %p")
+_TIMES: Final = ("", " %H:%M", " %H:%M:%S", " %H:%M:%S%.f", " %I:%M %p", " %I:%M:%S %p")
 
 # (date part, its day/month mirror or None, time suffixes)
 _DATE_PARTS: Final[tuple[tuple[str, str | None, tuple[str, ...]], ...]] = (
@@ -214,11 +245,14 @@ EXCEL_SERIAL: Final = "excel serial"
 """Pseudo-format for spreadsheet day numbers (days since 1899-12-30)."""
 
 _SAMPLE_SIZE: Final = 2000
-_YEARS: Final = (1900, 2100)  # outside this range a "date" is a misread, not a date
+_RANK_SIZE: Final = 300
+# Outside this range a "date" is a misread (``1/2/10`` as year 10), not a date.
+_FIRST: Final = dt.datetime(1900, 1, 1)
+_LAST: Final = dt.datetime(2100, 12, 31, 23, 59, 59, 999999)
 _EXCEL_EPOCH: Final = dt.datetime(1899, 12, 30)
 
 
-def strptime(expr: pl.Expr, format: str) -> pl.Expr:
+def strptime(expr: pl.Expr, format: str, *, check_years: bool = True) -> pl.Expr:
     """Parse text with one explicit format to ``Datetime("us")``; null where it doesn't fit.
 
     Time-zone offsets are converted to UTC and dropped; years outside 1900-2100
@@ -240,12 +274,19 @@ def strptime(expr: pl.Expr, format: str) -> pl.Expr:
         out = expr.str.strptime(pl.Datetime("us"), format, strict=False, exact=True)
         if "%z" in format:
             out = out.dt.replace_time_zone(None)
-    return pl.when(out.dt.year().is_between(*_YEARS)).then(out)
+    return pl.when(out.is_between(_FIRST, _LAST)).then(out) if check_years else out
 
 
 def _parse_series(text: pl.Series, formats: tuple[str, ...]) -> pl.Series:
-    exprs = [strptime(pl.lit(text), fmt) for fmt in formats]
-    return pl.select(pl.coalesce(exprs) if len(exprs) > 1 else exprs[0]).to_series()
+    exprs = [strptime(pl.lit(text), fmt, check_years=False) for fmt in formats]
+    parsed = pl.select(pl.coalesce(exprs) if len(exprs) > 1 else exprs[0]).to_series()
+    # The year check costs more than the parse; skip it when min and max pass.
+    low, high = parsed.min(), parsed.max()
+    if low is None or (low >= _FIRST and high <= _LAST):  # type: ignore[operator]
+        return parsed
+    return pl.select(
+        pl.when(pl.lit(parsed).is_between(_FIRST, _LAST)).then(pl.lit(parsed))
+    ).to_series()
 
 
 @dataclass(frozen=True)
@@ -301,21 +342,42 @@ def _rank_formats(sample: pl.Series) -> list[tuple[str, list[tuple[str, int]], i
         if any(sep in part and not has[sep] for sep in "/.-"):
             continue
         variants = [part + t for t in times if not (":" in t and not has[":"])]
-        frame = pl.select(
-            [strptime(pl.lit(sample), f).is_not_null().alias(str(i)) for i, f in enumerate(variants)]
-        )
-        counts = [(variants[i], int(frame[str(i)].sum())) for i in range(len(variants))]
+        frame = sample.to_frame("value").select(_fits(f) for f in variants)
+        masks = [frame[f] for f in variants]
         covered = int(frame.select(pl.any_horizontal(pl.all()).sum()).item())
         if covered:
-            # Most used first; ties in the table's order, so row order cannot matter.
-            used = sorted([c for c in counts if c[1] > 0], key=lambda c: -c[1])
-            ranked.append((part, used, covered))
+            ranked.append((part, _cover(variants, masks), covered))
     if sample.str.contains(r"^\d{5}(?:\.\d+)?$").all():
         serial = sample.cast(pl.Float64, strict=False)
         if serial.is_between(20_000, 80_000).all():
             ranked.append((EXCEL_SERIAL, [(EXCEL_SERIAL, sample.len())], sample.len()))
     ranked.sort(key=lambda r: -r[2])
     return ranked
+
+
+@functools.cache
+def _fits(format: str) -> pl.Expr:
+    # Cached: building the expression costs more than running it on a sample.
+    return strptime(pl.col("value"), format).is_not_null().alias(format)
+
+
+def _cover(variants: list[str], masks: list[pl.Series]) -> list[tuple[str, int]]:
+    """Greedy set cover: the fewest variants that read every value some variant reads.
+
+    Each extra variant costs a full parse of the column, so a variant is kept only
+    for values no kept one reads. Ties go to the table's order (row order cannot
+    matter).
+    """
+    used: list[tuple[str, int]] = []
+    left = pl.repeat(True, masks[0].len(), eager=True) if masks else pl.Series([], dtype=pl.Boolean)
+    while masks:
+        gains = [int((m & left).sum()) for m in masks]
+        best = max(range(len(masks)), key=lambda i: (gains[i], -i))
+        if gains[best] == 0:
+            break
+        used.append((variants[best], gains[best]))
+        left = left & ~masks[best]
+    return used
 
 
 def _day_month_evidence(text: pl.Series, date_part: str) -> tuple[pl.Series, pl.Series]:
@@ -335,7 +397,11 @@ def _is_day_first(date_part: str) -> bool:
 
 
 def detect_date_format(
-    values: pl.Series, *, date_format: str | None = None, day_first: bool | None = None
+    values: pl.Series,
+    *,
+    date_format: str | None = None,
+    day_first: bool | None = None,
+    cleaned: bool = False,
 ) -> DateColumn:
     """Convert a date column, deciding its format from the data.
 
@@ -351,6 +417,9 @@ def detect_date_format(
         Resolve an all-ambiguous column this way (used for secondary date
         columns, following the order dates). Without it an ambiguous column
         raises :class:`rfm.AmbiguousDatesError`.
+    cleaned : bool, default False
+        Text values are already trimmed with missing markers as null
+        (:func:`clean_text`), so the pass is not repeated.
 
     Raises
     ------
@@ -383,7 +452,7 @@ def detect_date_format(
     elif values.dtype.is_integer():
         text = values.cast(pl.String)
     else:
-        text = clean_series(values)
+        text = values if cleaned else clean_series(values)
     missing = text.is_null()
     present = int((~missing).sum())
     ambiguous = False
@@ -400,10 +469,16 @@ def detect_date_format(
     if present == 0:
         return DateColumn(
             pl.Series(name, [None] * len(text), dtype=pl.Datetime("us")),
-            missing, ~missing, (), False, None,
+            missing,
+            ~missing,
+            (),
+            False,
+            None,
         )
     sample = _sample(text)
-    ranked = _rank_formats(sample)
+    # Ranking tries dozens of formats: a few hundred values suffice (the rows the
+    # chosen formats miss get a second look in _finish).
+    ranked = _rank_formats(sample.head(_RANK_SIZE))
     if not ranked:
         examples = ", ".join(repr(v) for v in sample.head(3).to_list())
         msg = (
@@ -416,46 +491,68 @@ def detect_date_format(
     formats = tuple(f for f, _ in used)
     chosen_day_first: bool | None = None
     mirror = _mirror(part)
-    if mirror is not None:
+    if mirror is None:
+        return _finish(text, missing, formats, ambiguous, None, ())
+    time_part = _split_format(formats[0])[1]
+    day_part, month_part = (part, mirror) if _is_day_first(part) else (mirror, part)
+    sample_day, sample_month = _day_month_evidence(sample, part)
+    if sample_day.any() != sample_month.any():
+        # The sample decides; values it skipped are checked below, on the rows the
+        # chosen format cannot read (cheap: usually none).
+        chosen_day_first = bool(sample_day.any())
+    else:
         day_only, month_only = _day_month_evidence(text, part)
         n_day, n_month = int(day_only.sum()), int(month_only.sum())
-        time_part = _split_format(formats[0])[1]
-        day_part, month_part = (part, mirror) if _is_day_first(part) else (mirror, part)
         if n_day and n_month:
-            ex_day = text.filter(day_only).item(0)
-            ex_month = text.filter(month_only).item(0)
-            msg = (
-                f"Column {name!r} mixes day-first and month-first dates: {n_day:,} values "
-                f"such as {ex_day!r} only read day-first ({day_part}) and {n_month:,} such "
-                f"as {ex_month!r} only month-first ({month_part}). Fix the export so one "
-                f"convention is used, or pass date_format='{day_part}{time_part}' or "
-                f"date_format='{month_part}{time_part}' to exclude the rows that do not fit."
-            )
-            raise DataError(msg)
+            raise _mixed_error(name, text, day_part, month_part, time_part)
         if not n_day and not n_month:
             if day_first is None:
-                candidates = (day_part + time_part, month_part + time_part)
-                example = sample.item(0)
-                readings = [
-                    _parse_series(pl.Series([example]), (f,)).item(0) for f in candidates
-                ]
-                said = " or ".join(f"{d:%d %B %Y}" for d in readings if d is not None)
-                msg = (
-                    f"Column {name!r}: every date reads both day-first and month-first "
-                    f"(e.g. {example!r} is {said}), so the format cannot be told from the "
-                    "data. Pass "
-                    f"date_format='{candidates[0]}' (day first) or "
-                    f"date_format='{candidates[1]}' (month first)."
-                )
-                raise AmbiguousDatesError(msg, column=name, candidates=candidates)
+                raise _ambiguous_error(name, sample.item(0), day_part, month_part, time_part)
             ambiguous = True
             chosen_day_first = day_first
         else:
             chosen_day_first = n_day > 0
-        chosen = day_part if chosen_day_first else month_part
-        if chosen != part:
-            formats = tuple(chosen + _split_format(f)[1] for f in formats)
-    return _finish(text, missing, formats, ambiguous, chosen_day_first, ())
+    chosen = day_part if chosen_day_first else month_part
+    if chosen != part:
+        formats = tuple(chosen + _split_format(f)[1] for f in formats)
+    col = _finish(text, missing, formats, ambiguous, chosen_day_first, ())
+    if col.invalid.any():
+        day_only, month_only = _day_month_evidence(text.filter(col.invalid), part)
+        if (month_only if chosen_day_first else day_only).any():
+            raise _mixed_error(name, text, day_part, month_part, time_part)
+    return col
+
+
+def _mixed_error(
+    name: str, text: pl.Series, day_part: str, month_part: str, time_part: str
+) -> DataError:
+    day_only, month_only = _day_month_evidence(text, day_part)
+    n_day, n_month = int(day_only.sum()), int(month_only.sum())
+    ex_day = text.filter(day_only).item(0)
+    ex_month = text.filter(month_only).item(0)
+    msg = (
+        f"Column {name!r} mixes day-first and month-first dates: {n_day:,} values "
+        f"such as {ex_day!r} only read day-first ({day_part}) and {n_month:,} such "
+        f"as {ex_month!r} only month-first ({month_part}). Fix the export so one "
+        f"convention is used, or pass date_format='{day_part}{time_part}' or "
+        f"date_format='{month_part}{time_part}' to exclude the rows that do not fit."
+    )
+    return DataError(msg)
+
+
+def _ambiguous_error(
+    name: str, example: str, day_part: str, month_part: str, time_part: str
+) -> AmbiguousDatesError:
+    candidates = (day_part + time_part, month_part + time_part)
+    readings = [_parse_series(pl.Series([example]), (f,)).item(0) for f in candidates]
+    said = " or ".join(f"{d:%d %B %Y}" for d in readings if d is not None)
+    msg = (
+        f"Column {name!r}: every date reads both day-first and month-first "
+        f"(e.g. {example!r} is {said}), so the format cannot be told from the data. "
+        f"Pass date_format='{candidates[0]}' (day first) or "
+        f"date_format='{candidates[1]}' (month first)."
+    )
+    return AmbiguousDatesError(msg, column=name, candidates=candidates)
 
 
 def _mirror(date_part: str) -> str | None:
@@ -490,14 +587,15 @@ def _finish(
     if day_first is None:
         part = _split_format(formats[0])[0]
         day_first = _is_day_first(part) if part and _mirror(part) else None
-    return DateColumn(parsed.alias(text.name), missing, failed, formats, ambiguous, day_first,
-                      warnings)
+    return DateColumn(
+        parsed.alias(text.name), missing, failed, formats, ambiguous, day_first, warnings
+    )
 
 
 # --------------------------------------------------------------------------- ids
 
 
-def convert_ids(values: pl.Series) -> tuple[pl.Series, tuple[str, ...]]:
+def convert_ids(values: pl.Series, *, cleaned: bool = False) -> tuple[pl.Series, tuple[str, ...]]:
     """Ids as text, exactly as written (``00123`` stays ``00123``).
 
     Integer-valued floats (a pandas column holding ``12346.0``) become ``"12346"``;
@@ -515,9 +613,14 @@ def convert_ids(values: pl.Series) -> tuple[pl.Series, tuple[str, ...]]:
     if values.dtype.is_float():
         finite = values.fill_nan(None)
         whole = (finite.drop_nulls() == finite.drop_nulls().round(0)).all()
-        if whole and finite.drop_nulls().abs().max() is not None and float(
-            finite.drop_nulls().abs().max()  # type: ignore[arg-type]
-        ) < 2**53:
+        if (
+            whole
+            and finite.drop_nulls().abs().max() is not None
+            and float(
+                finite.drop_nulls().abs().max()  # type: ignore[arg-type]
+            )
+            < 2**53
+        ):
             text = finite.cast(pl.Int64).cast(pl.String)
             example = finite.drop_nulls().item(0)
             warnings.append(
@@ -532,16 +635,23 @@ def convert_ids(values: pl.Series) -> tuple[pl.Series, tuple[str, ...]]:
                     "kept as text, but check the export."
                 )
         return text.alias(name), tuple(warnings)
-    text = clean_series(values)
+    text = values if cleaned else clean_series(values)
     present = text.drop_nulls()
-    if present.len() and present.str.contains(r"^\d+\.0+$").all():
+    # Cheap look at the head first: most id columns are not decimals.
+    if (
+        present.len()
+        and present.head(100).str.contains(r"^\d+\.0+$").all()
+        and present.str.contains(r"^\d+\.0+$").all()
+    ):
         text = text.str.replace(r"\.0+$", "")
         warnings.append(
             f"Column {name!r} held ids written as decimals (e.g. {present.item(0)!r}); "
             "the trailing '.0' was dropped."
         )
-    lossy = present.str.contains(_SCIENTIFIC_ID)
+    exponent = present.str.contains("E+", literal=True) | present.str.contains("e+", literal=True)
+    lossy = present.filter(exponent).str.contains(_SCIENTIFIC_ID)
     if lossy.any():
+        present = present.filter(exponent)
         warnings.append(
             f"Column {name!r}: {int(lossy.sum()):,} ids look like numbers in scientific "
             f"notation (e.g. {present.filter(lossy).item(0)!r}), a lossy spreadsheet export: "

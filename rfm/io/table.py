@@ -15,7 +15,7 @@ from rfm.errors import DataError
 from rfm.io.delimited import REJECTED_SCHEMA, read_delimited
 from rfm.io.dialect import unique_names
 from rfm.io.excel import read_xlsx
-from rfm.io.limits import Limits
+from rfm.io.limits import Limits, reraise_unless_library_error
 
 TableSource = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes] | pl.DataFrame
 
@@ -62,6 +62,15 @@ class RawTable:
         columns renamed, title lines skipped.
     sheets
         For Excel, every sheet name (pass ``sheet=`` to choose); ``()`` otherwise.
+
+    Examples
+    --------
+    >>> import rfm
+    >>> table = rfm.read_table(b"id,amount\\n1,5\\n2\\n\\n3,7\\n")
+    >>> table.frame.height, table.rejected.height, table.blank_rows, table.rows_read
+    (2, 1, 1, 3)
+    >>> table.rejected.row(0)
+    (3, 'too few fields: expected 2, found 1', '2')
     """
 
     frame: pl.DataFrame
@@ -162,7 +171,10 @@ def _read_buffer(
     head = data[:16]
     if head.startswith(b"PK\x03\x04"):
         excel = read_xlsx(data[:], sheet=sheet, header_row=header_row, limits=limits)
-        frame = _nonempty(excel.frame, excel.rejected.height)
+        hint = ""
+        if len(excel.sheets) > 1:
+            hint = f" The workbook has sheets {list(excel.sheets)}; pass sheet=... to choose."
+        frame = _nonempty(excel.frame, excel.rejected.height, hint)
         return RawTable(
             frame=frame,
             source_format="excel",
@@ -204,7 +216,7 @@ def _read_buffer(
     )
 
 
-def _nonempty(frame: pl.DataFrame, n_rejected: int) -> pl.DataFrame:
+def _nonempty(frame: pl.DataFrame, n_rejected: int, hint: str = "") -> pl.DataFrame:
     if frame.height > 0:
         return frame
     columns = ", ".join(frame.columns[:10])
@@ -219,7 +231,7 @@ def _nonempty(frame: pl.DataFrame, n_rejected: int) -> pl.DataFrame:
             f"Expected data rows below the header but found none (columns: {columns}). "
             "The file has a header only; export it again with its data."
         )
-    raise DataError(msg)
+    raise DataError(msg + hint)
 
 
 def _checked_path(source: str | os.PathLike[str], limits: Limits) -> Path:
@@ -303,7 +315,8 @@ def _read_parquet(data: bytes, limits: Limits) -> RawTable:
     try:
         schema = pl.read_parquet_schema(io.BytesIO(data))
         n_rows = pl.scan_parquet(io.BytesIO(data)).select(pl.len()).collect().item()
-    except Exception as error:  # any failure here is a damaged file
+    except BaseException as error:  # any failure here is a damaged file
+        reraise_unless_library_error(error)
         msg = f"The Parquet file cannot be read ({type(error).__name__}: {error}). Export it again."
         raise DataError(msg) from None
     if n_rows > limits.max_rows:
@@ -320,7 +333,8 @@ def _read_parquet(data: bytes, limits: Limits) -> RawTable:
         raise DataError(msg)
     try:
         frame = pl.read_parquet(io.BytesIO(data))
-    except Exception as error:
+    except BaseException as error:
+        reraise_unless_library_error(error)
         msg = f"The Parquet file cannot be read ({type(error).__name__}: {error}). Export it again."
         raise DataError(msg) from None
     table = _from_frame(frame, "parquet", limits)

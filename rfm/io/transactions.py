@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
@@ -11,10 +12,13 @@ import polars as pl
 from rfm.columns import AMOUNT, CANONICAL, CUSTOMER_ID, ORDER_DATE
 from rfm.errors import AmbiguousDatesError, DataError
 from rfm.io.detect import detect_columns
+from rfm.io.dialect import unique_names
 from rfm.io.parse import (
     DateColumn,
     Decimal,
+    NumberColumn,
     clean_series,
+    clean_text,
     convert_ids,
     convert_numbers,
     detect_date_format,
@@ -25,8 +29,16 @@ from rfm.quality import QualityReport
 __all__ = ["ReadResult", "detect_columns", "read_transactions"]
 
 _TEXT_COLUMNS = (
-    "product", "category", "department", "theme", "payment_method", "country", "region",
-    "city", "retailer", "gender",
+    "product",
+    "category",
+    "department",
+    "theme",
+    "payment_method",
+    "country",
+    "region",
+    "city",
+    "retailer",
+    "gender",
 )
 _TRUE = ("true", "t", "yes", "y", "1", "return", "returned", "r", "x", "refund", "refunded")
 _FALSE = ("false", "f", "no", "n", "0", "sale", "")
@@ -59,7 +71,7 @@ def read_transactions(
     columns: Mapping[str, str] | None = None,
     date_format: str | None = None,
     decimal: Decimal | None = None,
-    drop_duplicates: bool = True,
+    drop_duplicates: bool | None = None,
     **read_table_options: Any,
 ) -> ReadResult:
     """Read a transaction log into canonical columns, accounting for every row.
@@ -77,10 +89,13 @@ def read_transactions(
     decimal : {".", ","}, optional
         Decimal separator of number columns; decided per column from the data
         when omitted.
-    drop_duplicates : bool, default True
+    drop_duplicates : bool, optional
         Exclude repeats of an identical input row (every column equal) as
-        ``"exact duplicate"``. Pass False for logs where identical lines are real
-        repeat purchases (CDNOW has 255 such lines).
+        ``"exact duplicate"``. By default (None) they are excluded only when the
+        rows can tell two purchases apart — they carry an order id or a time of
+        day — because in a log of bare dates identical lines are most likely real
+        repeat purchases on the same day (CDNOW has 255 such lines); they are then
+        kept and a warning counts them. True or False forces either way.
     **read_table_options
         Passed to :func:`rfm.read_table` (``encoding``, ``delimiter``, ``sheet``, ...).
 
@@ -117,13 +132,17 @@ def read_transactions(
     {'missing customer id': 1}
     """
     loaded = _load(source, read_table_options)
-    frame = loaded.frame
+    # One chunk per column: string kernels (strptime above all) are several times
+    # faster on contiguous data than on the many chunks a CSV reader produces.
+    frame = loaded.frame.rechunk()
     mapping = _resolve_mapping(frame, columns)
     warnings: list[str] = list(loaded.warnings)
     if columns is None or any(c not in columns for c in mapping):
-        detected_by_content = set(mapping.values()) - set(
-            detect_columns(frame.columns).values()
-        ) - set((columns or {}).values())
+        detected_by_content = (
+            set(mapping.values())
+            - set(detect_columns(frame.columns).values())
+            - set((columns or {}).values())
+        )
         warnings += [
             f"{canon} was recognised from the content of column {name!r} (its header "
             "says nothing); check it, or pass columns=."
@@ -131,12 +150,23 @@ def read_transactions(
             if name in detected_by_content
         ]
 
+    # Trim and null the missing markers of every text column used, in one
+    # parallel pass over the columns.
+    used = [name for name in dict.fromkeys(mapping.values()) if frame[name].dtype == pl.String]
+    cleaned = frame.select(clean_text(pl.col(name)).alias(name) for name in used)
+    text = {canon: cleaned[name] for canon, name in mapping.items() if name in used}
+
+    def column_for(canon: str) -> pl.Series:
+        return text[canon] if canon in text else frame[mapping[canon]]
+
     out: dict[str, pl.Series] = {}
-    customer, notes = convert_ids(frame[mapping[CUSTOMER_ID]])
+    customer, notes = convert_ids(column_for(CUSTOMER_ID), cleaned=CUSTOMER_ID in text)
     warnings += notes
     out[CUSTOMER_ID] = customer.alias(CUSTOMER_ID)
 
-    dates = detect_date_format(frame[mapping[ORDER_DATE]], date_format=date_format)
+    dates = detect_date_format(
+        column_for(ORDER_DATE), date_format=date_format, cleaned=ORDER_DATE in text
+    )
     warnings += dates.warnings
     if len(dates.formats) > 1:
         warnings.append(
@@ -144,91 +174,91 @@ def read_transactions(
         )
     out[ORDER_DATE] = dates.values.alias(ORDER_DATE)
 
-    numbers = {}
-    for canon in (AMOUNT, "quantity", "unit_price"):
-        if canon in mapping:
-            numbers[canon] = convert_numbers(frame[mapping[canon]], decimal=decimal)
-            warnings += numbers[canon].warnings
-    if AMOUNT in numbers:
-        amount = numbers[AMOUNT].values
-        amount_missing, amount_invalid = numbers[AMOUNT].missing, numbers[AMOUNT].invalid
-    elif "quantity" in numbers:
-        qty, price = numbers["quantity"], numbers["unit_price"]
-        amount = qty.values * price.values
-        amount_invalid = qty.invalid | price.invalid
-        amount_missing = (qty.missing | price.missing) & ~amount_invalid
-        warnings.append(
-            f"amount derived as quantity x unit_price ({mapping['quantity']!r} x "
-            f"{mapping['unit_price']!r})."
-        )
-    else:
-        price = numbers["unit_price"]
-        amount, amount_missing, amount_invalid = price.values, price.missing, price.invalid
-        warnings.append(
-            f"amount taken from the price column {mapping['unit_price']!r} (no quantity column)."
-        )
-    for canon in ("quantity", "unit_price"):
-        if canon in numbers and AMOUNT in numbers:
-            bad = int(numbers[canon].invalid.sum())
-            if bad:
-                warnings.append(
-                    f"{bad:,} {canon} values in {mapping[canon]!r} could not be read as "
-                    "numbers and are left missing (the rows are kept: they have an amount)."
-                )
+    numbers: dict[str, NumberColumn] = {
+        canon: convert_numbers(column_for(canon), decimal=decimal, cleaned=canon in text)
+        for canon in (AMOUNT, "quantity", "unit_price")
+        if canon in mapping
+    }
+    for column in numbers.values():
+        warnings += column.warnings
+    amount, amount_missing, amount_invalid, amount_notes = _amounts(numbers, mapping)
+    warnings += amount_notes
     for canon in ("quantity", "unit_price"):
         if canon in numbers:
             out[canon] = numbers[canon].values.alias(canon)
 
-    is_return, return_notes = _returns(frame, mapping, amount, out.get("quantity"))
-    warnings += return_notes
-    flagged = pl.select(pl.lit(is_return) & (pl.lit(amount) > 0)).to_series()
-    amount = pl.select(pl.when(pl.lit(is_return)).then(-pl.lit(amount).abs())
-                       .otherwise(pl.lit(amount))).to_series()
-    if "quantity" in out:
-        q = out["quantity"]
-        out["quantity"] = pl.select(
-            pl.when(pl.lit(is_return)).then(-pl.lit(q).abs()).otherwise(pl.lit(q))
-        ).to_series().alias("quantity")
-    if flagged.any():
-        warnings.append(
-            f"{int(flagged.sum()):,} returns given with a positive amount were made negative."
+    order_ids = None
+    if "order_id" in mapping:
+        order_ids, notes = convert_ids(column_for("order_id"), cleaned="order_id" in text)
+        warnings += notes
+        out["order_id"] = order_ids.alias("order_id")
+    flags = column_for("is_return") if "is_return" in mapping else None
+    is_return, notes = _returns(mapping, amount, out.get("quantity"), order_ids, flags)
+    warnings += notes
+    # Returns carry negative amounts (and quantities), whatever sign they came with.
+    signed = {AMOUNT: amount, **({"quantity": out["quantity"]} if "quantity" in out else {})}
+    flipped = int((is_return & (amount > 0)).sum())
+    if flipped:
+        warnings.append(f"{flipped:,} returns given with a positive amount were made negative.")
+    for canon, values in signed.items():
+        out[canon] = (
+            pl.select(
+                pl.when(pl.lit(is_return)).then(-pl.lit(values).abs()).otherwise(pl.lit(values))
+            )
+            .to_series()
+            .alias(canon)
         )
-    out[AMOUNT] = amount.alias(AMOUNT)
     out["is_return"] = is_return.alias("is_return")
 
-    if "order_id" in mapping:
-        order_id, notes = convert_ids(frame[mapping["order_id"]])
-        warnings += notes
-        out["order_id"] = order_id.alias("order_id")
     for canon in _TEXT_COLUMNS:
         if canon in mapping:
-            out[canon] = clean_series(frame[mapping[canon]]).alias(canon)
+            values = column_for(canon) if canon in text else clean_series(frame[mapping[canon]])
+            out[canon] = values.alias(canon)
     if "age" in mapping:
-        ages = convert_numbers(frame[mapping["age"]], decimal=decimal)
+        ages = convert_numbers(column_for("age"), decimal=decimal, cleaned="age" in text)
         bad = int(ages.invalid.sum())
         if bad:
             warnings.append(f"{bad:,} ages in {mapping['age']!r} could not be read (left missing).")
         out["age"] = ages.values.round(0).cast(pl.Int64).alias("age")
     for canon in ("birth_date", "signup_date"):
         if canon in mapping:
-            values, date_notes = _secondary_dates(frame[mapping[canon]], dates)
+            values, date_notes = _secondary_dates(column_for(canon), dates, canon in text)
             warnings += date_notes
             out[canon] = values.alias(canon)
 
     reason = pl.select(
-        pl.when(pl.lit(out[CUSTOMER_ID]).is_null()).then(pl.lit("missing customer id"))
-        .when(pl.lit(dates.missing)).then(pl.lit("missing date"))
-        .when(pl.lit(dates.invalid)).then(pl.lit("unparseable date"))
-        .when(pl.lit(amount_invalid)).then(pl.lit("invalid amount"))
-        .when(pl.lit(amount_missing) | pl.lit(amount).is_null()).then(pl.lit("missing amount"))
+        pl.when(pl.lit(out[CUSTOMER_ID]).is_null())
+        .then(pl.lit("missing customer id"))
+        .when(pl.lit(dates.missing))
+        .then(pl.lit("missing date"))
+        .when(pl.lit(dates.invalid))
+        .then(pl.lit("unparseable date"))
+        .when(pl.lit(amount_invalid))
+        .then(pl.lit("invalid amount"))
+        .when(pl.lit(amount_missing) | pl.lit(out[AMOUNT]).is_null())
+        .then(pl.lit("missing amount"))
     ).to_series()
+    if drop_duplicates is None:
+        drop_duplicates = "order_id" in mapping or _has_time_of_day(out[ORDER_DATE])
     if drop_duplicates:
         reason = _mark_duplicates(frame, reason)
+    else:
+        # scatter works in place, so mark a copy.
+        marked = _mark_duplicates(frame, reason.clone())
+        repeats = int((marked.is_not_null() & reason.is_null()).sum())
+        if repeats:
+            warnings.append(
+                f"{repeats:,} rows repeat an identical earlier row and were kept as separate "
+                "purchases (there is no order id or time of day to tell them apart); pass "
+                "drop_duplicates=True to exclude them."
+            )
 
     order = [CUSTOMER_ID, ORDER_DATE, AMOUNT, "is_return"]
     order += [c for c in CANONICAL if c in out and c not in order]
     keep = reason.is_null()
-    transactions = pl.DataFrame([out[c] for c in order]).filter(keep)
+    transactions = pl.DataFrame([out[c] for c in order])
+    if not keep.all():
+        transactions = transactions.filter(keep)
     excluded = dict(loaded.rejected)
     counts = reason.drop_nulls().value_counts(sort=True)
     for why, n in counts.iter_rows():
@@ -257,6 +287,32 @@ def read_transactions(
     return ReadResult(transactions, report)
 
 
+def _amounts(
+    numbers: Mapping[str, NumberColumn], mapping: Mapping[str, str]
+) -> tuple[pl.Series, pl.Series, pl.Series, list[str]]:
+    """The amount with its missing and invalid masks: given, derived, or the price."""
+    if AMOUNT in numbers:
+        given = numbers[AMOUNT]
+        notes = [
+            f"{int(numbers[c].invalid.sum()):,} {c} values in {mapping[c]!r} could not be read "
+            "as numbers and are left missing (the rows are kept: they have an amount)."
+            for c in ("quantity", "unit_price")
+            if c in numbers and numbers[c].invalid.any()
+        ]
+        return given.values, given.missing, given.invalid, notes
+    if "quantity" in numbers:
+        qty, price = numbers["quantity"], numbers["unit_price"]
+        invalid = qty.invalid | price.invalid
+        note = (
+            f"amount derived as quantity x unit_price ({mapping['quantity']!r} x "
+            f"{mapping['unit_price']!r})."
+        )
+        return qty.values * price.values, (qty.missing | price.missing) & ~invalid, invalid, [note]
+    price = numbers["unit_price"]
+    note = f"amount taken from the price column {mapping['unit_price']!r} (no quantity column)."
+    return price.values, price.missing, price.invalid, [note]
+
+
 def _load(source: Any, options: Mapping[str, Any]) -> _Source:
     if isinstance(source, pl.LazyFrame):
         source = source.collect()
@@ -265,7 +321,8 @@ def _load(source: Any, options: Mapping[str, Any]) -> _Source:
         return _Source(source, {}, None, None, ())
     if type(source).__module__.split(".")[0] == "pandas":
         _no_options(options)
-        return _Source(_from_pandas(source), {}, None, None, ())
+        names, notes = unique_names([str(c) for c in source.columns])
+        return _Source(_from_pandas(source, names), {}, None, None, tuple(notes))
     if isinstance(source, RawTable):
         _no_options(options)
         raw = source
@@ -288,6 +345,15 @@ def _load(source: Any, options: Mapping[str, Any]) -> _Source:
             warnings.append(
                 f"Fields are separated by runs of spaces; read as {frame.width} columns."
             )
+    header_given = options.get("header_row") is not None
+    if raw.source_format == "csv" and not header_given and _header_is_data(frame.columns):
+        first = pl.DataFrame([frame.columns], schema=frame.columns, orient="row")
+        names = [f"column_{i + 1}" for i in range(frame.width)]
+        frame = pl.concat([first, frame]).rename(dict(zip(frame.columns, names, strict=True)))
+        warnings.append(
+            "The first line looks like data, not a header; it was read as a row and the "
+            f"columns named column_1 .. column_{frame.width}."
+        )
     if raw.blank_rows:
         warnings.append(f"{raw.blank_rows:,} blank lines skipped (not counted as rows).")
     return _Source(frame, rejected, raw.encoding, delimiter, tuple(warnings))
@@ -314,6 +380,25 @@ def _split_on_spaces(frame: pl.DataFrame) -> pl.DataFrame | None:
     return out
 
 
+_DATA_LIKE = re.compile(
+    r"[-+(]?[$€£]?\d[\d.,]*\)?"  # numbers, currency amounts
+    r"|\d{4}-\d{1,2}-\d{1,2}(?:[ T][\d:.]+)?"  # ISO dates
+    r"|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}(?: [\d:]+)?"  # d/m/y or m/d/y
+)
+
+
+def _header_is_data(names: list[str]) -> bool:
+    """Whether a "header" is really the first data row: most names are numbers or dates.
+
+    Names the table reader made up or de-duplicated (``column_3``, ``id_2``) are not
+    the original text, so a header with those is never turned back into a row.
+    """
+    if any(re.fullmatch(r".*_\d+", n) for n in names):
+        return False
+    data_like = sum(_DATA_LIKE.fullmatch(n.strip()) is not None for n in names)
+    return data_like >= max(2, (len(names) + 1) // 2)
+
+
 def _no_options(options: Mapping[str, Any]) -> None:
     if options:
         msg = (
@@ -323,12 +408,12 @@ def _no_options(options: Mapping[str, Any]) -> None:
         raise TypeError(msg)
 
 
-def _from_pandas(frame: Any) -> pl.DataFrame:
+def _from_pandas(frame: Any, names: list[str]) -> pl.DataFrame:
     # Object columns may mix types (ints, then strings); read them as text so
     # nothing is emptied or truncated by type inference.
     data = frame.copy(deep=False)
-    data.columns = [str(c) for c in data.columns]
-    for name in data.columns:
+    data.columns = names
+    for name in names:
         if data[name].dtype == object:
             data[name] = data[name].astype("string")
     return pl.from_pandas(data, include_index=False)
@@ -340,10 +425,7 @@ def _resolve_mapping(frame: pl.DataFrame, columns: Mapping[str, str] | None) -> 
     given = dict(columns or {})
     for canon, name in given.items():
         if canon not in CANONICAL:
-            msg = (
-                f"columns= has an unknown field {canon!r}. Known fields: "
-                f"{', '.join(CANONICAL)}."
-            )
+            msg = f"columns= has an unknown field {canon!r}. Known fields: {', '.join(CANONICAL)}."
             raise DataError(msg)
         if name not in names:
             msg = (
@@ -378,27 +460,35 @@ def _resolve_mapping(frame: pl.DataFrame, columns: Mapping[str, str] | None) -> 
 
 
 def _returns(
-    frame: pl.DataFrame,
     mapping: Mapping[str, str],
     amount: pl.Series,
     quantity: pl.Series | None,
+    ids: pl.Series | None,
+    flags: pl.Series | None,
 ) -> tuple[pl.Series, tuple[str, ...]]:
     notes: list[str] = []
     flag = (amount < 0).fill_null(False)
     if quantity is not None:
         flag = flag | (quantity < 0).fill_null(False)
-    if "order_id" in mapping:
-        ids = clean_series(frame[mapping["order_id"]])
+    if ids is not None:
         # The UCI retail convention: C536379 cancels; only when plain ids are numbers.
-        marker = ids.str.contains(r"^[Cc]\d+$").fill_null(False)
-        if marker.any() and ids.str.contains(r"^\d+$").any():
+        marker = (ids.str.starts_with("C") | ids.str.starts_with("c")).fill_null(False)
+        plain = False
+        if marker.any():
+            # Regexes only on the few candidate rows and on a sample of the others.
+            where = marker.arg_true()
+            exact = ids.gather(where).str.contains(r"^[Cc]\d+$")
+            marker = pl.repeat(False, len(ids), eager=True).scatter(where.filter(exact), True)
+            plain = ids.filter(~marker).drop_nulls().head(10_000).str.contains(r"^\d+$").any()
+        if marker.any() and plain:
             notes.append(
                 f"{int(marker.sum()):,} rows have a cancellation marker ('C' before the order "
                 f"id in {mapping['order_id']!r}) and are returns."
             )
             flag = flag | marker
-    if "is_return" in mapping:
-        text = clean_series(frame[mapping["is_return"]]).str.to_lowercase()
+    if flags is not None:
+        # Text columns arrive cleaned; a typed (Boolean, 0/1) column becomes text here.
+        text = (flags if flags.dtype == pl.String else clean_series(flags)).str.to_lowercase()
         yes = text.is_in(_TRUE).fill_null(False)
         unknown = ~text.is_in(_TRUE + _FALSE).fill_null(True)
         if unknown.any():
@@ -411,10 +501,12 @@ def _returns(
     return flag.alias("is_return"), tuple(notes)
 
 
-def _secondary_dates(values: pl.Series, order_dates: DateColumn) -> tuple[pl.Series, list[str]]:
+def _secondary_dates(
+    values: pl.Series, order_dates: DateColumn, cleaned: bool
+) -> tuple[pl.Series, list[str]]:
     name = values.name
     try:
-        col = detect_date_format(values, day_first=order_dates.day_first)
+        col = detect_date_format(values, day_first=order_dates.day_first, cleaned=cleaned)
     except AmbiguousDatesError as err:
         return pl.Series(name, [None] * len(values), dtype=pl.Date), [
             f"{err} Left missing: order dates give no hint."
@@ -428,14 +520,35 @@ def _secondary_dates(values: pl.Series, order_dates: DateColumn) -> tuple[pl.Ser
     return col.values.dt.date(), notes
 
 
+def _has_time_of_day(order_dates: pl.Series) -> bool:
+    """Whether any order timestamp is not at midnight (the log records times, not just days)."""
+    return bool((order_dates.dt.time() != dt.time(0)).any())
+
+
 def _mark_duplicates(frame: pl.DataFrame, reason: pl.Series) -> pl.Series:
-    """Label repeats of an identical input row (all columns) among otherwise valid rows."""
+    """Label repeats of an identical input row (all columns) among otherwise valid rows.
+
+    Row hashes find the candidates cheaply (sorting 64-bit hashes, not hashing
+    wide rows into a table); the exact comparison then runs on the candidates only,
+    so a hash collision can never drop a row.
+    """
     ok = reason.is_null()
     positions = ok.arg_true()
-    if positions.is_empty() or frame.width == 0:
+    if positions.len() < 2 or frame.width == 0:
         return reason
-    valid = frame.filter(ok)
-    first = valid.select(pl.struct(pl.all()).is_first_distinct()).to_series()
+    hashes = frame.hash_rows().filter(ok)
+    if hashes.n_unique() == hashes.len():  # the usual case, at a third of a sort's cost
+        return reason
+    order = hashes.arg_sort()
+    ordered = hashes.gather(order)
+    shared = pl.select(
+        (pl.lit(ordered) == pl.lit(ordered).shift(1)).fill_null(False)
+        | (pl.lit(ordered) == pl.lit(ordered).shift(-1)).fill_null(False)
+    ).to_series()
+    if not shared.any():
+        return reason
+    candidates = positions.gather(order.filter(shared).sort())
+    first = frame[candidates].select(pl.struct(pl.all()).is_first_distinct()).to_series()
     if first.all():
         return reason
-    return reason.scatter(positions.filter(~first), "exact duplicate")
+    return reason.scatter(candidates.filter(~first), "exact duplicate")

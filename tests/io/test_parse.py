@@ -117,8 +117,9 @@ def test_explicit_decimal_comma_rejects_dot_decimals() -> None:
     assert invalid == [True, False]
 
 
-@pytest.mark.parametrize("text", ["12.5.1", "1,23.4", "abc", "$", "(-5)", "--5", "1,2345.0",
-                                  "12 34", "inf", "nan5"])
+@pytest.mark.parametrize(
+    "text", ["12.5.1", "1,23.4", "abc", "$", "(-5)", "--5", "1,2345.0", "12 34", "inf", "nan5"]
+)
 def test_unparseable_numbers_are_invalid_not_missing(text: str) -> None:
     values, invalid, _ = _numbers([text, "1.50"])
     assert values[0] is None
@@ -155,10 +156,12 @@ def _format(value: float, decimal: str, thousands: str, style: str) -> str:
 @given(
     values=st.lists(
         st.floats(min_value=-1e9, max_value=1e9, allow_nan=False).map(lambda v: round(v, 2)),
-        min_size=1, max_size=20,
+        min_size=1,
+        max_size=20,
     ),
-    convention=st.sampled_from([(".", ","), (".", ""), (",", "."), (",", " "), (",", "\u00a0"),
-                                (".", "'")]),
+    convention=st.sampled_from(
+        [(".", ","), (".", ""), (",", "."), (",", " "), (",", "\u00a0"), (".", "'")]
+    ),
     style=st.sampled_from(["plain", "paren", "currency", "suffix"]),
 )
 @example(values=[1234.5], convention=(",", "."), style="plain")
@@ -184,10 +187,16 @@ def test_formatted_numbers_round_trip(
     ("values", "fmt", "first"),
     [
         (["2010-12-01", "2011-01-13"], "%Y-%m-%d", dt.datetime(2010, 12, 1)),
-        (["2010-12-01 08:26:00", "2011-01-13 17:00:01"], "%Y-%m-%d %H:%M:%S%.f",
-         dt.datetime(2010, 12, 1, 8, 26)),
-        (["2010-12-01T08:26:00", "2011-01-13T17:00:01"], "%Y-%m-%dT%H:%M:%S%.f",
-         dt.datetime(2010, 12, 1, 8, 26)),
+        (
+            ["2010-12-01 08:26:00", "2011-01-13 17:00:01"],
+            "%Y-%m-%d %H:%M:%S",
+            dt.datetime(2010, 12, 1, 8, 26),
+        ),
+        (
+            ["2010-12-01T08:26:00", "2011-01-13T17:00:01.5"],
+            "%Y-%m-%dT%H:%M:%S%.f",
+            dt.datetime(2010, 12, 1, 8, 26),
+        ),
         (["19970101", "19970318"], "%Y%m%d", dt.datetime(1997, 1, 1)),
         (["12/1/2010 8:26", "12/13/2010 18:05"], "%m/%d/%Y %H:%M", dt.datetime(2010, 12, 1, 8, 26)),
         (["1/12/2010", "13/12/2010"], "%d/%m/%Y", dt.datetime(2010, 12, 1)),
@@ -220,6 +229,16 @@ def test_mixed_date_and_datetime_values_use_two_variants() -> None:
     col = detect_date_format(pl.Series("d", ["2010-12-01", "2010-12-02 10:00", "2010-12-03"]))
     assert col.values.to_list()[1] == dt.datetime(2010, 12, 2, 10)
     assert not col.invalid.any()
+    assert col.formats == ("%Y-%m-%d", "%Y-%m-%d %H:%M")
+
+
+def test_variants_the_sample_missed_are_found_on_the_rest() -> None:
+    # 1 value in 5,001 has seconds: the sample may skip it; the unread rows get a
+    # second look with every time variant of the same date part.
+    values = ["2010-12-01 10:00"] * 5000 + ["2010-12-02 10:00:30"]
+    col = detect_date_format(pl.Series("d", values))
+    assert col.values.to_list()[-1] == dt.datetime(2010, 12, 2, 10, 0, 30)
+    assert not col.invalid.any()
 
 
 def test_integer_yyyymmdd_column() -> None:
@@ -247,9 +266,12 @@ def test_years_outside_1900_2100_are_not_dates() -> None:
 
 # BAD_INPUTS 13: every date ambiguous
 def test_all_ambiguous_dates_raise_with_both_candidates() -> None:
-    with pytest.raises(AmbiguousDatesError, match=r"both day-first and month-first.*'1/2/2010' is "
-                       r"01 February 2010 or 02 January 2010.*date_format='%d/%m/%Y'.*"
-                       r"date_format='%m/%d/%Y'") as err:
+    with pytest.raises(
+        AmbiguousDatesError,
+        match=r"both day-first and month-first.*'1/2/2010' is "
+        r"01 February 2010 or 02 January 2010.*date_format='%d/%m/%Y'.*"
+        r"date_format='%m/%d/%Y'",
+    ) as err:
         detect_date_format(pl.Series("InvoiceDate", ["1/2/2010", "3/4/2010", "12/11/2010"]))
     assert err.value.column == "InvoiceDate"
     assert err.value.candidates == ("%d/%m/%Y", "%m/%d/%Y")
@@ -276,8 +298,11 @@ def test_date_only_format_also_reads_times() -> None:
 # BAD_INPUTS 12: dd/mm and mm/dd in one column
 def test_mixed_day_first_and_month_first_raise() -> None:
     values = ["13/01/2010", "01/02/2010", "01/13/2010"]
-    with pytest.raises(DataError, match=r"mixes day-first and month-first.*'13/01/2010'"
-                       r".*'01/13/2010'.*date_format="):
+    with pytest.raises(
+        DataError,
+        match=r"mixes day-first and month-first.*'13/01/2010'"
+        r".*'01/13/2010'.*date_format=",
+    ):
         detect_date_format(pl.Series("d", values))
 
 
@@ -337,3 +362,10 @@ def test_decimal_written_ids_in_text_drop_the_zero() -> None:
 def test_integer_ids_become_text() -> None:
     ids, _ = convert_ids(pl.Series("id", [1, 2]))
     assert ids.to_list() == ["1", "2"]
+
+
+def test_plain_values_that_may_be_thousands_are_warned() -> None:
+    col = convert_numbers(pl.Series("Betrag", ["1.234", "12.500"]))
+    assert col.values.to_list() == [1.234, 12.5]
+    assert "decimal=','" in col.warnings[0]
+    assert convert_numbers(pl.Series("x", ["1.25", "12.5"])).warnings == ()

@@ -89,9 +89,7 @@ def test_transactions_schema(uci: rfm.ReadResult) -> None:
 
 
 def _simple() -> pl.DataFrame:
-    return _frame(
-        customer=["a", "b"], date=["2020-01-02", "2020-01-03"], amount=["1.5", "2"]
-    )
+    return _frame(customer=["a", "b"], date=["2020-01-02", "2020-01-03"], amount=["1.5", "2"])
 
 
 def test_polars_lazy_and_pandas_sources_agree() -> None:
@@ -116,11 +114,13 @@ def test_csv_path_source(tmp_path) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_typed_polars_frame() -> None:
-    frame = pl.DataFrame({
-        "customer_id": [1, 2],
-        "order_date": [dt.date(2020, 1, 2), dt.date(2020, 1, 3)],
-        "amount": [1.5, 2.0],
-    })
+    frame = pl.DataFrame(
+        {
+            "customer_id": [1, 2],
+            "order_date": [dt.date(2020, 1, 2), dt.date(2020, 1, 3)],
+            "amount": [1.5, 2.0],
+        }
+    )
     tx = rfm.read_transactions(frame).transactions
     assert tx["customer_id"].to_list() == ["1", "2"]
     assert tx["order_date"].to_list() == [dt.datetime(2020, 1, 2), dt.datetime(2020, 1, 3)]
@@ -128,12 +128,16 @@ def test_typed_polars_frame() -> None:
 
 
 def test_pandas_float_ids_as_in_uci_retail() -> None:
-    frame = pd.DataFrame({
-        "CustomerID": [12346.0, float("nan"), 12347.0],
-        "InvoiceDate": pd.to_datetime(["2011-01-18 10:01", "2011-01-18 10:17", "2011-01-19 09:00"]),
-        "Quantity": [74215, 1, 2],
-        "UnitPrice": [1.04, 2.0, 3.0],
-    })
+    frame = pd.DataFrame(
+        {
+            "CustomerID": [12346.0, float("nan"), 12347.0],
+            "InvoiceDate": pd.to_datetime(
+                ["2011-01-18 10:01", "2011-01-18 10:17", "2011-01-19 09:00"]
+            ),
+            "Quantity": [74215, 1, 2],
+            "UnitPrice": [1.04, 2.0, 3.0],
+        }
+    )
     result = rfm.read_transactions(frame)
     assert result.transactions["customer_id"].to_list() == ["12346", "12347"]
     assert result.report.excluded == {"missing customer id": 1}
@@ -146,11 +150,13 @@ def test_read_table_options_with_a_frame_raise() -> None:
 
 
 def test_input_frames_are_not_modified() -> None:
-    polars_in = _frame(CustomerID=[" 1 ", "NULL"], Date=["2020-01-02", "2020-01-03"],
-                       Sales=["(5.00)", "2"])
+    polars_in = _frame(
+        CustomerID=[" 1 ", "NULL"], Date=["2020-01-02", "2020-01-03"], Sales=["(5.00)", "2"]
+    )
     before = polars_in.clone()
-    pandas_in = pd.DataFrame({"CustomerID": [1, "x"], "Date": ["2020-01-02", "2020-01-03"],
-                              "Sales": [1.5, "2,5"]})
+    pandas_in = pd.DataFrame(
+        {"CustomerID": [1, "x"], "Date": ["2020-01-02", "2020-01-03"], "Sales": [1.5, "2,5"]}
+    )
     pandas_before = pandas_in.copy(deep=True)
     rfm.read_transactions(polars_in)
     rfm.read_transactions(pandas_in)
@@ -164,16 +170,36 @@ def test_input_frames_are_not_modified() -> None:
 @pytest.mark.parametrize(
     ("header", "canonical"),
     [
-        ("CustomerID", "customer_id"), ("Customer ID", "customer_id"),
-        ("cust_id", "customer_id"), ("client", "customer_id"), ("customer", "customer_id"),
-        ("CUSTOMER-NO.", "customer_id"), ("InvoiceNo", "order_id"), ("Invoice", "order_id"),
-        ("order id", "order_id"), ("InvoiceDate", "order_date"), ("date", "order_date"),
-        ("Order Date", "order_date"), ("UnitPrice", "unit_price"), ("Price", "unit_price"),
-        ("Quantity", "quantity"), ("Qty", "quantity"), ("Sales", "amount"),
-        ("Revenue", "amount"), ("Total", "amount"), ("Amount", "amount"),
-        ("Purchase Amount (USD)", "amount"), ("Country", "country"),
-        ("StockCode", "product"), ("Description", "product"), ("billing_customer_id",
-                                                              "customer_id"),
+        ("CustomerID", "customer_id"),
+        ("Customer ID", "customer_id"),
+        ("cust_id", "customer_id"),
+        ("client", "customer_id"),
+        ("customer", "customer_id"),
+        ("CUSTOMER-NO.", "customer_id"),
+        ("InvoiceNo", "order_id"),
+        ("Invoice", "order_id"),
+        ("order id", "order_id"),
+        ("InvoiceDate", "order_date"),
+        ("date", "order_date"),
+        ("Order Date", "order_date"),
+        ("UnitPrice", "unit_price"),
+        ("Price", "unit_price"),
+        ("Quantity", "quantity"),
+        ("Qty", "quantity"),
+        ("Sales", "amount"),
+        ("Revenue", "amount"),
+        ("Total", "amount"),
+        ("Amount", "amount"),
+        ("Purchase Amount (USD)", "amount"),
+        ("Country", "country"),
+        ("StockCode", "product"),
+        ("Description", "product"),
+        ("billing_customer_id", "customer_id"),
+        ("Email", "customer_id"),
+        ("Created at", "order_date"),
+        ("Order Total", "amount"),
+        ("dollar_value", "amount"),
+        ("number_of_cds", "quantity"),
     ],
 )
 def test_header_synonyms(header: str, canonical: str) -> None:
@@ -189,8 +215,9 @@ def test_description_is_preferred_over_stock_code_for_product() -> None:
 
 
 def test_columns_override_detection() -> None:
-    frame = _frame(Kunde=["k1", "k2"], CustomerID=["x", "y"], Datum=["2020-01-02"] * 2,
-                   Umsatz=["1,50", "2,00"])
+    frame = _frame(
+        Kunde=["k1", "k2"], CustomerID=["x", "y"], Datum=["2020-01-02"] * 2, Umsatz=["1,50", "2,00"]
+    )
     result = rfm.read_transactions(frame, columns={"customer_id": "Kunde"})
     assert result.transactions["customer_id"].to_list() == ["k1", "k2"]
     assert result.report.columns["customer_id"] == "Kunde"
@@ -198,8 +225,11 @@ def test_columns_override_detection() -> None:
 
 
 def test_mapping_to_a_missing_column_lists_the_columns() -> None:
-    with pytest.raises(DataError, match=r"columns=\{'customer_id': 'Kunde'\} names a column that "
-                       r"does not exist\. Columns found: customer, date, amount\."):
+    with pytest.raises(
+        DataError,
+        match=r"columns=\{'customer_id': 'Kunde'\} names a column that "
+        r"does not exist\. Columns found: customer, date, amount\.",
+    ):
         rfm.read_transactions(_simple(), columns={"customer_id": "Kunde"})
 
 
@@ -210,29 +240,41 @@ def test_mapping_with_an_unknown_field() -> None:
 
 def test_no_customer_column() -> None:
     frame = _frame(a=["2020-01-02", "2020-01-03"], b=["1.50", "2.50"], c=["x", "y"])
-    with pytest.raises(DataError, match=r"^No column looks like a customer id\. Columns found: "
-                       r"a, b, c\. Pass columns=\{'customer_id': \.\.\.\}\.$"):
+    with pytest.raises(
+        DataError,
+        match=r"^No column looks like a customer id\. Columns found: "
+        r"a, b, c\. Pass columns=\{'customer_id': \.\.\.\}\.$",
+    ):
         rfm.read_transactions(frame)
 
 
 def test_no_date_column() -> None:
     frame = _frame(customer=["1", "1"], b=["1.50", "2.50"])
-    with pytest.raises(DataError, match=r"No column looks like an order date\. Columns found: "
-                       r"customer, b\. Pass columns=\{'order_date': \.\.\.\}"):
+    with pytest.raises(
+        DataError,
+        match=r"No column looks like an order date\. Columns found: "
+        r"customer, b\. Pass columns=\{'order_date': \.\.\.\}",
+    ):
         rfm.read_transactions(frame)
 
 
 def test_no_amount_column() -> None:
     frame = _frame(customer=["1", "1"], date=["2020-01-02", "2020-01-03"], note=["x", "y"])
-    with pytest.raises(DataError, match=r"No column looks like an amount \(or a quantity and a "
-                       r"unit price\)\. Columns found: customer, date, note\. Pass columns="):
+    with pytest.raises(
+        DataError,
+        match=r"No column looks like an amount \(or a quantity and a "
+        r"unit price\)\. Columns found: customer, date, note\. Pass columns=",
+    ):
         rfm.read_transactions(frame)
 
 
 def test_quantity_without_price_is_not_an_amount() -> None:
     frame = _frame(customer=["1"], date=["2020-01-02"], qty=["3"])
-    with pytest.raises(DataError, match=r"No column looks like an amount or a unit price \(found "
-                       r"quantity 'qty'\)"):
+    with pytest.raises(
+        DataError,
+        match=r"No column looks like an amount or a unit price \(found "
+        r"quantity 'qty'\)",
+    ):
         rfm.read_transactions(frame)
 
 
@@ -258,7 +300,9 @@ def test_headerless_cdnow_shape_is_detected_by_content() -> None:
     )
     result = rfm.read_transactions(frame)
     assert dict(result.report.columns) == {
-        "customer_id": "column_1", "order_date": "column_2", "amount": "column_4",
+        "customer_id": "column_1",
+        "order_date": "column_2",
+        "amount": "column_4",
     }
     assert result.report.date_format == "%Y%m%d"
     assert result.transactions["customer_id"].to_list()[0] == "00001"
@@ -269,8 +313,11 @@ def test_headerless_cdnow_shape_is_detected_by_content() -> None:
 
 
 def test_currency_and_accounting_amounts() -> None:
-    frame = _frame(customer=["1", "2", "3", "4"], date=["2020-01-02"] * 4,
-                   amount=["$1,234.50", "(12.00)", "-5.25", "12..5"])
+    frame = _frame(
+        customer=["1", "2", "3", "4"],
+        date=["2020-01-02"] * 4,
+        amount=["$1,234.50", "(12.00)", "-5.25", "12..5"],
+    )
     result = rfm.read_transactions(frame)
     assert result.transactions["amount"].to_list() == [1234.5, -12.0, -5.25]
     assert result.report.excluded == {"invalid amount": 1}
@@ -290,14 +337,19 @@ def test_missing_markers_everywhere() -> None:
     )
     result = rfm.read_transactions(frame)
     assert result.report.excluded == {
-        "missing customer id": 5, "missing date": 1, "missing amount": 1,
+        "missing customer id": 5,
+        "missing date": 1,
+        "missing amount": 1,
     }
     assert result.transactions["customer_id"].to_list() == ["ok3"]
 
 
 def test_unparseable_dates_are_excluded_and_counted() -> None:
-    frame = _frame(customer=["1", "2", "3"], date=["2020-01-02", "2020-02-30", "2020-01-05"],
-                   amount=["1", "2", "3"])
+    frame = _frame(
+        customer=["1", "2", "3"],
+        date=["2020-01-02", "2020-02-30", "2020-01-05"],
+        amount=["1", "2", "3"],
+    )
     result = rfm.read_transactions(frame)
     assert result.report.excluded == {"unparseable date": 1}
     assert result.report.rows_kept == 2
@@ -305,11 +357,13 @@ def test_unparseable_dates_are_excluded_and_counted() -> None:
 
 def test_pandas_object_columns_with_changing_types() -> None:
     # A column whose type changes after the first rows: nothing crashes or is emptied.
-    frame = pd.DataFrame({
-        "CustomerID": [12346, 12347, "A-99", "00123"],
-        "Date": ["2020-01-02"] * 4,
-        "Amount": [10, 12.5, "3.50", "oops"],
-    })
+    frame = pd.DataFrame(
+        {
+            "CustomerID": [12346, 12347, "A-99", "00123"],
+            "Date": ["2020-01-02"] * 4,
+            "Amount": [10, 12.5, "3.50", "oops"],
+        }
+    )
     result = rfm.read_transactions(frame)
     assert result.transactions["customer_id"].to_list() == ["12346", "12347", "A-99"]
     assert result.transactions["amount"].to_list() == [10.0, 12.5, 3.5]
@@ -333,14 +387,15 @@ def test_mixed_date_conventions_raise() -> None:
 
 
 def test_ambiguous_dates_raise_then_read_with_the_chosen_format() -> None:
-    frame = _frame(customer=["1", "2"], InvoiceDate=["01/02/2020", "03/04/2020"],
-                   amount=["1", "2"])
+    frame = _frame(customer=["1", "2"], InvoiceDate=["01/02/2020", "03/04/2020"], amount=["1", "2"])
     with pytest.raises(AmbiguousDatesError, match="date_format='%d/%m/%Y'") as err:
         rfm.read_transactions(frame)
     assert err.value.column == "InvoiceDate"
     result = rfm.read_transactions(frame, date_format=err.value.candidates[1])
     assert result.transactions["order_date"].to_list() == [
-        dt.datetime(2020, 1, 2), dt.datetime(2020, 3, 4)]
+        dt.datetime(2020, 1, 2),
+        dt.datetime(2020, 3, 4),
+    ]
     assert result.report.date_ambiguous
     assert result.report.date_format == "%m/%d/%Y"
     assert "ambiguous" in str(result.report)
@@ -350,8 +405,13 @@ def test_ambiguous_dates_raise_then_read_with_the_chosen_format() -> None:
 
 
 def test_return_flag_makes_positive_amounts_negative() -> None:
-    frame = _frame(customer=["1", "1", "2"], date=["2020-01-02"] * 3, amount=["10", "4", "3"],
-                   quantity=["2", "1", "1"], Returned=["no", "yes", "Y"])
+    frame = _frame(
+        customer=["1", "1", "2"],
+        date=["2020-01-02"] * 3,
+        amount=["10", "4", "3"],
+        quantity=["2", "1", "1"],
+        Returned=["no", "yes", "Y"],
+    )
     result = rfm.read_transactions(frame)
     tx = result.transactions
     assert tx["is_return"].to_list() == [False, True, True]
@@ -369,8 +429,9 @@ def test_negative_quantity_is_a_return() -> None:
 
 def test_c_prefix_needs_numeric_order_ids() -> None:
     # Order ids that all start with C are a naming scheme, not cancellations.
-    frame = _frame(customer=["1", "2"], date=["2020-01-02"] * 2, order_id=["C100", "C101"],
-                   amount=["1", "2"])
+    frame = _frame(
+        customer=["1", "2"], date=["2020-01-02"] * 2, order_id=["C100", "C101"], amount=["1", "2"]
+    )
     assert not rfm.read_transactions(frame).transactions["is_return"].any()
 
 
@@ -378,18 +439,37 @@ def test_c_prefix_needs_numeric_order_ids() -> None:
 
 
 def test_exact_duplicates_need_every_column_equal() -> None:
-    frame = _frame(customer=["1", "1", "1"], date=["2020-01-02"] * 3, amount=["5"] * 3,
-                   line=["1", "1", "2"])
-    result = rfm.read_transactions(frame)
+    frame = _frame(
+        customer=["1", "1", "1"], date=["2020-01-02"] * 3, amount=["5"] * 3, line=["1", "1", "2"]
+    )
+    result = rfm.read_transactions(frame, drop_duplicates=True)
     assert result.report.excluded == {"exact duplicate": 1}
     assert result.report.rows_kept == 2
 
 
+def test_duplicates_dropped_by_default_only_when_rows_can_be_told_apart() -> None:
+    bare_dates = _frame(customer=["1", "1", "2"], date=["2020-01-02"] * 3, amount=["5", "5", "5"])
+    kept = rfm.read_transactions(bare_dates)
+    assert kept.report.rows_kept == 3
+    assert dict(kept.report.excluded) == {}
+    assert any(
+        "1 rows repeat an identical earlier row and were kept" in w for w in kept.report.warnings
+    )
+    with_time = _frame(
+        customer=["1", "1", "2"], date=["2020-01-02 10:15"] * 3, amount=["5", "5", "5"]
+    )
+    assert dict(rfm.read_transactions(with_time).report.excluded) == {"exact duplicate": 1}
+    assert rfm.read_transactions(with_time, drop_duplicates=False).report.rows_kept == 3
+
+
 def test_nothing_left_says_what_was_excluded() -> None:
     frame = _frame(customer=["", "NULL"], date=["2020-01-02", "bad"], amount=["1", "2"])
-    with pytest.raises(DataError, match=r"No transactions left after cleaning: 2 rows read, all "
-                       r"excluded \(missing customer id: 2\)\. Columns used: customer_id <- "
-                       r"'customer'"):
+    with pytest.raises(
+        DataError,
+        match=r"No transactions left after cleaning: 2 rows read, all "
+        r"excluded \(missing customer id: 2\)\. Columns used: customer_id <- "
+        r"'customer'",
+    ):
         rfm.read_transactions(frame)
 
 
@@ -402,9 +482,15 @@ def test_empty_frame_is_nothing_left() -> None:
 
 
 def test_optional_columns_are_typed() -> None:
-    frame = _frame(customer=["1", "2"], date=["2020-01-02", "2020-01-13"], amount=["1", "2"],
-                   Gender=["F", "N/A"], Age=["34", "x"], SignupDate=["15/01/2019", "02/01/2019"],
-                   Country=[" France ", "Spain"])
+    frame = _frame(
+        customer=["1", "2"],
+        date=["2020-01-02", "2020-01-13"],
+        amount=["1", "2"],
+        Gender=["F", "N/A"],
+        Age=["34", "x"],
+        SignupDate=["15/01/2019", "02/01/2019"],
+        Country=[" France ", "Spain"],
+    )
     result = rfm.read_transactions(frame)
     tx = result.transactions
     assert tx["gender"].to_list() == ["F", None]
@@ -416,8 +502,12 @@ def test_optional_columns_are_typed() -> None:
 
 
 def test_ambiguous_signup_dates_follow_the_order_dates() -> None:
-    frame = _frame(customer=["1", "2"], date=["13/01/2020", "01/02/2020"], amount=["1", "2"],
-                   signup_date=["01/02/2019", "03/04/2019"])
+    frame = _frame(
+        customer=["1", "2"],
+        date=["13/01/2020", "01/02/2020"],
+        amount=["1", "2"],
+        signup_date=["01/02/2019", "03/04/2019"],
+    )
     tx = rfm.read_transactions(frame).transactions
     assert tx["signup_date"].to_list() == [dt.date(2019, 2, 1), dt.date(2019, 4, 3)]
 
@@ -427,3 +517,133 @@ def test_report_str_is_readable(uci: rfm.ReadResult) -> None:
     assert "Rows read: 6" in text
     assert "exact duplicate: 1" in text
     assert "customer_id <- 'CustomerID'" in text
+
+
+# ----------------------------------------------------------------- files through read_table
+
+
+def test_european_csv_end_to_end() -> None:
+    # BAD_INPUTS 5 and 11: cp1252, ';' delimiter, decimal commas with thousands dots, €.
+    data = "Kunde;Datum;Betrag\r\n1001;13.01.2021;€1.234,50\r\n1002;02.02.2021;-12,00\r\n"
+    result = rfm.read_transactions(data.encode("cp1252"))
+    tx = result.transactions
+    assert tx["amount"].to_list() == [1234.5, -12.0]
+    assert tx["order_date"].to_list() == [dt.datetime(2021, 1, 13), dt.datetime(2021, 2, 2)]
+    assert result.report.encoding == "cp1252"
+    assert result.report.delimiter == ";"
+    assert result.report.date_format == "%d.%m.%Y"
+
+
+def test_excel_end_to_end() -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["CustomerID", "InvoiceDate", "Amount"])
+    sheet.append(["00123", dt.datetime(2010, 12, 1, 8, 26), 12.5])
+    sheet.append([12348, dt.date(2010, 12, 3), 1234.5])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    tx = rfm.read_transactions(buffer.getvalue()).transactions
+    assert tx["customer_id"].to_list() == ["00123", "12348"]
+    assert tx["order_date"].to_list() == [dt.datetime(2010, 12, 1, 8, 26), dt.datetime(2010, 12, 3)]
+
+
+def test_raw_table_source() -> None:
+    table = rfm.read_table(UCI_CSV)
+    assert_frame_equal(
+        rfm.read_transactions(table).transactions, rfm.read_transactions(UCI_CSV).transactions
+    )
+
+
+def test_pandas_duplicate_column_names_are_made_unique() -> None:
+    frame = pd.DataFrame(
+        [["1", "2020-01-02", "5", "x"]], columns=["CustomerID", "Date", "Amount", "Amount"]
+    )
+    result = rfm.read_transactions(frame)
+    assert result.report.columns["amount"] == "Amount"
+    assert result.transactions["amount"].to_list() == [5.0]
+    assert result.report.warnings
+
+
+def test_time_zone_aware_dates_keep_local_times() -> None:
+    frame = pd.DataFrame(
+        {
+            "CustomerID": ["1", "2"],
+            "InvoiceDate": pd.to_datetime(["2020-01-02 23:30", "2020-01-03 08:00"]).tz_localize(
+                "Europe/Paris"
+            ),
+            "Amount": [1.0, 2.0],
+        }
+    )
+    result = rfm.read_transactions(frame)
+    assert result.transactions["order_date"].to_list() == [
+        dt.datetime(2020, 1, 2, 23, 30),
+        dt.datetime(2020, 1, 3, 8),
+    ]
+    assert any("Europe/Paris" in w for w in result.report.warnings)
+
+
+def test_excel_serial_numbers_as_typed_floats() -> None:
+    frame = pl.DataFrame(
+        {"CustomerID": ["1", "2"], "InvoiceDate": [40513.0, 40514.25], "Amount": [1.0, 2.0]}
+    )
+    tx = rfm.read_transactions(frame).transactions
+    # 40513 is 2010-12-01 in Excel's 1900 date system.
+    assert tx["order_date"].to_list() == [dt.datetime(2010, 12, 1), dt.datetime(2010, 12, 2, 6)]
+
+
+def test_headerless_csv_keeps_its_first_row() -> None:
+    data = b"1,2020-01-02,5.00\n2,2020-01-03,6.50\n2,2020-01-04,1.25\n"
+    result = rfm.read_transactions(data)
+    assert result.report.rows_read == 3
+    assert result.transactions["amount"].to_list() == [5.0, 6.5, 1.25]
+    assert dict(result.report.columns) == {
+        "customer_id": "column_1",
+        "order_date": "column_2",
+        "amount": "column_3",
+    }
+    assert any("looks like data, not a header" in w for w in result.report.warnings)
+
+
+@pytest.mark.parametrize("header", ["id,date,total", "customer,2020,amount", "a_2,1,2"])
+def test_real_headers_are_not_taken_for_data(header: str) -> None:
+    data = f"{header}\n1,2020-01-02,5.00\n1,2020-01-03,6.50\n".encode()
+    result = rfm.read_transactions(
+        data,
+        columns={
+            "customer_id": header.split(",")[0],
+            "order_date": header.split(",")[1],
+            "amount": header.split(",")[2],
+        },
+    )
+    assert result.report.rows_read == 2
+
+
+def test_detect_columns_by_content_only_when_headers_say_nothing() -> None:
+    sample = _frame(
+        a=["x1", "x2", "x1"],
+        b=["2020-01-02", "2020-01-05", "2020-02-01"],
+        c=["$5.00", "$6.50", "$1.25"],
+        Country=["FR", "FR", "DE"],
+    )
+    assert rfm.detect_columns(sample.columns, sample) == {
+        "customer_id": "a",
+        "order_date": "b",
+        "amount": "c",
+        "country": "Country",
+    }
+    assert rfm.detect_columns(sample.columns) == {"country": "Country"}
+
+
+def test_typed_boolean_return_flag() -> None:
+    frame = pl.DataFrame(
+        {
+            "customer_id": ["1", "2"],
+            "order_date": ["2020-01-02"] * 2,
+            "amount": [5.0, 3.0],
+            "is_return": [False, True],
+        }
+    )
+    tx = rfm.read_transactions(frame).transactions
+    assert tx["is_return"].to_list() == [False, True]
+    assert tx["amount"].to_list() == [5.0, -3.0]

@@ -12,13 +12,34 @@ import rfm
 from rfm.errors import DataError
 
 _IDS = st.sampled_from(["1", "2", "00123", " 7 ", "NULL", "", "N/A", "-", "C9", None])
-_DATES = st.sampled_from([
-    "2020-01-02", "2020-01-02 10:00", "2021-12-31", "2020-02-30", "not a date", "", "NULL",
-    None, "2019-07-04T08:00:00",
-])
-_AMOUNTS = st.sampled_from([
-    "1.50", "-2", "(3.00)", "$1,234.50", "12..5", "abc", "", "NA", None, "0", "7",
-])
+_DATES = st.sampled_from(
+    [
+        "2020-01-02",
+        "2020-01-02 10:00",
+        "2021-12-31",
+        "2020-02-30",
+        "not a date",
+        "",
+        "NULL",
+        None,
+        "2019-07-04T08:00:00",
+    ]
+)
+_AMOUNTS = st.sampled_from(
+    [
+        "1.50",
+        "-2",
+        "(3.00)",
+        "$1,234.50",
+        "12..5",
+        "abc",
+        "",
+        "NA",
+        None,
+        "0",
+        "7",
+    ]
+)
 _FLAGS = st.sampled_from(["yes", "no", "", None, "maybe"])
 
 _ROW = st.tuples(_IDS, _DATES, _AMOUNTS, _FLAGS)
@@ -27,8 +48,12 @@ _ROW = st.tuples(_IDS, _DATES, _AMOUNTS, _FLAGS)
 def _frame(rows: list[tuple]) -> pl.DataFrame:
     return pl.DataFrame(
         rows,
-        schema={"CustomerID": pl.String, "InvoiceDate": pl.String, "Sales": pl.String,
-                "Returned": pl.String},
+        schema={
+            "CustomerID": pl.String,
+            "InvoiceDate": pl.String,
+            "Sales": pl.String,
+            "Returned": pl.String,
+        },
         orient="row",
     )
 
@@ -88,3 +113,32 @@ def test_rows_set_aside_by_read_table_are_counted(n: int) -> None:
     assert report.rows_read == 10 + n
     assert report.excluded == {"malformed row (too many fields)": n}
     assert report.reconciles()
+
+
+_MIXED = st.one_of(
+    st.none(),
+    st.integers(-1000, 10**6),
+    st.floats(allow_nan=True, allow_infinity=True, width=32),
+    st.sampled_from(["12.50", "(3.00)", "abc", "", "NULL", "00123", "1.23457E+11"]),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    ids=st.lists(_MIXED, min_size=1, max_size=25),
+    amounts=st.lists(_MIXED, min_size=25, max_size=25),
+)
+def test_pandas_object_columns_never_crash_and_reconcile(ids: list, amounts: list) -> None:
+    # BAD_INPUTS 17 (typed part): object columns whose type changes from row to row.
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(
+        {
+            "CustomerID": pd.Series(ids, dtype=object),
+            "Date": ["2020-01-02"] * len(ids),
+            "Amount": pd.Series(amounts[: len(ids)], dtype=object),
+        }
+    )
+    result = _read(frame)  # type: ignore[arg-type]
+    if result is not None:
+        assert result.report.rows_read == len(ids)
+        assert result.report.reconciles()
