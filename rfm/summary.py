@@ -1,14 +1,19 @@
 """One row per customer: the recency / frequency / monetary summary.
 
 This is the only step, with reading, whose cost grows with the number of
-transactions; everything after it works on one row per customer.
+transactions; everything after it works on one row per customer. So it is written
+once, with narwhals, and runs where the data lives: polars (eager, lazy or
+streaming), DuckDB or PySpark. Only the per-customer aggregates are computed by the
+engine; the few derived columns are then finished in polars on one row per customer.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TypeVar, overload
+from collections.abc import Mapping
+from typing import Any, TypeVar, overload
 
+import narwhals.stable.v2 as nw
 import polars as pl
 
 from rfm.columns import AMOUNT, CUSTOMER_ID, ORDER_DATE
@@ -30,8 +35,23 @@ SUMMARY_COLUMNS = (
 )
 """The contract columns, in order; ``quantity`` and ``returns`` follow when available."""
 
+# Working columns. Every aggregation below is a plain reduction of one column
+# (narwhals' lazy engines allow no more, and polars' streaming group-by only runs
+# those without buffering the whole input); filtered and distinct aggregates are
+# written as filters, unique() and further group-bys instead.
 _DAY = "__day"
-_RETURN = "__is_return"
+_BUY = "__buy"
+_RETURN = "__return"
+_ORDER_KEY = "__order_key"
+_DAY_VALUE = "__day_value"
+_FIRST_DAY = "__first_day"
+_LAST_DAY = "__last_day"
+_LAST_ANY_DAY = "__last_any_day"
+_BUY_VALUE = "__purchase_value"
+_FIRST_VALUE = "__first_value"
+_NULL_ORDER_ID = "\x00"  # purchases without an order id count as one order, as polars does
+
+_SUPPORTED = "a polars DataFrame or LazyFrame, a DuckDB relation or a PySpark DataFrame"
 
 
 def _as_of_date(as_of: dt.date | dt.datetime | str | None) -> dt.date | None:
@@ -54,28 +74,164 @@ def _as_of_date(as_of: dt.date | dt.datetime | str | None) -> dt.date | None:
     raise DataError(msg)
 
 
-def _check_schema(schema: pl.Schema) -> None:
+def _check_schema(schema: Mapping[str, Any]) -> None:
     missing = [c for c in (CUSTOMER_ID, ORDER_DATE, AMOUNT) if c not in schema]
     if missing:
-        found = ", ".join(schema.names()) or "(none)"
+        found = ", ".join(schema) or "(none)"
         msg = (
             f"summarize needs the canonical columns customer_id, order_date and amount. "
             f"Missing: {', '.join(missing)}. Columns found: {found}. "
             "Read the data with rfm.read_transactions, which maps and converts them."
         )
         raise DataError(msg)
-    if not (schema[ORDER_DATE].is_temporal() and schema[ORDER_DATE] != pl.Time):
+    date_type = schema[ORDER_DATE]
+    if not (date_type == nw.Date or date_type == nw.Datetime):
         msg = (
-            f"order_date must be a date or datetime column. Found {schema[ORDER_DATE]}. "
+            f"order_date must be a date or datetime column. Found {_polars_name(date_type)}. "
             "Read the data with rfm.read_transactions, which parses dates explicitly."
         )
         raise DataError(msg)
     if not schema[AMOUNT].is_numeric():
         msg = (
-            f"amount must be numeric. Found {schema[AMOUNT]}. "
+            f"amount must be numeric. Found {_polars_name(schema[AMOUNT])}. "
             "Read the data with rfm.read_transactions, which parses currency strings."
         )
         raise DataError(msg)
+
+
+def _polars_name(dtype: Any) -> str:
+    # Say "String", as polars users know it, whatever engine the data is in.
+    return "String" if dtype == nw.String else str(dtype)
+
+
+def customer_aggregates(frame: nw.LazyFrame[Any], *, as_of: dt.date | None) -> nw.LazyFrame[Any]:
+    """The engine-side half of :func:`summarize`: plain per-customer aggregates.
+
+    Written with narwhals so the same definition runs on polars, DuckDB and PySpark.
+    One row per customer seen on or before ``as_of`` (customers with only returns
+    included, so the default ``as_of`` can be taken over everyone), with the columns
+    ``customer_id``, ``first_purchase``, ``last_purchase``, ``frequency``,
+    ``purchase_days``, ``monetary``, ``returns``, ``quantity`` (when present) and
+    the working columns ``__first_day``, ``__last_day``, ``__last_any_day``,
+    ``__purchase_value`` and ``__first_value`` that :func:`summarize` finishes.
+
+    Parameters
+    ----------
+    frame
+        Canonical transactions as a narwhals LazyFrame.
+    as_of
+        Only transactions on or before this day count; ``None`` keeps all.
+
+    Returns
+    -------
+    narwhals.LazyFrame
+        Unsorted; counts may come back as any integer type and dates as the engine's
+        date type -- :func:`summarize` casts them.
+    """
+    schema = frame.collect_schema()
+    _check_schema(schema)
+    amount = nw.col(AMOUNT).cast(nw.Float64)
+    if "is_return" in schema:
+        is_return = nw.col("is_return").fill_null(value=False) | (amount < 0)
+    else:
+        is_return = amount < 0
+    has_order_id = "order_id" in schema
+    has_quantity = "quantity" in schema
+
+    # A row with no amount and no return flag is neither a purchase nor a return
+    # (filter(null) drops the row in every engine, as polars' filter does).
+    buy = ~is_return
+    rows = frame.select(
+        nw.col(CUSTOMER_ID).cast(nw.String),
+        nw.col(ORDER_DATE).cast(nw.Datetime("us")),
+        nw.col(ORDER_DATE).cast(nw.Date).alias(_DAY),
+        amount.alias(AMOUNT),
+        buy.alias(_BUY),
+        nw.when(is_return).then(nw.lit(1)).otherwise(nw.lit(0)).alias(_RETURN),
+        *([nw.col("order_id").cast(nw.String)] if has_order_id else []),
+        *([nw.col("quantity").cast(nw.Float64)] if has_quantity else []),
+    ).filter(~nw.col(CUSTOMER_ID).is_null(), ~nw.col(_DAY).is_null())
+    if as_of is not None:
+        rows = rows.filter(nw.col(_DAY) <= nw.lit(as_of, dtype=nw.Date))
+
+    # Three plain aggregations instead of one group-by with filtered and distinct
+    # aggregates: every engine runs them natively, and polars' streaming engine runs
+    # them several times faster than a grouped n_unique and in bounded memory.
+    everything = rows.group_by(CUSTOMER_ID).agg(
+        nw.col(_DAY).max().alias(_LAST_ANY_DAY),
+        nw.col(AMOUNT).sum().alias("monetary"),
+        nw.col(_RETURN).sum().alias("returns"),
+        *([nw.col("quantity").sum().alias("quantity")] if has_quantity else []),
+    )
+    purchases = rows.filter(nw.col(_BUY))
+    # Purchase days: one row per customer and day, which also gives the value of the
+    # first purchase day (the Gamma-Gamma input excludes it) without a window.
+    days = purchases.group_by(CUSTOMER_ID, _DAY).agg(
+        nw.col(ORDER_DATE).min().alias("first_purchase"),
+        nw.col(ORDER_DATE).max().alias("last_purchase"),
+        nw.col(AMOUNT).sum().alias(_DAY_VALUE),
+    )
+    per_day = days.group_by(CUSTOMER_ID).agg(
+        nw.col("first_purchase").min(),
+        nw.col("last_purchase").max(),
+        nw.col(_DAY).min().alias(_FIRST_DAY),
+        nw.col(_DAY).max().alias(_LAST_DAY),
+        nw.len().alias("purchase_days"),
+        nw.col(_DAY_VALUE).sum().alias(_BUY_VALUE),
+    )
+    first_value = days.join(
+        per_day.select(CUSTOMER_ID, nw.col(_FIRST_DAY).alias(_DAY)),
+        on=[CUSTOMER_ID, _DAY],
+        how="inner",
+    ).select(CUSTOMER_ID, nw.col(_DAY_VALUE).alias(_FIRST_VALUE))
+    # Distinct orders: purchase lines without an order id count as one order.
+    order_key = nw.col("order_id").fill_null(_NULL_ORDER_ID) if has_order_id else nw.col(ORDER_DATE)
+    orders = (
+        purchases.select(CUSTOMER_ID, order_key.alias(_ORDER_KEY))
+        .unique()
+        .group_by(CUSTOMER_ID)
+        .agg(nw.len().alias("frequency"))
+    )
+    return (
+        everything.join(per_day, on=CUSTOMER_ID, how="left")
+        .join(orders, on=CUSTOMER_ID, how="left")
+        .join(first_value, on=CUSTOMER_ID, how="left")
+    )
+
+
+def _finish(per_customer: pl.LazyFrame, *, as_of: dt.date | None) -> pl.LazyFrame:
+    """Derive the summary columns from :func:`customer_aggregates` (one row per customer)."""
+    schema = per_customer.collect_schema()
+    has_quantity = "quantity" in schema
+    typed = per_customer.with_columns(
+        pl.col(CUSTOMER_ID).cast(pl.String),
+        pl.col("first_purchase", "last_purchase").cast(pl.Datetime("us")),
+        pl.col(_FIRST_DAY, _LAST_DAY, _LAST_ANY_DAY).cast(pl.Date),
+        pl.col("frequency", "purchase_days", "returns").cast(pl.Int64),
+        pl.col("monetary", _BUY_VALUE, _FIRST_VALUE).cast(pl.Float64),
+        *([pl.col("quantity").cast(pl.Float64)] if has_quantity else []),
+    )
+    # Default as_of: the day after the last transaction of any customer (returns included).
+    as_of_expr = (
+        pl.lit(as_of, dtype=pl.Date)
+        if as_of is not None
+        else pl.col(_LAST_ANY_DAY).max() + pl.duration(days=1)
+    )
+    repeats = pl.col("purchase_days") - 1
+    return (
+        typed.with_columns(as_of_expr.alias("__as_of"))
+        .filter(pl.col("purchase_days") > 0)
+        .with_columns(
+            (pl.col("__as_of") - pl.col(_LAST_DAY)).dt.total_days().alias("recency_days"),
+            (pl.col("__as_of") - pl.col(_FIRST_DAY)).dt.total_days().alias("tenure_days"),
+            (pl.col("monetary") / pl.col("frequency")).alias("avg_order_value"),
+            pl.when(repeats > 0)
+            .then((pl.col(_BUY_VALUE) - pl.col(_FIRST_VALUE)) / repeats)
+            .alias("avg_repeat_value"),
+        )
+        .select(*SUMMARY_COLUMNS, *(["quantity"] if has_quantity else []), "returns")
+        .sort(CUSTOMER_ID)
+    )
 
 
 @overload
@@ -86,8 +242,12 @@ def summarize(
 def summarize(
     transactions: pl.LazyFrame, *, as_of: dt.date | dt.datetime | str | None = ...
 ) -> pl.LazyFrame: ...
+@overload
 def summarize(
-    transactions: pl.DataFrame | pl.LazyFrame,
+    transactions: Any, *, as_of: dt.date | dt.datetime | str | None = ...
+) -> pl.DataFrame: ...
+def summarize(
+    transactions: pl.DataFrame | pl.LazyFrame | Any,
     *,
     as_of: dt.date | dt.datetime | str | None = None,
 ) -> pl.DataFrame | pl.LazyFrame:
@@ -98,8 +258,12 @@ def summarize(
     transactions
         Canonical transactions (see :func:`rfm.read_transactions`): ``customer_id``,
         ``order_date`` and ``amount``; ``order_id``, ``quantity`` and ``is_return``
-        are used when present. A ``LazyFrame`` gives a ``LazyFrame`` back, so large
-        files can be scanned and streamed.
+        are used when present. A polars ``DataFrame`` or ``LazyFrame``, a DuckDB
+        relation or a PySpark DataFrame. A ``LazyFrame`` gives a ``LazyFrame`` back,
+        so large files can be scanned and streamed
+        (``summarize(pl.scan_parquet(path)).collect(engine="streaming")``). DuckDB
+        and PySpark run the aggregation where the data lives and return the summary
+        as a polars ``DataFrame``.
     as_of
         The day the summary is measured at. Only transactions on or before this
         day count. Default: the day after the last transaction.
@@ -115,7 +279,7 @@ def summarize(
         - ``recency_days``: days from the last purchase day to ``as_of``;
         - ``tenure_days``: days from the first purchase day to ``as_of`` (BTYD ``T``);
         - ``frequency``: distinct orders (order ids; without them, distinct purchase
-          timestamps);
+          timestamps; purchase lines without an order id count as one order);
         - ``purchase_days``: distinct purchase days (BTYD ``x = purchase_days - 1``);
         - ``monetary``: net revenue, returns subtracted;
         - ``avg_order_value``: ``monetary / frequency``;
@@ -126,6 +290,12 @@ def summarize(
 
         Durations are whole days counted on calendar dates. Returns (negative amounts
         or ``is_return``) reduce ``monetary`` but are not purchases.
+
+    Raises
+    ------
+    DataError
+        When a canonical column is missing or has the wrong type, ``as_of`` is not a
+        date, or the input is not one of the supported frames.
 
     Examples
     --------
@@ -143,74 +313,47 @@ def summarize(
     >>> s["avg_repeat_value"].to_list()
     [30.0, None]
     """
-    lazy = transactions.lazy()
-    schema = lazy.collect_schema()
-    _check_schema(schema)
     as_of_day = _as_of_date(as_of)
+    if isinstance(transactions, pl.DataFrame | pl.LazyFrame):
+        per_customer = customer_aggregates(nw.from_native(transactions.lazy()), as_of=as_of_day)
+        out = _finish(per_customer.to_native(), as_of=as_of_day)
+        if isinstance(transactions, pl.LazyFrame):
+            return out
+        # The streaming engine runs these plain group-bys faster than the in-memory
+        # one, even on data already in memory (benchmarks/results/engines.md).
+        return out.collect(engine="streaming")
+    frame = _engine_frame(transactions)
+    per_customer = customer_aggregates(frame, as_of=as_of_day)
+    collected = _collect_polars(per_customer)
+    return _finish(collected.lazy(), as_of=as_of_day).collect()
 
-    if "is_return" in schema:
-        is_return = pl.col("is_return").fill_null(False) | (pl.col(AMOUNT) < 0)
-    else:
-        is_return = pl.col(AMOUNT) < 0
-    has_order_id = "order_id" in schema
-    has_quantity = "quantity" in schema
 
-    lazy = lazy.select(
-        pl.col(CUSTOMER_ID).cast(pl.String),
-        pl.col(ORDER_DATE).cast(pl.Datetime("us")),
-        pl.col(ORDER_DATE).cast(pl.Date).alias(_DAY),
-        pl.col(AMOUNT).cast(pl.Float64),
-        is_return.alias(_RETURN),
-        *([pl.col("order_id")] if has_order_id else []),
-        *([pl.col("quantity").cast(pl.Float64)] if has_quantity else []),
-    ).filter(pl.col(CUSTOMER_ID).is_not_null() & pl.col(_DAY).is_not_null())
-    if as_of_day is not None:
-        lazy = lazy.filter(pl.col(_DAY) <= as_of_day)
-
-    purchase = ~pl.col(_RETURN)
-    purchase_day = pl.col(_DAY).filter(purchase)
-    first_day = purchase_day.min()
-    order_key = pl.col("order_id") if has_order_id else pl.col(ORDER_DATE)
-    aggs = [
-        pl.col(ORDER_DATE).filter(purchase).min().alias("first_purchase"),
-        pl.col(ORDER_DATE).filter(purchase).max().alias("last_purchase"),
-        first_day.alias("__first_day"),
-        purchase_day.max().alias("__last_day"),
-        pl.col(_DAY).max().alias("__last_any_day"),
-        order_key.filter(purchase).n_unique().alias("frequency"),
-        purchase_day.n_unique().alias("purchase_days"),
-        pl.col(AMOUNT).sum().alias("monetary"),
-        pl.col(AMOUNT).filter(purchase).sum().alias("__purchase_value"),
-        pl.col(AMOUNT).filter(purchase & (pl.col(_DAY) == first_day)).sum().alias("__first_value"),
-        pl.col(_RETURN).sum().cast(pl.Int64).alias("returns"),
-    ]
-    if has_quantity:
-        aggs.append(pl.col("quantity").sum().alias("quantity"))
-
-    per_customer = lazy.group_by(CUSTOMER_ID).agg(aggs)
-    # Default as_of: the day after the last transaction of any customer (returns included).
-    as_of_expr = (
-        pl.lit(as_of_day, dtype=pl.Date)
-        if as_of_day is not None
-        else pl.col("__last_any_day").max() + pl.duration(days=1)
-    )
-    repeats = pl.col("purchase_days") - 1
-    out = (
-        per_customer.with_columns(as_of_expr.alias("__as_of"))
-        .filter(pl.col("purchase_days") > 0)
-        .with_columns(
-            (pl.col("__as_of") - pl.col("__last_day")).dt.total_days().alias("recency_days"),
-            (pl.col("__as_of") - pl.col("__first_day")).dt.total_days().alias("tenure_days"),
-            pl.col("frequency").cast(pl.Int64),
-            pl.col("purchase_days").cast(pl.Int64),
-            (pl.col("monetary") / pl.col("frequency")).alias("avg_order_value"),
-            pl.when(repeats > 0)
-            .then((pl.col("__purchase_value") - pl.col("__first_value")) / repeats)
-            .alias("avg_repeat_value"),
+def _engine_frame(transactions: Any) -> nw.LazyFrame[Any]:
+    try:
+        frame: nw.DataFrame[Any] | nw.LazyFrame[Any] = nw.from_native(transactions)
+    except TypeError:
+        msg = (
+            f"summarize takes {_SUPPORTED}. Got {type(transactions).__module__}."
+            f"{type(transactions).__qualname__}. Convert it first, e.g. pl.from_pandas(df)."
         )
-        .select(*SUMMARY_COLUMNS, *(["quantity"] if has_quantity else []), "returns")
-        .sort(CUSTOMER_ID)
-    )
-    if isinstance(transactions, pl.LazyFrame):
-        return out
-    return out.collect()
+        raise DataError(msg) from None
+    if not isinstance(frame, nw.LazyFrame):
+        # pandas, pyarrow and friends are in memory already: hand them to polars.
+        return nw.from_native(frame.to_polars().lazy())
+    return frame
+
+
+def _collect_polars(per_customer: nw.LazyFrame[Any]) -> pl.DataFrame:
+    try:
+        import pyarrow  # noqa: F401  -- DuckDB and Spark hand results over as Arrow
+    except ImportError:
+        impl = per_customer.implementation.name.lower()
+        extra = "spark" if "spark" in impl else "duckdb" if impl == "duckdb" else impl
+        msg = (
+            f"Collecting the {impl} summary into polars needs pyarrow, which is not "
+            f"installed. Install the extra: pip install 'rfm-studio[{extra}]'."
+        )
+        raise ImportError(msg) from None
+    collected = per_customer.collect(backend="polars").to_native()
+    assert isinstance(collected, pl.DataFrame)
+    return collected
