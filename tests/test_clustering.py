@@ -91,3 +91,13 @@ def test_too_few_distinct_customers() -> None:
 def test_missing_columns() -> None:
     with pytest.raises(rfm.DataError, match="Missing: monetary"):
         rfm.cluster(pl.DataFrame({"customer_id": ["a"], "recency_days": [1], "frequency": [1]}))
+
+
+def test_large_customer_base_fits_on_a_sample_and_labels_everyone() -> None:
+    summary = _blobs(seed=2, per=20_001)  # 60,003 customers: above the fitting sample
+    result = rfm.cluster(summary, random_state=0)
+    assert result.k == 3
+    assert result.labels.height == summary.height
+    truth = [cid.split("-")[0] for cid in result.labels["customer_id"]]
+    assert adjusted_rand_score(truth, result.labels["cluster"].to_list()) == pytest.approx(1.0)
+    assert result.profiles["customers"].sum() == summary.height
