@@ -7,8 +7,22 @@ The flow is ``read_transactions`` -> ``summarize`` -> ``score`` -> ``segment``, 
 from __future__ import annotations
 
 from rfm.clustering import ClusterResult, cluster
-from rfm.errors import ConvergenceError, DataError, NotFittedError
+from rfm.errors import AmbiguousDatesError, ConvergenceError, DataError, NotFittedError
+from rfm.io import Limits, RawTable, ReadResult, detect_columns, read_table, read_transactions
 from rfm.kpis import Kpis, kpis
+from rfm.models import (
+    BetaGeo,
+    CalibrationHoldout,
+    GammaGamma,
+    ModifiedBetaGeo,
+    ParetoNBD,
+    calibration_holdout,
+    clv,
+    evaluate_holdout,
+    expected_value,
+    select_model,
+)
+from rfm.quality import QualityReport
 from rfm.scoring import score
 from rfm.segments import (
     DEFAULT_RULES,
@@ -28,19 +42,37 @@ __all__ = [
     "DEFAULT_RULES",
     "SEGMENTS",
     "SUMMARY_COLUMNS",
+    "AmbiguousDatesError",
+    "BetaGeo",
+    "CalibrationHoldout",
     "ClusterResult",
     "ConvergenceError",
     "DataError",
+    "GammaGamma",
     "Kpis",
+    "Limits",
+    "ModifiedBetaGeo",
     "NotFittedError",
+    "ParetoNBD",
+    "QualityReport",
+    "RawTable",
+    "ReadResult",
     "Segment",
     "activity_status",
+    "calibration_holdout",
     "cluster",
+    "clv",
+    "detect_columns",
+    "evaluate_holdout",
+    "expected_value",
     "kpis",
+    "read_table",
+    "read_transactions",
     "rules_frame",
     "score",
     "segment",
     "segment_levels",
     "segment_table",
+    "select_model",
     "summarize",
 ]

@@ -180,7 +180,7 @@ def cluster(
     profiles = (
         labelled.group_by("cluster")
         .agg(
-            pl.len().alias("customers"),
+            pl.len().cast(pl.Int64).alias("customers"),
             pl.col("recency_days").mean().alias("recency_days_mean"),
             pl.col("recency_days").median().alias("recency_days_median"),
             pl.col("frequency").mean().alias("frequency_mean"),

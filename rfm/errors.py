@@ -21,3 +21,17 @@ class NotFittedError(ValueError, AttributeError):
 
 class ConvergenceError(RuntimeError):
     """A model fit did not converge; the message says what to try."""
+
+
+class AmbiguousDatesError(DataError):
+    """Every date in a column reads both day-first and month-first.
+
+    Raised instead of guessing: ``12/1/2010`` is 12 January or 1 December.
+    ``column`` names the source column and ``candidates`` holds the strftime
+    formats that fit every value; pass one of them as ``date_format=``.
+    """
+
+    def __init__(self, message: str, *, column: str, candidates: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.column = column
+        self.candidates = candidates

@@ -36,7 +36,7 @@ class Kpis:
                 f"Quantity             {quantity}",
                 f"Average order value  {self.avg_order_value:,.2f}",
                 f"Orders per customer  {self.orders_per_customer:,.2f}",
-                f"Active (<= {self.active_days} days)   {self.share_active:.1%}",
+                f"{f'Active (<= {self.active_days} days)':<21}{self.share_active:.1%}",
             ]
         )
 

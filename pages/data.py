@@ -1,0 +1,247 @@
+"""Data: choose the sample or upload a file, confirm its columns, see what was kept."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import polars as pl
+import streamlit as st
+
+import rfm
+from rfm.columns import OPTIONAL, REQUIRED
+from rfm_app import format as fmt
+from rfm_app import keys, session
+from rfm_app.pipeline import Failure, TableProfile, analysis, table_profile
+from rfm_app.widgets import plain, show_failure
+
+NOT_USED = "— not used —"
+MAIN_COLUMNS = (*REQUIRED, "order_id", "quantity", "unit_price")
+MORE_COLUMNS = tuple(name for name in OPTIONAL if name not in MAIN_COLUMNS)
+LABELS = {
+    "customer_id": "Customer ID",
+    "order_date": "Order date",
+    "amount": "Amount (net line value)",
+    "order_id": "Order / invoice ID",
+    "quantity": "Quantity",
+    "unit_price": "Unit price",
+    "is_return": "Return flag",
+    "birth_date": "Birth date",
+    "signup_date": "Signup date",
+    "payment_method": "Payment method",
+}
+UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet"]
+SAMPLE_LABEL = "Sample data"
+UPLOAD_LABEL = "Upload a file"
+
+
+def _label(name: str) -> str:
+    return LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+def _use_upload() -> None:
+    # A callback runs before the script, so the shared sidebar already names the new file.
+    uploaded = st.session_state.get(keys.DATA_UPLOAD)
+    if uploaded is not None:
+        session.set_source(
+            session.Source.from_bytes(uploaded.getvalue(), name=uploaded.name, kind="upload")
+        )
+
+
+def _use_sample() -> None:
+    if st.session_state.get(keys.DATA_SOURCE_KIND) == SAMPLE_LABEL:
+        session.set_source(session.sample_source())
+
+
+def choose_source() -> None:
+    current = session.current_source()
+    kind = st.radio(
+        "Data source",
+        [SAMPLE_LABEL, UPLOAD_LABEL],
+        index=0 if current.kind == "sample" else 1,
+        horizontal=True,
+        key=keys.DATA_SOURCE_KIND,
+        on_change=_use_sample,
+    )
+    if kind == SAMPLE_LABEL:
+        return
+    uploaded = st.file_uploader(
+        "Transactions file (CSV, TSV, Excel or Parquet, up to 200 MB)",
+        type=UPLOAD_TYPES,
+        key=keys.DATA_UPLOAD,
+        on_change=_use_upload,
+        help="One row per order line: a customer id, an order date and an amount at least.",
+    )
+    if uploaded is None and current.kind == "sample":
+        st.info("Until a file is uploaded, the sample data stays loaded.",
+                icon=":material/info:")
+
+
+def describe_file(profile: TableProfile) -> None:
+    source = session.current_source()
+    parts = [f"**{plain(source.name)}**", fmt.size(source.size),
+             profile.source_format.upper()]
+    if profile.encoding:
+        parts.append(f"encoding {plain(profile.encoding)}")
+    if profile.delimiter:
+        shown = {"\t": "tab", " ": "space"}.get(profile.delimiter, profile.delimiter)
+        parts.append(f"delimiter `{shown}`")
+    if profile.header_row:
+        parts.append(f"header on line {profile.header_row}")
+    parts.append(fmt.plural(profile.rows, "row"))
+    st.markdown(" · ".join(parts))
+    for warning in profile.warnings:
+        st.warning(plain(warning), icon=":material/warning:")
+
+
+def columns_form(profile: TableProfile) -> None:
+    settings = session.current_settings()
+    chosen = settings.column_map if settings.column_map is not None else profile.detected
+    options = [NOT_USED, *profile.columns]
+
+    def selectbox(name: str) -> str:
+        current = chosen.get(name)
+        index = options.index(current) if current in options else 0
+        return st.selectbox(
+            _label(name) + (" *" if name in REQUIRED else ""),
+            options,
+            index=index,
+            key=f"{keys.DATA_COLUMN_PREFIX}{name}",
+        )
+
+    with st.form(keys.DATA_SETTINGS_FORM, border=True):
+        st.markdown("**Columns** — pre-filled by detection; correct anything that is wrong.")
+        picked: dict[str, str] = {}
+        grid = st.columns(3)
+        for i, name in enumerate(MAIN_COLUMNS):
+            with grid[i % 3]:
+                picked[name] = selectbox(name)
+        with st.expander("More columns (demographics, products, location)"):
+            more = st.columns(3)
+            for i, name in enumerate(MORE_COLUMNS):
+                with more[i % 3]:
+                    picked[name] = selectbox(name)
+        left, right = st.columns(2)
+        as_of = left.date_input(
+            "As-of date",
+            value=settings.as_of,
+            key=keys.DATA_AS_OF,
+            help="Recency is measured at this date; later transactions are ignored. "
+            "Empty = the day after the last transaction.",
+        )
+        symbols = list(fmt.CURRENCIES)
+        currency = right.selectbox(
+            "Currency",
+            symbols,
+            index=symbols.index(session.currency()),
+            format_func=lambda symbol: symbol or "(none)",
+            key=keys.DATA_CURRENCY,
+        )
+        if st.form_submit_button("Apply", type="primary", icon=":material/check:",
+                                 key=keys.DATA_APPLY):
+            mapping = tuple(sorted((k, v) for k, v in picked.items() if v != NOT_USED))
+            st.session_state[keys.CURRENCY] = currency
+            session.update_settings(columns=mapping, as_of=as_of or None)
+            st.rerun()
+
+
+def _format_example(pattern: str) -> str:
+    example = datetime(2024, 12, 31, 17, 45).strftime(pattern)
+    first = "day first" if pattern.find("%d") < pattern.find("%m") else "month first"
+    return f"{first} — {example} (`{pattern}`)"
+
+
+def choose_date_format(failure: Failure) -> None:
+    st.warning(plain(failure.message), icon=":material/calendar_month:")
+    choice = st.radio(
+        "How should the order dates be read?",
+        list(failure.candidates),
+        index=None,
+        format_func=_format_example,
+        key=keys.DATA_DATE_FORMAT,
+    )
+    if choice is not None:
+        session.update_settings(date_format=choice)
+        st.rerun()
+
+
+def quality_report(report: rfm.QualityReport) -> None:
+    st.subheader("Quality report", anchor=False)
+    excluded = sum(report.excluded.values())
+    cols = st.columns(4)
+    cols[0].metric("Rows read", fmt.count(report.rows_read), border=True)
+    cols[1].metric("Rows kept", fmt.count(report.rows_kept), border=True)
+    cols[2].metric("Rows excluded", fmt.count(excluded), border=True)
+    cols[3].metric("Returns kept", fmt.count(report.returns), border=True)
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Excluded rows by reason**")
+        reasons = report.to_frame()
+        if reasons.height:
+            st.dataframe(reasons, hide_index=True, width="stretch",
+                         column_config={"rows": st.column_config.NumberColumn(
+                             "Rows", format="localized")})
+        else:
+            st.success("Every row was kept.", icon=":material/check_circle:")
+    with right:
+        st.markdown("**Columns used**")
+        mapping = pl.DataFrame(
+            {"column": list(report.columns), "from file": list(report.columns.values())},
+            schema={"column": pl.String, "from file": pl.String},
+        )
+        st.dataframe(mapping, hide_index=True, width="stretch")
+        date_format = report.date_format
+        if date_format:
+            note = " (ambiguous: your choice)" if report.date_ambiguous else ""
+            st.caption(f"Dates read as `{date_format}`{plain(note)}")
+    for warning in report.warnings:
+        st.warning(plain(warning), icon=":material/warning:")
+
+
+st.title("Data", anchor=False)
+st.caption(
+    "Start from the bundled sample or upload your own export of order lines. "
+    "Check the detected columns, then explore the dashboards."
+)
+choose_source()
+source = session.current_source()
+profile = table_profile(source.digest, source)
+if isinstance(profile, Failure):
+    show_failure(profile, where="Upload a different file, or go back to the sample data.")
+describe_file(profile)
+columns_form(profile)
+
+result = analysis(source.digest, source, session.current_settings())
+if isinstance(result, Failure):
+    if result.ambiguous_dates:
+        choose_date_format(result)
+    else:
+        st.error(
+            f"{plain(result.message)}\n\nCorrect the columns above and press **Apply**.",
+            icon=":material/error:",
+        )
+    with st.expander("File as read", expanded=True):
+        st.dataframe(profile.preview, hide_index=True, width="stretch")
+    st.stop()
+
+settings = session.current_settings()
+if settings.date_format and result.report.date_ambiguous and st.button(
+    "Change the date format", icon=":material/calendar_month:", key=keys.DATA_DATE_FORMAT
+):
+    session.update_settings(date_format=None)
+    st.rerun()
+
+st.success(
+    f"{fmt.plural(result.kpis.customers, 'customer')}, "
+    f"{fmt.plural(result.kpis.orders, 'order')}, measured as of {result.as_of}. "
+    "Open **Overview** or **Segments** to explore.",
+    icon=":material/check_circle:",
+)
+quality_report(result.report)
+
+st.subheader("Preview", anchor=False)
+cleaned, as_read = st.tabs(["Cleaned transactions", "File as read"])
+with cleaned:
+    st.dataframe(result.preview, hide_index=True, width="stretch")
+with as_read:
+    st.dataframe(profile.preview, hide_index=True, width="stretch")
+st.caption(f"First {fmt.count(len(result.preview))} rows.")

@@ -1,0 +1,335 @@
+"""Reading .xlsx workbooks without putting the server at risk.
+
+fastexcel/calamine (the engine behind ``pl.read_excel``) allocates the sheet's
+whole declared range up front and aborts the process on a cell at XFD1048576,
+and zip archives can expand a thousand-fold. So before calamine sees the file
+the archive is checked (entry count, total and per-entry expansion), every XML
+part is scanned for DTD/entity declarations (entity expansion, external
+entities) and the chosen sheet's declared ``<dimension>`` and actual cell
+references are checked against :class:`rfm.Limits`. Formula cells are read as
+their cached values.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass, field
+from xml.etree import ElementTree
+
+import polars as pl
+
+from rfm.errors import DataError
+from rfm.io.dialect import unique_names
+from rfm.io.limits import Limits
+
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLUMNS = 16_384
+_CHUNK = 1 << 20
+_DTD = re.compile(rb"<!\s*(?:doctype|entity)", re.IGNORECASE)
+_DIMENSION = re.compile(rb'<dimension\b[^>]*?\bref="([^"]*)"')
+_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,4})([0-9]{1,8})"[^>]*?(/?)>')
+_ROW = re.compile(rb'<row\b[^>]*?\br="([0-9]{1,8})"')
+_REF = re.compile(r"^\$?([A-Z]{1,4})\$?([0-9]{1,8})$")
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_HEADER_SCAN_ROWS = 500
+
+
+@dataclass
+class ExcelParsed:
+    """What :func:`read_xlsx` found (becomes a :class:`rfm.RawTable`)."""
+
+    frame: pl.DataFrame
+    header_row: int
+    rejected: pl.DataFrame
+    blank_rows: int
+    sheets: tuple[str, ...]
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Extent:
+    first_row: int = 0  # first row with a value (calamine starts its range there)
+    last_row: int = 0
+    last_column: int = 0
+    declared_rows: int = 0
+    declared_columns: int = 0
+
+
+def column_number(letters: str) -> int:
+    """1-based column number of Excel column letters.
+
+    Examples
+    --------
+    >>> column_number("A"), column_number("AA"), column_number("XFD")
+    (1, 27, 16384)
+    """
+    number = 0
+    for letter in letters:
+        number = number * 26 + (ord(letter) - ord("A") + 1)
+    return number
+
+
+def _refuse(what: str, fix: str = "Save the sheet again from Excel, or export it as CSV.") -> None:
+    msg = f"Expected an ordinary .xlsx workbook but {what}. {fix}"
+    raise DataError(msg)
+
+
+def _check_archive(archive: zipfile.ZipFile, limits: Limits) -> None:
+    entries = archive.infolist()
+    if len(entries) > limits.max_zip_entries:
+        _refuse(
+            f"the archive has {len(entries):,} entries (Limits.max_zip_entries is "
+            f"{limits.max_zip_entries:,})"
+        )
+    total = sum(entry.file_size for entry in entries)
+    if total > limits.max_uncompressed_bytes:
+        _refuse(
+            f"it expands to {total / 2**20:,.0f} MiB (Limits.max_uncompressed_bytes is "
+            f"{limits.max_uncompressed_bytes / 2**20:,.0f} MiB); it may be a zip bomb",
+            "Upload a smaller workbook or a CSV export.",
+        )
+    for entry in entries:
+        ratio = entry.file_size / max(entry.compress_size, 1)
+        if entry.file_size > 2**20 and ratio > limits.max_compression_ratio:
+            _refuse(
+                f"its part {entry.filename!r} expands {ratio:,.0f}-fold (more than "
+                f"Limits.max_compression_ratio = {limits.max_compression_ratio:,.0f}); "
+                "it may be a zip bomb",
+                "Upload a CSV export instead.",
+            )
+    names = {entry.filename for entry in entries}
+    if "xl/workbook.xml" not in names:
+        _refuse(
+            "the zip archive has no xl/workbook.xml (it may be a .docx, .ods or plain zip)",
+            "Upload an .xlsx workbook, a CSV or a Parquet file.",
+        )
+
+
+def _scan_part(archive: zipfile.ZipFile, name: str, extent: _Extent | None = None) -> bytes:
+    """Stream one XML part: refuse DTDs, optionally measure the sheet extent.
+
+    Returns the part's content when it is small (workbook and relationships),
+    else ``b""``.
+    """
+    kept = bytearray()
+    tail = b""
+    first = True
+    with archive.open(name) as stream:
+        while chunk := stream.read(_CHUNK):
+            if first:
+                first = False
+                if chunk.startswith((b"\xff\xfe", b"\xfe\xff")) or chunk[1:2] == b"\x00":
+                    _refuse(f"its part {name!r} is not UTF-8 XML")
+            window = tail + chunk
+            if _DTD.search(window):
+                _refuse(
+                    f"its part {name!r} declares a DTD or entities (used for entity-"
+                    "expansion and external-entity attacks; Excel never writes them)"
+                )
+            if extent is not None:
+                _measure(window, extent)
+            # Overlap so a tag split across chunks is still seen; measuring twice is harmless.
+            tail = window[-256:]
+            if len(kept) < _CHUNK:
+                kept += chunk
+    return bytes(kept) if len(kept) < _CHUNK else b""
+
+
+def _measure(window: bytes, extent: _Extent) -> None:
+    if extent.declared_rows == 0 and (match := _DIMENSION.search(window)):
+        ref = match.group(1).decode("ascii", "replace").split(":")[-1]
+        if parsed := _REF.match(ref):
+            extent.declared_columns = column_number(parsed.group(1))
+            extent.declared_rows = int(parsed.group(2))
+    for cell in _CELL.finditer(window):
+        row = int(cell.group(2))
+        extent.last_row = max(extent.last_row, row)
+        extent.last_column = max(extent.last_column, column_number(cell.group(1).decode()))
+        if not cell.group(3) and (extent.first_row == 0 or row < extent.first_row):
+            extent.first_row = row
+    for row_match in _ROW.finditer(window):
+        extent.last_row = max(extent.last_row, int(row_match.group(1)))
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(sheet name, part path) in workbook order."""
+    try:
+        workbook = ElementTree.fromstring(_scan_part(archive, "xl/workbook.xml"))
+        rels_name = "xl/_rels/workbook.xml.rels"
+        rels = ElementTree.fromstring(_scan_part(archive, rels_name))
+    except (ElementTree.ParseError, KeyError) as error:
+        _refuse(f"its workbook structure cannot be read ({error})")
+        raise AssertionError from None  # unreachable: _refuse raises
+    targets = {
+        rel.get("Id"): rel.get("Target", "") for rel in rels.iter(f"{_PKG_REL_NS}Relationship")
+    }
+    sheets = []
+    for node in workbook.iter(f"{_MAIN_NS}sheet"):
+        target = targets.get(node.get(f"{_REL_NS}id"), "")
+        if target.startswith("/"):
+            path = target.lstrip("/")
+        else:
+            path = posixpath.normpath(posixpath.join("xl", target))
+        sheets.append((node.get("name", ""), path))
+    return sheets
+
+
+def read_xlsx(
+    data: bytes,
+    *,
+    sheet: str | int | None = None,
+    header_row: int | None = None,
+    limits: Limits,
+) -> ExcelParsed:
+    """Check an .xlsx archive, then read one sheet as text.
+
+    Examples
+    --------
+    >>> import io, openpyxl
+    >>> book = openpyxl.Workbook()
+    >>> book.active.append(["id", "amount"]); book.active.append(["a", 1.5])
+    >>> buffer = io.BytesIO(); book.save(buffer)
+    >>> read_xlsx(buffer.getvalue(), limits=Limits()).frame.rows()
+    [('a', '1.5')]
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, EOFError) as error:
+        _refuse(f"the zip archive is damaged ({error})")
+        raise AssertionError from None
+    with archive:
+        _check_archive(archive, limits)
+        sheets = _sheet_parts(archive)
+        names = tuple(name for name, _ in sheets)
+        if not sheets:
+            _refuse("the workbook lists no sheets")
+        index = _sheet_index(names, sheet)
+        extent = _Extent()
+        try:
+            for entry in archive.infolist():
+                if entry.filename.endswith((".xml", ".rels", ".vml")):
+                    is_sheet = entry.filename == sheets[index][1]
+                    _scan_part(archive, entry.filename, extent if is_sheet else None)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as error:
+            _refuse(f"a part of the archive is damaged ({error})")
+        _check_extent(extent, names[index], limits)
+    frame = _load_sheet(data, index)
+    first_row = max(extent.first_row, 1)
+    return _table_from_cells(frame, first_row, header_row, names, index)
+
+
+def _sheet_index(names: tuple[str, ...], sheet: str | int | None) -> int:
+    if sheet is None:
+        return 0
+    if isinstance(sheet, int) and not isinstance(sheet, bool) and 0 <= sheet < len(names):
+        return sheet
+    if isinstance(sheet, str) and sheet in names:
+        return names.index(sheet)
+    msg = (
+        f"Expected a sheet name or 0-based index among {list(names)} but got {sheet!r}. "
+        "Pass sheet=<name>."
+    )
+    raise DataError(msg)
+
+
+def _check_extent(extent: _Extent, sheet_name: str, limits: Limits) -> None:
+    rows = max(extent.declared_rows, extent.last_row)
+    columns = max(extent.declared_columns, extent.last_column)
+    max_rows = min(limits.max_rows, EXCEL_MAX_ROWS)
+    if rows > max_rows:
+        _refuse(
+            f"sheet {sheet_name!r} declares or uses {rows:,} rows (limit {max_rows:,}: "
+            "Limits.max_rows, and Excel's own 1,048,576)",
+            "Delete the stray cells far below the data, or export the sheet as CSV.",
+        )
+    if columns > limits.max_columns:
+        _refuse(
+            f"sheet {sheet_name!r} declares or uses {columns:,} columns (Limits.max_columns "
+            f"is {limits.max_columns:,})",
+            "Delete the stray cells far right of the data, or export the sheet as CSV.",
+        )
+
+
+def _load_sheet(data: bytes, index: int) -> pl.DataFrame:
+    import fastexcel  # imported here: only Excel input needs it
+
+    try:
+        reader = fastexcel.read_excel(data)
+        loaded = reader.load_sheet(index, header_row=None, dtypes="string")
+        frame = loaded.to_polars()
+    except Exception as error:  # calamine errors are untyped
+        msg = (
+            f"The workbook cannot be read ({type(error).__name__}: {error}). "
+            "Save it again from Excel, or export the sheet as CSV."
+        )
+        raise DataError(msg) from None
+    return frame.select(pl.all().cast(pl.String).fill_null(""))
+
+
+def _table_from_cells(
+    frame: pl.DataFrame,
+    first_row: int,
+    header_row: int | None,
+    sheets: tuple[str, ...],
+    index: int,
+) -> ExcelParsed:
+    warnings: list[str] = []
+    if len(sheets) > 1:
+        warnings.append(
+            f"The workbook has {len(sheets)} sheets ({', '.join(sheets)}); read "
+            f"{sheets[index]!r}. Pass sheet=... to read another."
+        )
+    rows = frame.head(_HEADER_SCAN_ROWS).rows()
+    if header_row is not None:
+        header = header_row - first_row
+        if not 0 <= header < frame.height:
+            msg = (
+                f"Expected the header on row {header_row} of sheet {sheets[index]!r} but the "
+                f"sheet's cells span rows {first_row} to {first_row + frame.height - 1}."
+            )
+            raise DataError(msg)
+    else:
+        header = _header_position(rows)
+    if header > 0:
+        warnings.append(
+            f"Skipped {header} row(s) above the header on row {first_row + header} "
+            "(titles or notes)."
+        )
+    raw_names = list(frame.row(header)) if frame.height else []
+    names, name_warnings = unique_names([str(name) for name in raw_names])
+    warnings.extend(name_warnings)
+    body = frame.slice(header + 1)
+    body.columns = names
+    blank = pl.all_horizontal(pl.all().str.strip_chars() == "")
+    blank_rows = int(body.select(blank.sum()).item()) if body.height else 0
+    if blank_rows:
+        body = body.filter(~blank)
+    empty_unnamed = [
+        name
+        for name, raw in zip(names, raw_names, strict=True)
+        if not str(raw).strip() and body.select((pl.col(name) == "").all()).item()
+    ]
+    if empty_unnamed and len(empty_unnamed) < len(names):
+        body = body.drop(empty_unnamed)
+        warnings.append(f"Dropped {len(empty_unnamed)} empty column(s) without a name.")
+    return ExcelParsed(
+        frame=body,
+        header_row=first_row + header,
+        rejected=pl.DataFrame(schema={"line": pl.Int64, "reason": pl.String, "text": pl.String}),
+        blank_rows=blank_rows,
+        sheets=sheets,
+        warnings=warnings,
+    )
+
+
+def _header_position(rows: list[tuple[str, ...]]) -> int:
+    filled = [sum(1 for value in row if value.strip()) for row in rows]
+    if not filled or max(filled) == 0:
+        return 0
+    needed = max(1, -(-max(filled) // 2))
+    return next(i for i, n in enumerate(filled) if n >= needed)

@@ -1,0 +1,486 @@
+"""Shared machinery of the buy-till-you-die purchase models.
+
+Every model here reads the same three numbers per customer from the customer summary
+(see :func:`rfm.summarize`), in **days**:
+
+- ``x = purchase_days - 1``: repeat purchase days (the papers' "frequency");
+- ``t_x = tenure_days - recency_days``: days from the first to the last purchase day
+  (the papers' "recency" -- not our ``recency_days``, which counts days since the last
+  purchase);
+- ``T = tenure_days``: days from the first purchase day to ``as_of``.
+
+Customers with identical ``(x, t_x, T)`` are compressed to one weighted row before
+fitting (whole-day summaries repeat a lot), so fits scale to millions of customers.
+Fitting maximises the log-likelihood over log-parameters with scipy; internally time is
+divided by the customers' mean tenure so the optimiser sees numbers near one, and the
+reported log-likelihood is converted back to days.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from typing import Any, ClassVar, Generic, NamedTuple, Self, TypeVar
+
+import numpy as np
+import polars as pl
+from numpy.typing import NDArray
+from scipy import optimize, special
+
+from rfm.errors import ConvergenceError, DataError, NotFittedError
+
+FloatArray = NDArray[np.float64]
+ParamsT = TypeVar("ParamsT")
+
+SUMMARY_INPUTS = ("customer_id", "purchase_days", "recency_days", "tenure_days")
+"""Summary columns every purchase model reads."""
+
+
+class PurchaseHistory(NamedTuple):
+    """Per-row BTYD inputs in days, with the number of customers each row stands for."""
+
+    x: FloatArray
+    t_x: FloatArray
+    T: FloatArray
+    weight: FloatArray
+
+
+def _check_columns(frame: pl.DataFrame, needed: tuple[str, ...], who: str) -> None:
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        found = ", ".join(frame.columns) or "(none)"
+        msg = (
+            f"{who} needs a customer summary with columns {', '.join(needed)}. "
+            f"Missing: {', '.join(missing)}. Columns found: {found}. "
+            "Build the summary with rfm.summarize(transactions)."
+        )
+        raise DataError(msg)
+
+
+def collect(summary: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """Return ``summary`` as a DataFrame (a LazyFrame is collected)."""
+    if isinstance(summary, pl.LazyFrame):
+        return summary.collect()
+    if isinstance(summary, pl.DataFrame):
+        return summary
+    msg = (
+        "Expected a customer summary as a polars DataFrame or LazyFrame. "
+        f"Got {type(summary).__name__}. Build it with rfm.summarize(transactions)."
+    )
+    raise DataError(msg)
+
+
+def btyd_columns(frame: pl.DataFrame, who: str) -> pl.DataFrame:
+    """Check the summary and return ``customer_id, x, t_x, T`` (Float64, days)."""
+    _check_columns(frame, SUMMARY_INPUTS, who)
+    out = frame.select(
+        pl.col("customer_id"),
+        (pl.col("purchase_days") - 1).cast(pl.Float64).alias("x"),
+        (pl.col("tenure_days") - pl.col("recency_days")).cast(pl.Float64).alias("t_x"),
+        pl.col("tenure_days").cast(pl.Float64).alias("T"),
+    )
+    checks = out.select(
+        pl.any_horizontal(pl.col("x", "t_x", "T").is_null() | pl.col("x", "t_x", "T").is_nan())
+        .sum()
+        .alias("missing"),
+        (pl.col("x") < 0).sum().alias("no_purchase"),
+        ((pl.col("t_x") < 0) | (pl.col("t_x") > pl.col("T"))).sum().alias("bad_recency"),
+    ).row(0, named=True)
+    if checks["missing"]:
+        msg = (
+            f"{who}: {checks['missing']} customers have a missing purchase_days, "
+            "recency_days or tenure_days. Expected whole numbers for every customer; "
+            "drop those rows or rebuild the summary with rfm.summarize."
+        )
+        raise DataError(msg)
+    if checks["no_purchase"]:
+        msg = (
+            f"{who}: {checks['no_purchase']} customers have purchase_days < 1. Expected at "
+            "least one purchase day per customer; drop them or rebuild the summary with "
+            "rfm.summarize."
+        )
+        raise DataError(msg)
+    if checks["bad_recency"]:
+        msg = (
+            f"{who}: {checks['bad_recency']} customers have recency_days outside "
+            "[0, tenure_days]. Expected the last purchase between the first purchase and "
+            "as_of; rebuild the summary with rfm.summarize."
+        )
+        raise DataError(msg)
+    return out
+
+
+def compress(frame: pl.DataFrame, keys: tuple[str, ...]) -> pl.DataFrame:
+    """Group identical rows of ``keys`` into one row with a ``weight`` (customer count).
+
+    Sorted, so that sums over rows -- and hence fits -- are bit-for-bit reproducible.
+    """
+    return frame.group_by(keys).agg(pl.len().cast(pl.Float64).alias("weight")).sort(keys)
+
+
+def as_float(frame: pl.DataFrame, name: str) -> FloatArray:
+    """A Float64 column as a contiguous numpy array."""
+    return frame.get_column(name).cast(pl.Float64).to_numpy().astype(np.float64, copy=False)
+
+
+def numerical_hessian(
+    gradient: Callable[[FloatArray], FloatArray], point: FloatArray, *, step: float = 1e-5
+) -> FloatArray:
+    """Central-difference Hessian of a function from its gradient, symmetrised."""
+    size = point.size
+    hessian = np.empty((size, size))
+    for i in range(size):
+        shift = np.zeros(size)
+        shift[i] = step
+        hessian[i] = (gradient(point + shift) - gradient(point - shift)) / (2 * step)
+    return (hessian + hessian.T) / 2
+
+
+def finite_difference_gradient(
+    function: Callable[[FloatArray], float], point: FloatArray, *, step: float = 1e-6
+) -> FloatArray:
+    """Central-difference gradient, for likelihoods without an analytic one."""
+    grad = np.empty(point.size)
+    for i in range(point.size):
+        shift = np.zeros(point.size)
+        shift[i] = step
+        grad[i] = (function(point + shift) - function(point - shift)) / (2 * step)
+    return grad
+
+
+class FitResult(NamedTuple):
+    """What :func:`maximise` found, on the log-parameter scale."""
+
+    log_params: FloatArray
+    log_likelihood: float
+    standard_errors: FloatArray
+
+
+def maximise(
+    objective: Callable[[FloatArray], tuple[float, FloatArray]],
+    start: FloatArray,
+    *,
+    total_weight: float,
+    maxiter: int,
+    who: str,
+    penalizer: float,
+) -> FitResult:
+    """Minimise a mean negative log-likelihood over log-parameters.
+
+    ``objective`` returns the (penalised) negative log-likelihood divided by the total
+    weight and its gradient. Standard errors come from the inverse Hessian of the
+    unpenalised total negative log-likelihood in log-parameters, mapped to the
+    parameters by the delta method (``se(theta) = theta * se(log theta)``).
+    """
+    result = optimize.minimize(
+        objective,
+        start,
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": maxiter, "ftol": 1e-13, "gtol": 1e-9, "maxls": 50},
+    )
+    value = float(result.fun)
+    grad = np.asarray(result.jac, dtype=np.float64)
+    converged = np.isfinite(value) and np.all(np.isfinite(result.x))
+    # L-BFGS-B may stop on "ABNORMAL" line searches at the optimum; a tiny gradient is fine.
+    small_gradient = bool(np.all(np.isfinite(grad)) and np.max(np.abs(grad)) < 1e-5)
+    if not converged or not (result.success or small_gradient):
+        msg = (
+            f"{who} did not converge after {result.nit} iterations (scipy says: "
+            f"{result.message}). Try a small penalizer (e.g. penalizer=0.001), a larger "
+            "maxiter, or fitting a random subset of customers first; check that the summary "
+            "has enough repeat customers."
+        )
+        raise ConvergenceError(msg)
+    log_params = np.asarray(result.x, dtype=np.float64)
+    hessian = numerical_hessian(lambda p: objective(p)[1], log_params) * total_weight
+    with np.errstate(invalid="ignore"):
+        try:
+            covariance = np.linalg.inv(hessian)
+            variances = np.diag(covariance)
+        except np.linalg.LinAlgError:
+            variances = np.full(log_params.size, np.nan)
+    log_se = np.where(variances > 0, np.sqrt(np.abs(variances)), np.nan)
+    standard_errors = np.exp(log_params) * log_se
+    return FitResult(log_params, -value * total_weight, standard_errors)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Params:
+    """Base of the parameter records: named fields, convertible to a dict."""
+
+    def as_dict(self) -> dict[str, float]:
+        """Return the parameters as ``{name: value}``."""
+        return {f.name: float(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    def as_array(self) -> FloatArray:
+        return np.array(list(self.as_dict().values()), dtype=np.float64)
+
+
+class FittedModel(ABC, Generic[ParamsT]):
+    """Fitted state shared by all models: parameters, log-likelihood, standard errors."""
+
+    _params_type: ClassVar[type[Any]]
+    params_: ParamsT
+    standard_errors_: ParamsT
+    log_likelihood_: float
+    n_customers_: int
+
+    def __init__(self, *, penalizer: float = 0.0, maxiter: int = 2000) -> None:
+        self.penalizer = penalizer
+        self.maxiter = maxiter
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(penalizer={self.penalizer!r}, maxiter={self.maxiter!r})"
+
+    def _check_hyperparameters(self) -> None:
+        name = type(self).__name__
+        if not isinstance(self.penalizer, int | float) or not self.penalizer >= 0:
+            msg = f"The 'penalizer' parameter of {name} must be a float >= 0. Got {self.penalizer!r}."
+            raise DataError(msg)
+        if not isinstance(self.maxiter, int) or self.maxiter < 1:
+            msg = f"The 'maxiter' parameter of {name} must be an int >= 1. Got {self.maxiter!r}."
+            raise DataError(msg)
+
+    def _check_fitted(self, method: str) -> ParamsT:
+        params = getattr(self, "params_", None)
+        if params is None:
+            name = type(self).__name__
+            msg = (
+                f"This {name} is not fitted yet, so {method} has no parameters to use. "
+                f"Call {name}().fit(summary) first, or build one with {name}.from_params(...)."
+            )
+            raise NotFittedError(msg)
+        return params
+
+    @classmethod
+    def from_params(cls, params: ParamsT | dict[str, float]) -> Self:
+        """Build a model with given parameters (in days), e.g. published estimates.
+
+        ``log_likelihood_`` and ``standard_errors_`` are not set; ``n_customers_`` is 0.
+        """
+        model = cls()
+        model.params_ = params if isinstance(params, cls._params_type) else cls._params_type(
+            **params  # type: ignore[arg-type]
+        )
+        model.n_customers_ = 0
+        return model
+
+
+class PurchaseModel(FittedModel[ParamsT]):
+    """Base of the purchase-count models (BG/NBD, MBG/NBD, Pareto/NBD)."""
+
+    #: Names of the parameters measured in time units (they scale with the time unit).
+    _time_params: ClassVar[tuple[str, ...]]
+    #: Whether a customer without repeat purchases can be "not alive" (MBG/NBD: yes).
+    _requires_repeaters: ClassVar[bool] = True
+
+    # --- model-specific pure functions, on parameters in the same time unit as the data
+    @staticmethod
+    @abstractmethod
+    def _objective(
+        log_params: FloatArray, history: PurchaseHistory
+    ) -> tuple[float, FloatArray]:
+        """Total log-likelihood and its gradient in log-parameters."""
+
+    @staticmethod
+    @abstractmethod
+    def _p_alive(params: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
+        """P(alive at T | x, t_x, T)."""
+
+    @staticmethod
+    @abstractmethod
+    def _conditional_expected(
+        params: FloatArray, t: float, x: FloatArray, t_x: FloatArray, T: FloatArray
+    ) -> FloatArray:
+        """E[repeat purchases in (T, T + t] | x, t_x, T]."""
+
+    @staticmethod
+    @abstractmethod
+    def _start(history: PurchaseHistory) -> FloatArray:
+        """Starting log-parameters on the scaled time axis."""
+
+    # --- public API
+    def fit(self, summary: pl.DataFrame | pl.LazyFrame) -> Self:
+        """Fit the model by maximum likelihood to a customer summary.
+
+        Parameters
+        ----------
+        summary
+            One row per customer with ``customer_id``, ``purchase_days``,
+            ``recency_days`` and ``tenure_days`` (see :func:`rfm.summarize`).
+
+        Returns
+        -------
+        self
+            With ``params_`` (days), ``log_likelihood_`` (time in days),
+            ``standard_errors_`` and ``n_customers_``.
+        """
+        self._check_hyperparameters()
+        name = type(self).__name__
+        data = btyd_columns(collect(summary), f"{name}.fit")
+        if data.height == 0:
+            msg = f"{name}.fit got an empty summary. Expected at least one customer."
+            raise DataError(msg)
+        repeaters = int((data.get_column("x") > 0).sum())
+        if repeaters == 0:
+            msg = (
+                f"{name}.fit: none of the {data.height} customers made a repeat purchase "
+                "(purchase_days is 1 for everyone), so purchase rates and churn cannot be "
+                "estimated. Use a longer history (an earlier first date or a later as_of)."
+            )
+            raise DataError(msg)
+        grouped = compress(data, ("x", "t_x", "T"))
+        # Measure time in units of the mean tenure while optimising; numbers near one
+        # keep L-BFGS-B well conditioned whatever the time unit of the data.
+        mean_tenure = data.get_column("T").mean()
+        scale = float(mean_tenure) if isinstance(mean_tenure, float) and mean_tenure > 0 else 1.0
+        history = PurchaseHistory(
+            as_float(grouped, "x"),
+            as_float(grouped, "t_x") / scale,
+            as_float(grouped, "T") / scale,
+            as_float(grouped, "weight"),
+        )
+        total = float(history.weight.sum())
+        penalizer = float(self.penalizer)
+
+        def objective(log_params: FloatArray) -> tuple[float, FloatArray]:
+            ll, grad = self._objective(log_params, history)
+            # L2 penalty on log-parameters; scale parameters are relative to the mean tenure,
+            # so the penalty does not depend on the time unit.
+            value = -ll / total + penalizer * float(np.sum(log_params**2))
+            return value, -grad / total + 2 * penalizer * log_params
+
+        fitted = maximise(
+            objective,
+            self._start(history),
+            total_weight=total,
+            maxiter=self.maxiter,
+            who=f"{name}.fit",
+            penalizer=penalizer,
+        )
+        names = [f.name for f in dataclasses.fields(self._params_type)]
+        values = np.exp(fitted.log_params)
+        errors = fitted.standard_errors.copy()
+        for i, param in enumerate(names):
+            if param in self._time_params:
+                values[i] *= scale
+                errors[i] *= scale
+        self.params_ = self._params_type(**dict(zip(names, values.tolist(), strict=True)))
+        self.standard_errors_ = self._params_type(**dict(zip(names, errors.tolist(), strict=True)))
+        # Report the unpenalised log-likelihood with time in days (each repeat purchase time
+        # is a density in 1/time, so it differs from the scaled one by sum(x) * log(scale)).
+        self.log_likelihood_ = float(
+            self._objective(np.log(self._array(self.params_)), _unscaled(history, scale))[0]
+        )
+        self.n_customers_ = data.height
+        return self
+
+    @staticmethod
+    def _array(params: Any) -> FloatArray:
+        return params.as_array()
+
+    def _inputs(
+        self, summary: pl.DataFrame | pl.LazyFrame, method: str
+    ) -> tuple[FloatArray, pl.DataFrame]:
+        params = self._array(self._check_fitted(method))
+        data = btyd_columns(collect(summary), f"{type(self).__name__}.{method}")
+        return params, data
+
+    def log_likelihood(self, summary: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+        """Per-customer log-likelihood (time in days) at the fitted parameters.
+
+        Returns
+        -------
+        DataFrame
+            ``customer_id``, ``log_likelihood``.
+        """
+        params, data = self._inputs(summary, "log_likelihood")
+        history = PurchaseHistory(
+            as_float(data, "x"), as_float(data, "t_x"), as_float(data, "T"), np.ones(data.height)
+        )
+        values = self._per_customer_log_likelihood(params, history)
+        return data.select("customer_id").with_columns(pl.Series("log_likelihood", values))
+
+    @staticmethod
+    @abstractmethod
+    def _per_customer_log_likelihood(params: FloatArray, history: PurchaseHistory) -> FloatArray:
+        """Log-likelihood of each row (unweighted)."""
+
+    def p_alive(self, summary: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+        """Probability that each customer is still active at ``as_of``.
+
+        Returns
+        -------
+        DataFrame
+            ``customer_id``, ``p_alive``, ``churn_probability = 1 - p_alive``.
+        """
+        params, data = self._inputs(summary, "p_alive")
+        values = self._p_alive(
+            params, as_float(data, "x"), as_float(data, "t_x"), as_float(data, "T")
+        )
+        return data.select("customer_id").with_columns(
+            pl.Series("p_alive", values), pl.Series("churn_probability", 1.0 - values)
+        )
+
+    def expected_purchases(
+        self, summary: pl.DataFrame | pl.LazyFrame, days: float
+    ) -> pl.DataFrame:
+        """Expected number of purchase days of each customer in the next ``days`` days.
+
+        Parameters
+        ----------
+        summary
+            Customer summary measured at ``as_of``.
+        days
+            Forecast horizon in days after ``as_of`` (>= 0).
+
+        Returns
+        -------
+        DataFrame
+            ``customer_id``, ``expected_purchases``.
+        """
+        params, data = self._inputs(summary, "expected_purchases")
+        horizon = check_horizon(days, f"{type(self).__name__}.expected_purchases", "days")
+        values = self._conditional_expected(
+            params, horizon, as_float(data, "x"), as_float(data, "t_x"), as_float(data, "T")
+        )
+        return data.select("customer_id").with_columns(pl.Series("expected_purchases", values))
+
+
+def _unscaled(history: PurchaseHistory, scale: float) -> PurchaseHistory:
+    return PurchaseHistory(history.x, history.t_x * scale, history.T * scale, history.weight)
+
+
+def check_horizon(days: float, who: str, name: str) -> float:
+    """Validate a non-negative, finite horizon in days."""
+    try:
+        value = float(days)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not np.isfinite(value) or value < 0:
+        msg = f"The '{name}' parameter of {who} must be a number of days >= 0. Got {days!r}."
+        raise DataError(msg)
+    return value
+
+
+def hyp2f1(a: Any, b: Any, c: Any, z: Any) -> FloatArray:
+    """Gauss's hypergeometric function, guarding against a scipy failure mode.
+
+    scipy's ``hyp2f1`` returns ``inf`` for some integer parameters with ``c - a - b`` a
+    large integer and ``z > 0.9`` (e.g. ``hyp2f1(2, 1, 101, 19/21)``, truly ~1.018). The
+    function is smooth in ``c``, so such entries are re-evaluated at ``c * (1 + 1e-12)``,
+    which changes the value by far less than the tolerance of any prediction.
+    """
+    a, b, c, z = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (a, b, c, z)))
+    value = np.asarray(special.hyp2f1(a, b, c, z), dtype=np.float64)
+    bad = ~np.isfinite(value)
+    if bad.any():
+        value = value.copy()
+        for nudge in (1e-12, -1e-10):
+            value[bad] = special.hyp2f1(a[bad], b[bad], c[bad] * (1 + nudge), z[bad])
+            bad = ~np.isfinite(value)
+            if not bad.any():
+                break
+    return value

@@ -1,0 +1,112 @@
+"""The quality report: what reading a transaction log kept, excluded and assumed.
+
+Every input row is accounted for: ``rows_read == rows_kept + sum(excluded.values())``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import polars as pl
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    """What :func:`rfm.read_transactions` did with each input row.
+
+    Parameters
+    ----------
+    rows_read : int
+        Data rows seen in the input, including rows the table reader had to set
+        aside (malformed rows). Blank lines are not rows; they show in ``warnings``.
+    rows_kept : int
+        Rows in the returned transactions.
+    excluded : Mapping[str, int]
+        Reason -> number of rows excluded for it, e.g. ``"missing customer id"``,
+        ``"missing date"``, ``"unparseable date"``, ``"missing amount"``,
+        ``"invalid amount"``, ``"exact duplicate"``, ``"malformed row"``.
+        Each excluded row is counted once, under the first reason that applies.
+    returns : int
+        Kept rows that are returns (``is_return``); returns are never dropped.
+    columns : Mapping[str, str]
+        Canonical column -> source column it was read from.
+    date_format : str or None
+        The strftime format the order dates were read with (``None`` when the
+        source column was already a date type).
+    date_ambiguous : bool
+        True when every date also read the other way round (day-first vs
+        month-first) and the format was chosen by the caller.
+    encoding, delimiter : str or None
+        What the table reader detected (``None`` for in-memory frames).
+    warnings : tuple of str
+        Everything else worth knowing: derived columns, converted ids, ...
+
+    Examples
+    --------
+    >>> report = QualityReport(rows_read=5, rows_kept=3,
+    ...                        excluded={"missing customer id": 2})
+    >>> report.reconciles()
+    True
+    >>> report.to_frame().rows()
+    [('kept', 3), ('missing customer id', 2)]
+    """
+
+    rows_read: int
+    rows_kept: int
+    excluded: Mapping[str, int] = field(default_factory=dict)
+    returns: int = 0
+    columns: Mapping[str, str] = field(default_factory=dict)
+    date_format: str | None = None
+    date_ambiguous: bool = False
+    encoding: str | None = None
+    delimiter: str | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def rows_excluded(self) -> int:
+        """Total rows excluded, over all reasons."""
+        return sum(self.excluded.values())
+
+    def reconciles(self) -> bool:
+        """Whether ``rows_read == rows_kept + sum(excluded.values())``."""
+        return self.rows_read == self.rows_kept + self.rows_excluded
+
+    def to_frame(self) -> pl.DataFrame:
+        """One row per outcome: ``kept`` first, then each exclusion reason.
+
+        Returns
+        -------
+        pl.DataFrame
+            Columns ``reason`` (String) and ``rows`` (Int64).
+        """
+        reasons = ["kept", *self.excluded]
+        rows = [self.rows_kept, *self.excluded.values()]
+        return pl.DataFrame(
+            {"reason": reasons, "rows": rows}, schema={"reason": pl.String, "rows": pl.Int64}
+        )
+
+    def __str__(self) -> str:
+        lines = [
+            f"Rows read: {self.rows_read:,}",
+            f"Rows kept: {self.rows_kept:,} (of which returns: {self.returns:,})",
+        ]
+        if self.excluded:
+            lines.append(f"Rows excluded: {self.rows_excluded:,}")
+            lines += [f"  {reason}: {rows:,}" for reason, rows in self.excluded.items()]
+        else:
+            lines.append("Rows excluded: 0")
+        if self.columns:
+            lines.append("Columns:")
+            lines += [f"  {canon} <- {source!r}" for canon, source in self.columns.items()]
+        if self.date_format is not None:
+            note = " (ambiguous: chosen by the caller)" if self.date_ambiguous else ""
+            lines.append(f"Date format: {self.date_format}{note}")
+        if self.encoding is not None:
+            lines.append(f"Encoding: {self.encoding}")
+        if self.delimiter is not None:
+            lines.append(f"Delimiter: {self.delimiter!r}")
+        if self.warnings:
+            lines.append("Warnings:")
+            lines += [f"  - {warning}" for warning in self.warnings]
+        return "\n".join(lines)

@@ -1,0 +1,59 @@
+"""How numbers read in the app: thousands separators, currency, percentages."""
+
+from __future__ import annotations
+
+import math
+from typing import Final
+
+CURRENCIES: Final = ("$", "€", "£", "¥", "")
+"""Currency symbols the analyst can pick on the Data page ("" = none)."""
+
+
+def count(value: float | None) -> str:
+    """Whole number with thousands separators: ``1234567 -> '1,234,567'``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{round(value):,}"
+
+
+def number(value: float | None, *, decimals: int = 2) -> str:
+    """Decimal number with thousands separators: ``1234.5 -> '1,234.50'``."""
+    if value is None or math.isnan(value):
+        return "–"
+    return f"{value:,.{decimals}f}"
+
+
+def money(value: float | None, currency: str = "$", *, decimals: int = 2) -> str:
+    """Amount with currency and thousands separators: ``-12.5 -> '-$12.50'``."""
+    if value is None or math.isnan(value):
+        return "–"
+    sign = "-" if value < 0 else ""
+    return f"{sign}{currency}{abs(value):,.{decimals}f}"
+
+
+def percent(share: float | None, *, decimals: int = 1) -> str:
+    """A share in [0, 1] as a percentage: ``0.1234 -> '12.3%'``."""
+    if share is None or math.isnan(share):
+        return "–"
+    return f"{share * 100:.{decimals}f}%"
+
+
+
+def money_title(label: str, currency: str) -> str:
+    """Axis title with the currency: ``('Revenue', '€') -> 'Revenue (€)'``."""
+    return f"{label} ({currency})" if currency else label
+
+
+def size(n_bytes: int) -> str:
+    """File size for people: ``226 -> '226 B'``, ``3_181_566 -> '3.2 MB'``."""
+    value = float(n_bytes)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:,.0f} {unit}" if unit == "B" else f"{value:,.1f} {unit}"
+        value /= 1000
+    return f"{value:,.1f} GB"  # pragma: no cover - loop always returns
+
+
+def plural(n: int, word: str) -> str:
+    """``(1, 'customer') -> '1 customer'``, ``(3, 'customer') -> '3 customers'``."""
+    return f"{count(n)} {word}" if n == 1 else f"{count(n)} {word}s"

@@ -1,0 +1,31 @@
+"""Session-state and widget keys. Tests find widgets by these keys, so they never change
+silently; widget keys start with the page they live on."""
+
+from __future__ import annotations
+
+from typing import Final
+
+# Session state that outlives any one page (widget state is dropped when its page is left).
+SOURCE: Final = "rfm.source"
+"""The data being analysed: a :class:`rfm_app.session.Source`."""
+SETTINGS: Final = "rfm.settings"
+"""How to read it: a :class:`rfm_app.session.Settings`."""
+CURRENCY: Final = "rfm.currency"
+"""Currency symbol used to display amounts."""
+
+# Data page widgets.
+DATA_SOURCE_KIND: Final = "data.source_kind"
+DATA_UPLOAD: Final = "data.upload"
+DATA_SETTINGS_FORM: Final = "data.settings_form"
+DATA_COLUMN_PREFIX: Final = "data.column."
+"""One selectbox per canonical column: ``data.column.customer_id`` and so on."""
+DATA_AS_OF: Final = "data.as_of"
+DATA_CURRENCY: Final = "data.currency"
+DATA_APPLY: Final = "data.apply"
+DATA_DATE_FORMAT: Final = "data.date_format"
+DATA_RESET_COLUMNS: Final = "data.reset_columns"
+
+# Segments page widgets.
+SEGMENTS_EXPLORER: Final = "segments.explorer_segments"
+SEGMENTS_TOP_N: Final = "segments.top_n"
+SEGMENTS_DOWNLOAD_PREFIX: Final = "segments.download."

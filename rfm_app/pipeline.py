@@ -1,0 +1,210 @@
+"""Cached wrappers around :mod:`rfm`: read, detect, clean, summarise, score, segment.
+
+Caching rules (see STYLE.md):
+
+* Every cached function is keyed on the SHA-256 of the whole file (``digest``), never on
+  a large frame (Streamlit hashes only a sample of big frames) and never on a file name
+  (two users may upload different files with the same name). The bytes themselves are
+  passed as ``_data``, which Streamlit does not hash.
+* Caches are per session (``scope="session"``), so one user never receives another's
+  results, and they are bounded by ``max_entries`` and a ``ttl``; a session's caches are
+  dropped when it disconnects.
+* Large immutable intermediates (the raw table, the transactions) use
+  ``st.cache_resource``, which hands back the same object instead of unpickling a copy
+  of a million rows on every rerun. Small page-ready results use ``st.cache_data``.
+* A bad file is an expected outcome, so errors are returned (and cached) as
+  :class:`Failure` instead of raised: a wrong file is not re-parsed on every rerun.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+from typing import Final
+
+import polars as pl
+import streamlit as st
+
+import rfm
+from rfm import breakdowns
+from rfm.columns import REQUIRED
+from rfm.errors import DataError
+from rfm_app.session import Settings, Source
+
+logger = logging.getLogger(__name__)
+
+TTL: Final = "2h"
+PREVIEW_ROWS: Final = 200
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why the current file cannot be analysed, in words for the analyst."""
+
+    message: str
+    kind: str
+    column: str | None = None
+    candidates: tuple[str, ...] = ()
+
+    @property
+    def ambiguous_dates(self) -> bool:
+        """True when the only problem is a day-first / month-first choice."""
+        return self.kind == "AmbiguousDatesError" and bool(self.candidates)
+
+
+@dataclass(frozen=True)
+class TableProfile:
+    """What the Data page shows before any cleaning: columns, detection, raw preview."""
+
+    columns: tuple[str, ...]
+    detected: dict[str, str]
+    preview: pl.DataFrame
+    source_format: str
+    encoding: str | None
+    delimiter: str | None
+    header_row: int | None
+    sheets: tuple[str, ...]
+    rows: int
+    rows_set_aside: int
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything the pages draw, already aggregated (small, one row per customer at most)."""
+
+    report: rfm.QualityReport
+    preview: pl.DataFrame
+    customers: pl.DataFrame
+    kpis: rfm.Kpis
+    as_of: date | None
+    segments: pl.DataFrame
+    quantity: pl.DataFrame | None
+    activity: pl.DataFrame
+    scores: pl.DataFrame
+    frequency: pl.DataFrame
+    monthly: pl.DataFrame
+    yearly: pl.DataFrame
+    gender: pl.DataFrame | None
+    grid: pl.DataFrame
+    optional_columns: tuple[str, ...]
+
+
+def _failure(error: Exception) -> Failure:
+    if isinstance(error, DataError):
+        return Failure(
+            message=str(error),
+            kind=type(error).__name__,
+            column=getattr(error, "column", None),
+            candidates=tuple(getattr(error, "candidates", ()) or ()),
+        )
+    # Anything else is a bug or a file no reader anticipated: log it for us, and tell the
+    # analyst something useful instead of showing a traceback.
+    logger.exception("Unexpected error while analysing an uploaded file")
+    return Failure(
+        message=(
+            f"This file could not be read ({type(error).__name__}: {error}). "
+            "Check that it is a CSV, Excel or Parquet export of transactions, or try the "
+            "sample data."
+        ),
+        kind=type(error).__name__,
+    )
+
+
+@st.cache_resource(scope="session", max_entries=1, ttl=TTL, show_spinner="Reading the file…")
+def _raw_table(digest: str, _data: bytes) -> rfm.RawTable | Failure:
+    try:
+        return rfm.read_table(_data)
+    except Exception as error:
+        return _failure(error)
+
+
+@st.cache_data(scope="session", max_entries=2, ttl=TTL, show_spinner="Detecting columns…")
+def table_profile(digest: str, _source: Source) -> TableProfile | Failure:
+    """Column names, detected mapping and a raw preview of ``_source`` (keyed on ``digest``)."""
+    raw = _raw_table(digest, _source.data)
+    if isinstance(raw, Failure):
+        return raw
+    try:
+        sample = raw.frame.head(1000)
+        detected = dict(rfm.detect_columns(raw.frame.columns, sample))
+    except Exception as error:
+        return _failure(error)
+    return TableProfile(
+        columns=tuple(raw.frame.columns),
+        detected=detected,
+        preview=raw.frame.head(PREVIEW_ROWS),
+        source_format=raw.source_format,
+        encoding=raw.encoding,
+        delimiter=raw.delimiter,
+        header_row=raw.header_row,
+        sheets=raw.sheets,
+        rows=raw.frame.height,
+        rows_set_aside=raw.rejected.height,
+        warnings=tuple(raw.warnings),
+    )
+
+
+@st.cache_resource(scope="session", max_entries=2, ttl=TTL, show_spinner="Cleaning transactions…")
+def _transactions(
+    digest: str,
+    _data: bytes,
+    columns: tuple[tuple[str, str], ...] | None,
+    date_format: str | None,
+) -> rfm.ReadResult | Failure:
+    raw = _raw_table(digest, _data)
+    if isinstance(raw, Failure):
+        return raw
+    try:
+        return rfm.read_transactions(
+            raw, columns=None if columns is None else dict(columns), date_format=date_format
+        )
+    except Exception as error:
+        return _failure(error)
+
+
+def _analyse(result: rfm.ReadResult, as_of: date | None) -> Analysis:
+    transactions = result.transactions
+    summary = rfm.summarize(transactions, as_of=as_of)
+    customers = rfm.segment(rfm.score(summary))
+    segments = rfm.segment_table(customers)
+    optional = tuple(name for name in transactions.columns if name not in REQUIRED)
+    return Analysis(
+        report=result.report,
+        preview=transactions.head(PREVIEW_ROWS),
+        customers=customers,
+        kpis=rfm.kpis(customers),
+        as_of=breakdowns.measured_as_of(customers),
+        segments=segments,
+        quantity=(
+            breakdowns.quantity_by_segment(customers) if "quantity" in customers.columns else None
+        ),
+        activity=breakdowns.activity_table(customers),
+        scores=breakdowns.score_histogram(customers),
+        frequency=breakdowns.frequency_bands(customers),
+        monthly=breakdowns.revenue_by_period(transactions, every="1mo", as_of=as_of),
+        yearly=breakdowns.revenue_by_period(transactions, every="1y", as_of=as_of),
+        gender=(
+            breakdowns.gender_by_segment(transactions, customers)
+            if "gender" in transactions.columns
+            else None
+        ),
+        grid=breakdowns.segment_grid(customers),
+        optional_columns=optional,
+    )
+
+
+@st.cache_data(scope="session", max_entries=4, ttl=TTL, show_spinner="Scoring customers…")
+def analysis(digest: str, _source: Source, settings: Settings) -> Analysis | Failure:
+    """Segments, KPIs and breakdowns of ``_source`` read with ``settings``.
+
+    ``digest`` (the SHA-256 of the file) and ``settings`` are the cache key.
+    """
+    result = _transactions(digest, _source.data, settings.columns, settings.date_format)
+    if isinstance(result, Failure):
+        return result
+    try:
+        return _analyse(result, settings.as_of)
+    except Exception as error:
+        return _failure(error)

@@ -1,0 +1,19 @@
+"""The sidebar every page shares: what data is loaded."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from rfm_app import format as fmt
+from rfm_app import session
+from rfm_app.widgets import plain
+
+
+def render() -> None:
+    """Draw the shared sidebar below the page navigation."""
+    source = session.current_source()
+    with st.sidebar:
+        icon = ":material/inventory_2:" if source.kind == "sample" else ":material/description:"
+        label = "Sample data" if source.kind == "sample" else "Your file"
+        st.markdown(f"{icon} **{label}**  \n{plain(source.name)}")
+        st.caption(f"{fmt.size(source.size)} · SHA-256 {source.digest[:12]}…")

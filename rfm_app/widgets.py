@@ -1,0 +1,88 @@
+"""Widget helpers shared by the pages: safe text, errors, metrics, downloads."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import NoReturn
+
+import polars as pl
+import streamlit as st
+
+from rfm.export import to_safe_csv
+from rfm_app import format as fmt
+from rfm_app import session
+from rfm_app.pipeline import Analysis, Failure, analysis
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: object) -> str:
+    """Escape ``text`` so Streamlit's Markdown shows it literally.
+
+    File contents and column names are user data: ``<script>``, ``**bold**`` or a
+    ``[link](…)`` in a cell must appear as typed, never be rendered.
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
+def show_failure(failure: Failure, *, where: str = "") -> NoReturn:
+    """Show why the data cannot be analysed and what to do, then end the page."""
+    hint = "" if not where else f"\n\n{where}"
+    st.error(f"{plain(failure.message)}{hint}", icon=":material/error:")
+    st.stop()
+
+
+def require_analysis() -> Analysis:
+    """The current session's analysis, or an error message and the end of the page."""
+    source = session.current_source()
+    result = analysis(source.digest, source, session.current_settings())
+    if isinstance(result, Failure):
+        if result.ambiguous_dates:
+            st.warning(
+                "The order dates could be read day-first or month-first. "
+                "Choose the format on the **Data** page.",
+                icon=":material/calendar_month:",
+            )
+            st.page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
+            st.stop()
+        show_failure(result, where="Open the **Data** page to change the file or its columns.")
+    return result
+
+
+def source_caption() -> None:
+    """One line naming the data on screen, so a screenshot says what it shows."""
+    source = session.current_source()
+    label = "Bundled sample" if source.kind == "sample" else "Uploaded file"
+    st.caption(f"{label}: {plain(source.name)} · {fmt.size(source.size)}")
+
+
+def download_buttons(frame: pl.DataFrame, *, stem: str, key: str) -> None:
+    """CSV (spreadsheet-safe) and Parquet downloads of ``frame``, built only when clicked."""
+    left, right = st.columns(2)
+    left.download_button(
+        "Download CSV",
+        data=lambda: to_safe_csv(frame, bom=True),
+        file_name=f"{stem}.csv",
+        mime="text/csv",
+        key=f"{key}.csv",
+        icon=":material/download:",
+        on_click="ignore",
+        width="stretch",
+    )
+
+    def parquet() -> bytes:
+        buffer = io.BytesIO()
+        frame.write_parquet(buffer)
+        return buffer.getvalue()
+
+    right.download_button(
+        "Download Parquet",
+        data=parquet,
+        file_name=f"{stem}.parquet",
+        mime="application/vnd.apache.parquet",
+        key=f"{key}.parquet",
+        icon=":material/download:",
+        on_click="ignore",
+        width="stretch",
+    )

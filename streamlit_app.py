@@ -1,0 +1,33 @@
+"""RFM Studio: the router. Page config, the shared sidebar and navigation, nothing else.
+
+Pages live in ``pages/`` and are registered explicitly with ``st.Page``. Streamlit's
+old automatic discovery of a ``pages/`` folder is switched off as soon as
+``st.navigation`` runs, so only the pages listed here exist.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from rfm_app import sidebar
+
+st.set_page_config(
+    page_title="RFM Studio",
+    page_icon=":material/donut_small:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+
+PAGES = {
+    "Data": [
+        st.Page("pages/data.py", title="Data", icon=":material/upload_file:", default=True),
+    ],
+    "Dashboards": [
+        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:"),
+        st.Page("pages/segments.py", title="Segments", icon=":material/group_work:"),
+    ],
+}
+
+page = st.navigation(PAGES, position="sidebar")
+sidebar.render()
+page.run()

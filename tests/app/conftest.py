@@ -1,0 +1,58 @@
+"""AppTest fixtures: run the real entrypoint, upload files through st.file_uploader."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from rfm_app import keys
+
+ROOT = Path(__file__).absolute().parents[2]
+ENTRYPOINT = str(ROOT / "streamlit_app.py")
+UPLOAD = "Upload a file"
+
+Uploader = Callable[..., AppTest]
+
+
+def _new_session() -> AppTest:
+    at = AppTest.from_file(ENTRYPOINT, default_timeout=90)
+    at.run()
+    return at
+
+
+@pytest.fixture
+def app() -> AppTest:
+    """A fresh session of the app, first run done (the Data page on the sample)."""
+    return _new_session()
+
+
+@pytest.fixture
+def new_session() -> Callable[[], AppTest]:
+    """Start further independent sessions (another browser tab, another user)."""
+    return _new_session
+
+
+@pytest.fixture
+def upload() -> Uploader:
+    """``upload(at, name, data)``: choose "Upload a file" and upload ``data`` as ``name``."""
+
+    def _upload(at: AppTest, name: str, data: bytes, mime: str = "text/csv") -> AppTest:
+        at.radio(key=keys.DATA_SOURCE_KIND).set_value(UPLOAD).run()
+        at.file_uploader(key=keys.DATA_UPLOAD).upload(name, data, mime).run()
+        return at
+
+    return _upload
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    """Metric label -> displayed value on the current page."""
+    return {metric.label: metric.value for metric in at.metric}
+
+
+@pytest.fixture
+def read_metrics() -> Callable[[AppTest], dict[str, str]]:
+    """``read_metrics(at)``: metric label -> displayed value on the current page."""
+    return metrics

@@ -1,0 +1,200 @@
+"""Uploading files through st.file_uploader: KPIs, errors, date choice, isolation."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import rfm
+import rfm.datasets
+from rfm_app import format as fmt
+from rfm_app import keys
+
+# Hand-computed: A has orders 1 (10 + 4) and 2 (6); B order 3 (30); C orders 4 (5), 5 (15).
+# 3 customers, 5 orders, revenue 70, 9 units, AOV 14, 5/3 orders per customer; the last
+# purchase is 2024-03-20, so the as-of date is 2024-03-21 and everyone bought within 90 days.
+SMALL_CSV = b"""order_id,customer_id,order_date,quantity,unit_price,amount
+1,A,2024-01-05,2,5.00,10.00
+1,A,2024-01-05,1,4.00,4.00
+2,A,2024-02-10,1,6.00,6.00
+3,B,2024-03-01,3,10.00,30.00
+4,C,2024-03-15,1,5.00,5.00
+5,C,2024-03-20,1,15.00,15.00
+"""
+
+
+def test_uploaded_csv_kpis_match_hand_computation(
+    app: AppTest, upload: Callable[..., AppTest], read_metrics: Callable[..., dict[str, str]]
+) -> None:
+    upload(app, "orders.csv", SMALL_CSV)
+    assert not app.exception
+    assert not app.error
+    assert read_metrics(app)["Rows kept"] == "6"
+    app.switch_page("pages/overview.py").run()
+    assert not app.exception
+    assert read_metrics(app) == {
+        "Customers": "3",
+        "Orders": "5",
+        "Revenue": "$70.00",
+        "Quantity": "9",
+        "Average order value": "$14.00",
+        "Orders per customer": "1.67",
+        "Active customers": "100.0%",
+        "Measured as of": "2024-03-21",
+    }
+
+
+def test_uploaded_csv_kpis_match_the_library(
+    app: AppTest,
+    upload: Callable[..., AppTest],
+    read_metrics: Callable[..., dict[str, str]],
+    tmp_path: object,
+) -> None:
+    transactions = rfm.datasets.simulate(n_customers=400, random_state=7)
+    path = tmp_path / "simulated.csv"  # type: ignore[operator]
+    rfm.datasets.write_retail_csv(transactions, path)
+    data = path.read_bytes()
+    upload(app, "simulated.csv", data)
+    app.switch_page("pages/overview.py").run()
+    assert not app.exception
+
+    expected = rfm.kpis(rfm.summarize(rfm.read_transactions(data).transactions))
+    shown = read_metrics(app)
+    assert shown["Customers"] == fmt.count(expected.customers)
+    assert shown["Orders"] == fmt.count(expected.orders)
+    assert shown["Revenue"] == fmt.money(expected.revenue)
+    assert shown["Quantity"] == fmt.count(expected.quantity)
+    assert shown["Average order value"] == fmt.money(expected.avg_order_value)
+    assert shown["Active customers"] == fmt.percent(expected.share_active)
+
+
+def test_segment_table_matches_the_library(app: AppTest, upload: Callable[..., AppTest]) -> None:
+    upload(app, "orders.csv", SMALL_CSV)
+    app.switch_page("pages/segments.py").run()
+    assert not app.exception
+    customers = rfm.segment(rfm.score(rfm.summarize(rfm.read_transactions(SMALL_CSV)
+                                                    .transactions)))
+    expected = rfm.segment_table(customers)
+    shown = app.dataframe[0].value  # the segment table comes first on the page
+    assert shown["segment"].tolist() == expected["segment"].to_list()
+    assert shown["customers"].tolist() == expected["customers"].to_list()
+
+
+BAD_FILES = {
+    "empty": b"",
+    "header only": b"customer_id,order_date,amount\n",
+    "no usable columns": b"a,b\n1,2\n3,4\n",
+    "binary": bytes(range(256)) * 20,
+    "gzip named csv": gzip.compress(SMALL_CSV),
+    "no valid dates": b"customer_id,order_date,amount\nA,not a date,3\nB,never,4\n",
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_FILES))
+def test_a_bad_file_shows_an_error_and_raises_nothing(
+    app: AppTest, upload: Callable[..., AppTest], name: str
+) -> None:
+    upload(app, "bad.csv", BAD_FILES[name])
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.error, "expected st.error for a bad file"
+    # The other pages say the same, without a traceback.
+    for page in ("pages/overview.py", "pages/segments.py"):
+        app.switch_page(page).run()
+        assert not app.exception
+        assert app.error
+
+
+AMBIGUOUS = b"""customer_id,order_date,amount
+A,01/02/2024,10
+A,03/04/2024,20
+B,05/06/2024,30
+B,07/08/2024,40
+"""
+
+
+def test_ambiguous_dates_ask_for_a_format(
+    app: AppTest, upload: Callable[..., AppTest], read_metrics: Callable[..., dict[str, str]]
+) -> None:
+    upload(app, "ambiguous.csv", AMBIGUOUS)
+    assert not app.exception
+    choice = app.radio(key=keys.DATA_DATE_FORMAT)
+    assert choice.value is None, "the app must not pick a format by itself"
+    shown = [option for option in choice.options if "day first" in option]
+    assert len(shown) == 1 and "31/12/2024" in shown[0]
+    choice.set_value("%d/%m/%Y").run()
+    assert not app.exception
+    assert not app.error
+    app.switch_page("pages/overview.py").run()
+    # Day-first: the last purchase is 7 August 2024, so as of 8 August.
+    assert read_metrics(app)["Measured as of"] == "2024-08-08"
+
+
+def test_uploads_with_the_same_name_are_told_apart(
+    app: AppTest,
+    new_session: Callable[[], AppTest],
+    upload: Callable[..., AppTest],
+    read_metrics: Callable[..., dict[str, str]],
+) -> None:
+    other = SMALL_CSV.replace(b"5,C,2024-03-20,1,15.00,15.00", b"5,D,2024-03-20,1,15.00,15.00")
+    upload(app, "orders.csv", SMALL_CSV)
+    second = upload(new_session(), "orders.csv", other)
+    for at in (app, second):
+        at.switch_page("pages/overview.py").run()
+    assert read_metrics(app)["Customers"] == "3"
+    assert read_metrics(second)["Customers"] == "4"
+    # And one session replacing its file with another of the same name sees the new one.
+    app.switch_page("pages/data.py").run()
+    upload(app, "orders.csv", other)
+    app.switch_page("pages/overview.py").run()
+    assert read_metrics(app)["Customers"] == "4"
+
+
+def test_upload_survives_page_changes(
+    app: AppTest, upload: Callable[..., AppTest], read_metrics: Callable[..., dict[str, str]]
+) -> None:
+    upload(app, "orders.csv", SMALL_CSV)
+    for page in ("pages/overview.py", "pages/data.py", "pages/segments.py", "pages/overview.py"):
+        app.switch_page(page).run()
+    assert read_metrics(app)["Customers"] == "3"
+
+
+def test_column_mapping_can_be_corrected(
+    app: AppTest, upload: Callable[..., AppTest], read_metrics: Callable[..., dict[str, str]]
+) -> None:
+    # Two amount-like columns: detection takes one, the analyst picks the other.
+    data = b"""customer_id,order_date,gross,net
+A,2024-01-05,100.00,10.00
+B,2024-02-05,200.00,20.00
+"""
+    upload(app, "two_amounts.csv", data)
+    app.selectbox(key=f"{keys.DATA_COLUMN_PREFIX}amount").set_value("net")
+    app.button(key=keys.DATA_APPLY).click().run()
+    assert not app.exception
+    app.switch_page("pages/overview.py").run()
+    assert read_metrics(app)["Revenue"] == "$30.00"
+    app.switch_page("pages/data.py").run()
+    app.selectbox(key=f"{keys.DATA_COLUMN_PREFIX}amount").set_value("gross")
+    app.button(key=keys.DATA_APPLY).click().run()
+    app.switch_page("pages/overview.py").run()
+    assert read_metrics(app)["Revenue"] == "$300.00"
+
+
+def test_html_in_cells_and_names_is_never_rendered(
+    app: AppTest, upload: Callable[..., AppTest]
+) -> None:
+    data = (
+        b'customer_id,order_date,amount,"<script>alert(1)</script>"\n'
+        b"<b>A</b>,2024-01-05,10,<img src=x onerror=alert(2)>\n"
+        b"B,2024-01-06,20,x\n"
+    )
+    upload(app, "<i>evil</i>.csv", data)
+    assert not app.exception
+    for page in ("pages/data.py", "pages/overview.py", "pages/segments.py"):
+        app.switch_page(page).run()
+        assert not app.exception
+        assert not [md.value for md in app.markdown if md.allow_html]
+        for text in [md.value for md in app.markdown] + [c.value for c in app.caption]:
+            assert "<i>" not in text and "<script>" not in text

@@ -1,0 +1,106 @@
+"""The path a person takes, in a real Chromium: open, upload, read a KPI, visit every page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+PAGES = ["Data", "Overview", "Segments"]
+# 3 customers, 5 orders, revenue 70 (hand-computed as in tests/app/test_data_page.py).
+CSV = b"""order_id,customer_id,order_date,quantity,unit_price,amount
+1,A,2024-01-05,2,5.00,10.00
+1,A,2024-01-05,1,4.00,4.00
+2,A,2024-02-10,1,6.00,6.00
+3,B,2024-03-01,3,10.00,30.00
+4,C,2024-03-15,1,5.00,5.00
+5,C,2024-03-20,1,15.00,15.00
+"""
+
+
+def _settle(page: Page) -> None:
+    # The script state flips to "running" shortly after an interaction; wait for the
+    # run to finish, then give Vega a moment to draw.
+    page.wait_for_timeout(300)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    page.wait_for_timeout(700)
+
+
+def _no_exception(page: Page) -> None:
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+
+
+def _metric(page: Page, label: str) -> str:
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    return metric.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def _open(page: Page, title: str) -> None:
+    page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first.click()
+    _settle(page)
+    expect(page.locator("h1").first).to_have_text(title)
+
+
+def _shoot(page: Page, folder: Path | None, name: str) -> None:
+    if folder is not None:
+        page.screenshot(path=str(folder / f"{name}.png"))
+
+
+def test_sample_then_upload_then_every_page(
+    page: Page, app_url: str, tmp_path: Path, screenshot_dir: Path | None
+) -> None:
+    page.goto(app_url)
+    _settle(page)
+    expect(page.locator("h1").first).to_have_text("Data")
+    _no_exception(page)
+    _shoot(page, screenshot_dir, "data_sample")
+
+    # A fresh link shows the sample on every page.
+    for title in PAGES[1:]:
+        _open(page, title)
+        _no_exception(page)
+        _shoot(page, screenshot_dir, f"{title.lower()}_sample")
+    sample_customers = None
+    _open(page, "Overview")
+    sample_customers = _metric(page, "Customers")
+    assert sample_customers.replace(",", "").isdigit()
+
+    # Upload a file the way a person does.
+    _open(page, "Data")
+    page.get_by_text("Upload a file", exact=True).click()
+    _settle(page)
+    csv = tmp_path / "orders.csv"
+    csv.write_bytes(CSV)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(csv))
+    _settle(page)
+    _no_exception(page)
+    expect(page.get_by_text("3 customers, 5 orders", exact=False)).to_be_visible()
+    _shoot(page, screenshot_dir, "data_upload")
+
+    _open(page, "Overview")
+    assert _metric(page, "Customers") == "3"
+    assert _metric(page, "Revenue") == "$70.00"
+    _no_exception(page)
+    _shoot(page, screenshot_dir, "overview_upload")
+
+    _open(page, "Segments")
+    _no_exception(page)
+    _shoot(page, screenshot_dir, "segments_upload")
+
+
+def test_a_bad_upload_shows_an_error_not_a_traceback(page: Page, app_url: str,
+                                                     tmp_path: Path) -> None:
+    page.goto(app_url)
+    _settle(page)
+    page.get_by_text("Upload a file", exact=True).click()
+    _settle(page)
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"a,b\n1,2\n")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
+    _settle(page)
+    expect(page.locator('[data-testid="stAlertContentError"]').first).to_be_visible()
+    _no_exception(page)

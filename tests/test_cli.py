@@ -1,0 +1,121 @@
+"""python -m rfm: writes the segmented table, prints the report, fails clearly on bad input."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import rfm
+from rfm.cli import main
+
+CSV = """CustomerID,InvoiceNo,InvoiceDate,Quantity,UnitPrice
+17850,536365,2010-12-01 08:26,6,2.55
+17850,536366,2010-12-05 08:28,6,1.85
+13047,536367,2010-12-01 08:34,32,1.69
+13047,C536368,2010-12-02 08:34,-2,1.69
+12583,536370,2010-12-03 08:45,24,3.75
+"""
+
+
+@pytest.fixture
+def orders(tmp_path: Path) -> Path:
+    path = tmp_path / "orders.csv"
+    path.write_text(CSV, encoding="utf-8")
+    return path
+
+
+def test_writes_parquet_equal_to_library(
+    orders: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "customers.parquet"
+    assert main([str(orders), "-o", str(out), "--as-of", "2010-12-31"]) == 0
+    got = pl.read_parquet(out)
+    tx = rfm.read_transactions(orders).transactions
+    want = rfm.segment(rfm.score(rfm.summarize(tx, as_of="2010-12-31")))
+    assert got.equals(want)
+    printed = capsys.readouterr().out
+    assert "Customers            3" in printed
+    assert "Wrote 3 customers" in printed
+
+
+def test_writes_csv(orders: Path, tmp_path: Path) -> None:
+    out = tmp_path / "customers.csv"
+    assert main([str(orders), "-o", str(out), "--quiet"]) == 0
+    table = pl.read_csv(out, schema_overrides={"customer_id": pl.String})
+    assert sorted(table["customer_id"]) == ["12583", "13047", "17850"]
+    # monetary of 13047: 32 * 1.69 - 2 * 1.69
+    assert table.filter(pl.col("customer_id") == "13047")["monetary"].item() == pytest.approx(
+        30 * 1.69
+    )
+
+
+def test_column_mapping_option(tmp_path: Path) -> None:
+    path = tmp_path / "odd.csv"
+    path.write_text("Kunde,Tag,Wert\nx,2024-01-02,5.0\ny,2024-01-03,7.5\n", encoding="utf-8")
+    out = tmp_path / "c.parquet"
+    args = [
+        str(path),
+        "-o",
+        str(out),
+        "--quiet",
+        "--map",
+        "customer_id=Kunde",
+        "--map",
+        "order_date=Tag",
+        "--map",
+        "amount=Wert",
+    ]
+    assert main(args) == 0
+    assert pl.read_parquet(out)["monetary"].to_list() == [5.0, 7.5]
+
+
+def test_bad_input_exits_1_with_library_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("a,b,c\n1,2,3\n", encoding="utf-8")
+    assert main([str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ")
+    with pytest.raises(rfm.DataError) as info:
+        rfm.read_transactions(path)
+    assert str(info.value) in err
+
+
+def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(tmp_path / "nope.csv")]) == 1
+    assert "Input file not found" in capsys.readouterr().err
+
+
+def test_bad_map_and_output(
+    orders: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([str(orders), "--map", "customer_id"]) == 1
+    assert "--map takes CANONICAL=SOURCE" in capsys.readouterr().err
+    assert main([str(orders), "--map", "shoe_size=Quantity"]) == 1
+    assert "--map names unknown column 'shoe_size'" in capsys.readouterr().err
+    assert main([str(orders), "-o", str(tmp_path / "x.json")]) == 1
+    assert "Output must be .csv or .parquet" in capsys.readouterr().err
+
+
+def test_help_lists_every_option() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "rfm", "--help"], capture_output=True, text=True, check=True
+    )
+    for option in (
+        "--output",
+        "--format",
+        "--as-of",
+        "--bins",
+        "--map",
+        "--date-format",
+        "--sheet",
+        "--active-days",
+        "--inactive-days",
+        "--quiet",
+    ):
+        assert option in proc.stdout
