@@ -316,3 +316,16 @@ def test_lifetimes_recovers_the_true_parameters() -> None:
     gg = GammaGammaFitter().fit(repeaters["frequency"], repeaters["monetary_value"])
     for name, truth in {"p": P, "q": Q, "v": GAMMA}.items():
         assert gg.params_[name] == pytest.approx(truth, rel=0.2), name
+
+
+def test_read_transactions_reads_the_sample_as_simulated() -> None:
+    # The committed CSV through the library's own reader gives back the simulated frame:
+    # every column detected, returns recognised, nothing excluded.
+    import rfm
+
+    result = rfm.read_transactions(datasets.sample_path("retail"))
+    sample = datasets.load_sample("retail")
+    assert result.report.rows_read == sample.height
+    assert result.report.rows_kept == sample.height
+    assert result.report.returns == sample["is_return"].sum()
+    assert result.transactions.equals(sample.select(result.transactions.columns))
