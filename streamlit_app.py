@@ -1,15 +1,16 @@
 """RFM Studio: the router. Page config, the shared sidebar and navigation, nothing else.
 
 Pages live in ``pages/`` and are registered explicitly with ``st.Page``. Streamlit's
-old automatic discovery of a ``pages/`` folder is switched off as soon as
-``st.navigation`` runs, so only the pages listed here exist.
+older automatic discovery of a ``pages/`` folder is ignored once ``st.navigation`` has
+run; until then (a deep link on a cold server) each page hands itself back to this
+router (see :mod:`rfm_app.routing`).
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from rfm_app import sidebar
+from rfm_app import routing, sidebar
 
 st.set_page_config(
     page_title="RFM Studio",
@@ -30,4 +31,5 @@ PAGES = {
 
 page = st.navigation(PAGES, position="sidebar")
 sidebar.render()
-page.run()
+with routing.routed():
+    page.run()

@@ -12,7 +12,10 @@ from rfm.columns import OPTIONAL, REQUIRED
 from rfm_app import format as fmt
 from rfm_app import keys, session
 from rfm_app.pipeline import Failure, TableProfile, analysis, table_profile
+from rfm_app.routing import ensure_router
 from rfm_app.widgets import plain, show_failure
+
+ensure_router()  # first: a legacy direct run of this file goes through the router
 
 NOT_USED = "— not used —"
 MAIN_COLUMNS = (*REQUIRED, "order_id", "quantity", "unit_price")
@@ -93,18 +96,38 @@ def describe_file(profile: TableProfile) -> None:
         st.warning(plain(warning), icon=":material/warning:")
 
 
-def columns_form(profile: TableProfile) -> None:
+def fill_form(profile: TableProfile) -> None:
+    """Put the current settings into the form's widgets.
+
+    Done for a new file (its columns differ), and for any widget whose state Streamlit
+    dropped while another page was shown; edits in progress are left alone.
+    """
+    source = session.current_source()
     settings = session.current_settings()
     chosen = settings.column_map if settings.column_map is not None else profile.detected
+    new_file = st.session_state.get(keys.DATA_FORM_FILLED_FOR) != source.digest
+    values: dict[str, object] = {
+        f"{keys.DATA_COLUMN_PREFIX}{name}": (
+            chosen[name] if chosen.get(name) in profile.columns else NOT_USED
+        )
+        for name in (*MAIN_COLUMNS, *MORE_COLUMNS)
+    }
+    values[keys.DATA_AS_OF] = settings.as_of
+    values[keys.DATA_CURRENCY] = session.currency()
+    for key, value in values.items():
+        if new_file or key not in st.session_state:
+            st.session_state[key] = value
+    st.session_state[keys.DATA_FORM_FILLED_FOR] = source.digest
+
+
+def columns_form(profile: TableProfile) -> None:
+    fill_form(profile)
     options = [NOT_USED, *profile.columns]
 
     def selectbox(name: str) -> str:
-        current = chosen.get(name)
-        index = options.index(current) if current in options else 0
         return st.selectbox(
             _label(name) + (" *" if name in REQUIRED else ""),
             options,
-            index=index,
             key=f"{keys.DATA_COLUMN_PREFIX}{name}",
         )
 
@@ -123,7 +146,6 @@ def columns_form(profile: TableProfile) -> None:
         left, right = st.columns(2)
         as_of = left.date_input(
             "As-of date",
-            value=settings.as_of,
             key=keys.DATA_AS_OF,
             help="Recency is measured at this date; later transactions are ignored. "
             "Empty = the day after the last transaction.",
@@ -132,7 +154,6 @@ def columns_form(profile: TableProfile) -> None:
         currency = right.selectbox(
             "Currency",
             symbols,
-            index=symbols.index(session.currency()),
             format_func=lambda symbol: symbol or "(none)",
             key=keys.DATA_CURRENCY,
         )
@@ -174,13 +195,16 @@ def quality_report(report: rfm.QualityReport) -> None:
     cols[3].metric("Returns kept", fmt.count(report.returns), border=True)
     left, right = st.columns(2)
     with left:
-        st.markdown("**Excluded rows by reason**")
-        reasons = report.to_frame()
-        if reasons.height:
-            st.dataframe(reasons, hide_index=True, width="stretch",
-                         column_config={"rows": st.column_config.NumberColumn(
-                             "Rows", format="localized")})
-        else:
+        st.markdown("**Where every row went**")
+        outcomes = report.to_frame()
+        st.dataframe(
+            outcomes, hide_index=True, width="stretch",
+            column_config={
+                "reason": st.column_config.TextColumn("Outcome"),
+                "rows": st.column_config.NumberColumn("Rows", format="localized"),
+            },
+        )
+        if not excluded:
             st.success("Every row was kept.", icon=":material/check_circle:")
     with right:
         st.markdown("**Columns used**")
@@ -208,27 +232,23 @@ profile = table_profile(source.digest, source)
 if isinstance(profile, Failure):
     show_failure(profile, where="Upload a different file, or go back to the sample data.")
 describe_file(profile)
-columns_form(profile)
 
+# The verdict comes before the form, so a problem is the first thing seen; the form
+# only changes the settings when submitted, which reruns the page.
 result = analysis(source.digest, source, session.current_settings())
 if isinstance(result, Failure):
     if result.ambiguous_dates:
         choose_date_format(result)
     else:
         st.error(
-            f"{plain(result.message)}\n\nCorrect the columns above and press **Apply**.",
+            f"{plain(result.message)}\n\nCorrect the columns below and press **Apply**, "
+            "or upload a different file.",
             icon=":material/error:",
         )
+    columns_form(profile)
     with st.expander("File as read", expanded=True):
         st.dataframe(profile.preview, hide_index=True, width="stretch")
     st.stop()
-
-settings = session.current_settings()
-if settings.date_format and result.report.date_ambiguous and st.button(
-    "Change the date format", icon=":material/calendar_month:", key=keys.DATA_DATE_FORMAT
-):
-    session.update_settings(date_format=None)
-    st.rerun()
 
 st.success(
     f"{fmt.plural(result.kpis.customers, 'customer')}, "
@@ -236,12 +256,21 @@ st.success(
     "Open **Overview** or **Segments** to explore.",
     icon=":material/check_circle:",
 )
+settings = session.current_settings()
+if settings.date_format and result.report.date_ambiguous and st.button(
+    "Change the date format", icon=":material/calendar_month:",
+    key=keys.DATA_CHANGE_DATE_FORMAT,
+):
+    session.update_settings(date_format=None)
+    st.rerun()
+columns_form(profile)
 quality_report(result.report)
 
 st.subheader("Preview", anchor=False)
 cleaned, as_read = st.tabs(["Cleaned transactions", "File as read"])
 with cleaned:
     st.dataframe(result.preview, hide_index=True, width="stretch")
+    st.caption(f"The first {fmt.plural(result.preview.height, 'row')} after cleaning.")
 with as_read:
     st.dataframe(profile.preview, hide_index=True, width="stretch")
-st.caption(f"First {fmt.count(len(result.preview))} rows.")
+    st.caption(f"The first {fmt.plural(profile.preview.height, 'row')} as text, as read.")

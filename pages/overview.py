@@ -6,8 +6,11 @@ import streamlit as st
 
 from rfm_app import charts, session
 from rfm_app import format as fmt
+from rfm_app.routing import ensure_router
 from rfm_app.treemap import treemap_chart
 from rfm_app.widgets import require_analysis, source_caption
+
+ensure_router()  # first: a legacy direct run of this file goes through the router
 
 st.title("Overview", anchor=False)
 result = require_analysis()
@@ -34,7 +37,7 @@ second[3].metric("Measured as of", str(result.as_of), border=True,
 
 st.subheader("Segments", anchor=False)
 st.caption("Tile area = number of customers. Hover a tile for details.")
-st.altair_chart(treemap_chart(result.segments), width="stretch", key="overview.treemap")
+st.altair_chart(treemap_chart(result.segments), width="stretch")
 
 left, right = st.columns(2)
 with left:

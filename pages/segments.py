@@ -2,25 +2,38 @@
 
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
 from rfm import breakdowns
-from rfm_app import charts, keys, session
-from rfm_app.widgets import download_buttons, require_analysis, source_caption
+from rfm_app import charts, keys, session, tables
+from rfm_app import format as fmt
+from rfm_app.routing import ensure_router
+from rfm_app.widgets import (
+    download_buttons,
+    require_analysis,
+    require_customers,
+    source_caption,
+)
+
+ensure_router()  # first: a legacy direct run of this file goes through the router
 
 st.title("Segments", anchor=False)
 result = require_analysis()
+segmented = require_customers()
 currency = session.currency()
-money = f"{currency}%,.2f"
+money = tables.money_format(currency)
+columns = tables.customer_columns(currency)
 source_caption()
 
 st.subheader("Segment table", anchor=False)
+populated = result.segments.filter(pl.col("customers") > 0)
+empty = result.segments.filter(pl.col("customers") == 0)["segment"].to_list()
 st.dataframe(
-    result.segments,
+    populated,
     hide_index=True,
     width="stretch",
-    height=36 * (result.segments.height + 1) + 4,
-    key="segments.table",
+    height=35 * (populated.height + 1) + 3,
     column_config={
         "segment": st.column_config.TextColumn("Segment", pinned=True),
         "customers": st.column_config.NumberColumn("Customers", format="localized"),
@@ -35,13 +48,17 @@ st.dataframe(
         "action": st.column_config.TextColumn("Recommended action", width="large"),
     },
 )
+if empty:
+    st.caption(f"No customers in: {', '.join(empty)}.")
 download_buttons(result.segments, stem="segment_table",
                  key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}table")
 
 st.subheader("R × FM grid", anchor=False)
 st.caption("Each cell is a combination of recency score and frequency-monetary score; "
            "the colour is its segment and the number its customers.")
-st.altair_chart(charts.rfm_grid(result.grid, order=result.segments["segment"].to_list()), width="stretch", key="segments.grid")
+st.altair_chart(
+    charts.rfm_grid(result.grid, order=result.segments["segment"].to_list()), width="stretch"
+)
 
 st.subheader("Top customers", anchor=False)
 top_n = st.slider("How many", min_value=5, max_value=100, value=20, step=5,
@@ -49,13 +66,13 @@ top_n = st.slider("How many", min_value=5, max_value=100, value=20, step=5,
 by_spend, by_score = st.tabs(["By spend", "By RFM score"])
 shown = ["customer_id", "segment", "rfm_score", "recency_days", "frequency", "monetary"]
 with by_spend:
-    top = breakdowns.top_customers(result.customers, by="spend", n=top_n).select(shown)
-    st.dataframe(top, hide_index=True, width="stretch", key="segments.top_spend")
+    top = breakdowns.top_customers(segmented, by="spend", n=top_n).select(shown)
+    st.dataframe(top, hide_index=True, width="stretch", column_config=columns)
     download_buttons(top, stem="top_customers_by_spend",
                      key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}top_spend")
 with by_score:
-    top = breakdowns.top_customers(result.customers, by="rfm_score", n=top_n).select(shown)
-    st.dataframe(top, hide_index=True, width="stretch", key="segments.top_score")
+    top = breakdowns.top_customers(segmented, by="rfm_score", n=top_n).select(shown)
+    st.dataframe(top, hide_index=True, width="stretch", column_config=columns)
     download_buttons(top, stem="top_customers_by_rfm_score",
                      key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}top_score")
 
@@ -63,9 +80,9 @@ st.subheader("Customer explorer", anchor=False)
 names = result.segments["segment"].to_list()
 chosen = st.multiselect("Segments", names, default=names[:1], key=keys.SEGMENTS_EXPLORER,
                         placeholder="Choose segments")
-customers = result.customers.filter(result.customers["segment"].is_in(chosen))
-st.caption(f"{customers.height:,} customers")
-st.dataframe(customers, hide_index=True, width="stretch", key="segments.explorer_table")
-download_buttons(customers, stem="customers_" + "_".join(n.lower().replace(" ", "_")
+in_segments = segmented.filter(segmented["segment"].is_in(chosen))
+st.caption(fmt.plural(in_segments.height, "customer"))
+st.dataframe(in_segments, hide_index=True, width="stretch", column_config=columns)
+download_buttons(in_segments, stem="customers_" + "_".join(n.lower().replace(" ", "_")
                                                          for n in chosen)[:80],
                  key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}explorer")

@@ -34,7 +34,7 @@ def bar_by_segment(
                 alt.Tooltip(f"{value}:Q", title=title, format=value_format),
             ],
         )
-        .properties(height=max(_HEIGHT, 28 * len(names)))
+        .properties(height=alt.Step(26))
     )
 
 
@@ -67,9 +67,9 @@ def category_bars(
 ) -> alt.Chart:
     """Vertical bars of ``value`` per ``category`` in the table's order."""
     names = table[category].cast(pl.String).to_list()
-    color: alt.Color | alt.value
+    color: alt.Color | alt.ColorValue
     if colors is None:
-        color = alt.value(ACCENT)
+        color = alt.ColorValue(ACCENT)
     else:
         color = alt.Color(
             f"{category}:N", scale=alt.Scale(domain=names, range=colors_for(names, colors)),
@@ -142,7 +142,7 @@ def stacked_share_by_segment(
                 alt.Tooltip(f"sum({value}):Q", title="Customers", format=","),
             ],
         )
-        .properties(height=max(_HEIGHT, 30 * len(segments)))
+        .properties(height=alt.Step(26))
     )
 
 
@@ -151,7 +151,7 @@ def rfm_grid(grid: pl.DataFrame, *, order: Sequence[str] | None = None) -> alt.L
     ``segment``, labelled with its ``customers``; legend in ``order`` (default: as met)."""
     names = list(order) if order is not None else list(dict.fromkeys(grid["segment"]))
     names += [name for name in dict.fromkeys(grid["segment"]) if name not in names]
-    size = int(grid["r_score"].max() or 5)
+    size = int(grid.select(pl.col("r_score").max()).item() or 5)
     fills = dict(zip(names, colors_for(names, SEGMENT_COLORS), strict=True))
     cells = grid.with_columns(
         pl.col("segment").replace_strict({n: text_color_on(c) for n, c in fills.items()},
@@ -179,4 +179,4 @@ def rfm_grid(grid: pl.DataFrame, *, order: Sequence[str] | None = None) -> alt.L
         x=x, y=y, text=alt.Text("customers:Q", format=","),
         color=alt.Color("ink:N", scale=None),
     )
-    return alt.layer(rects, counts).properties(height=380)
+    return alt.LayerChart(layer=[rects, counts], height=380)

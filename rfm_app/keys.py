@@ -12,6 +12,8 @@ SETTINGS: Final = "rfm.settings"
 """How to read it: a :class:`rfm_app.session.Settings`."""
 CURRENCY: Final = "rfm.currency"
 """Currency symbol used to display amounts."""
+DATA_FORM_FILLED_FOR: Final = "rfm.data_form_filled_for"
+"""SHA-256 of the file whose settings the Data page's form widgets currently show."""
 
 # Data page widgets.
 DATA_SOURCE_KIND: Final = "data.source_kind"
@@ -23,6 +25,7 @@ DATA_AS_OF: Final = "data.as_of"
 DATA_CURRENCY: Final = "data.currency"
 DATA_APPLY: Final = "data.apply"
 DATA_DATE_FORMAT: Final = "data.date_format"
+DATA_CHANGE_DATE_FORMAT: Final = "data.change_date_format"
 DATA_RESET_COLUMNS: Final = "data.reset_columns"
 
 # Segments page widgets.

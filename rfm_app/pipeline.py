@@ -76,7 +76,6 @@ class Analysis:
 
     report: rfm.QualityReport
     preview: pl.DataFrame
-    customers: pl.DataFrame
     kpis: rfm.Kpis
     as_of: date | None
     segments: pl.DataFrame
@@ -164,47 +163,72 @@ def _transactions(
         return _failure(error)
 
 
-def _analyse(result: rfm.ReadResult, as_of: date | None) -> Analysis:
+@st.cache_resource(scope="session", max_entries=4, ttl=TTL, show_spinner="Scoring customers…")
+def _customers(
+    digest: str,
+    _data: bytes,
+    columns: tuple[tuple[str, str], ...] | None,
+    date_format: str | None,
+    as_of: date | None,
+) -> pl.DataFrame | Failure:
+    result = _transactions(digest, _data, columns, date_format)
+    if isinstance(result, Failure):
+        return result
+    try:
+        return rfm.segment(rfm.score(rfm.summarize(result.transactions, as_of=as_of)))
+    except Exception as error:
+        return _failure(error)
+
+
+def customers(source: Source, settings: Settings) -> pl.DataFrame | Failure:
+    """The scored, segmented customer table (one row per customer), shared, not copied."""
+    return _customers(
+        source.digest, source.data, settings.columns, settings.date_format, settings.as_of
+    )
+
+
+def _analyse(result: rfm.ReadResult, segmented: pl.DataFrame, as_of: date | None) -> Analysis:
     transactions = result.transactions
-    summary = rfm.summarize(transactions, as_of=as_of)
-    customers = rfm.segment(rfm.score(summary))
-    segments = rfm.segment_table(customers)
     optional = tuple(name for name in transactions.columns if name not in REQUIRED)
     return Analysis(
         report=result.report,
         preview=transactions.head(PREVIEW_ROWS),
-        customers=customers,
-        kpis=rfm.kpis(customers),
-        as_of=breakdowns.measured_as_of(customers),
-        segments=segments,
+        kpis=rfm.kpis(segmented),
+        as_of=breakdowns.measured_as_of(segmented),
+        segments=rfm.segment_table(segmented),
         quantity=(
-            breakdowns.quantity_by_segment(customers) if "quantity" in customers.columns else None
+            breakdowns.quantity_by_segment(segmented) if "quantity" in segmented.columns else None
         ),
-        activity=breakdowns.activity_table(customers),
-        scores=breakdowns.score_histogram(customers),
-        frequency=breakdowns.frequency_bands(customers),
+        activity=breakdowns.activity_table(segmented),
+        scores=breakdowns.score_histogram(segmented),
+        frequency=breakdowns.frequency_bands(segmented),
         monthly=breakdowns.revenue_by_period(transactions, every="1mo", as_of=as_of),
         yearly=breakdowns.revenue_by_period(transactions, every="1y", as_of=as_of),
         gender=(
-            breakdowns.gender_by_segment(transactions, customers)
+            breakdowns.gender_by_segment(transactions, segmented)
             if "gender" in transactions.columns
             else None
         ),
-        grid=breakdowns.segment_grid(customers),
+        grid=breakdowns.segment_grid(segmented),
         optional_columns=optional,
     )
 
 
-@st.cache_data(scope="session", max_entries=4, ttl=TTL, show_spinner="Scoring customers…")
+@st.cache_data(scope="session", max_entries=4, ttl=TTL, show_spinner="Building the dashboards…")
 def analysis(digest: str, _source: Source, settings: Settings) -> Analysis | Failure:
-    """Segments, KPIs and breakdowns of ``_source`` read with ``settings``.
+    """KPIs and breakdowns of ``_source`` read with ``settings`` (all small tables).
 
-    ``digest`` (the SHA-256 of the file) and ``settings`` are the cache key.
+    ``digest`` (the SHA-256 of the file) and ``settings`` are the cache key. The
+    per-customer table is kept apart (:func:`customers`) so that pages which only draw
+    aggregates never copy it.
     """
     result = _transactions(digest, _source.data, settings.columns, settings.date_format)
     if isinstance(result, Failure):
         return result
+    segmented = customers(_source, settings)
+    if isinstance(segmented, Failure):
+        return segmented
     try:
-        return _analyse(result, settings.as_of)
+        return _analyse(result, segmented, settings.as_of)
     except Exception as error:
         return _failure(error)

@@ -16,7 +16,6 @@ import streamlit as st
 from rfm.datasets import sample_path
 from rfm_app import keys
 
-_PER_FILE_WIDGETS: Final = (keys.DATA_AS_OF, keys.DATA_DATE_FORMAT)
 SAMPLE_NAME: Final = "retail"
 
 
@@ -71,10 +70,6 @@ def set_source(source: Source) -> None:
     """Analyse ``source`` from now on; a different file starts from detected settings."""
     if current_source().digest != source.digest:
         st.session_state[keys.SETTINGS] = Settings()
-        # The Data page's widgets describe the old file's columns: start them afresh.
-        for key in list(st.session_state):
-            if str(key).startswith(keys.DATA_COLUMN_PREFIX) or key in _PER_FILE_WIDGETS:
-                del st.session_state[key]
     st.session_state[keys.SOURCE] = source
 
 

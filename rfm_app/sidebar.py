@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from rfm_app import format as fmt
 from rfm_app import session
 from rfm_app.widgets import plain
 
+LOGO = Path(__file__).parent / "assets" / "logo.svg"
+
 
 def render() -> None:
     """Draw the shared sidebar below the page navigation."""
+    st.logo(str(LOGO), size="large")
     source = session.current_source()
     with st.sidebar:
         icon = ":material/inventory_2:" if source.kind == "sample" else ":material/description:"

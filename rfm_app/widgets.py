@@ -12,7 +12,7 @@ import streamlit as st
 from rfm.export import to_safe_csv
 from rfm_app import format as fmt
 from rfm_app import session
-from rfm_app.pipeline import Analysis, Failure, analysis
+from rfm_app.pipeline import Analysis, Failure, analysis, customers
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
@@ -46,6 +46,14 @@ def require_analysis() -> Analysis:
             )
             st.page_link("pages/data.py", label="Open the Data page", icon=":material/upload_file:")
             st.stop()
+        show_failure(result, where="Open the **Data** page to change the file or its columns.")
+    return result
+
+
+def require_customers() -> pl.DataFrame:
+    """The current scored, segmented customer table (call after :func:`require_analysis`)."""
+    result = customers(session.current_source(), session.current_settings())
+    if isinstance(result, Failure):
         show_failure(result, where="Open the **Data** page to change the file or its columns.")
     return result
 

@@ -27,6 +27,7 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 from scipy import optimize, special
+from threadpoolctl import threadpool_limits
 
 from rfm.errors import ConvergenceError, DataError, NotFittedError
 
@@ -38,12 +39,32 @@ SUMMARY_INPUTS = ("customer_id", "purchase_days", "recency_days", "tenure_days")
 
 
 class PurchaseHistory(NamedTuple):
-    """Per-row BTYD inputs in days, with the number of customers each row stands for."""
+    """Per-row BTYD inputs in days, with the number of customers each row stands for.
+
+    ``x_values`` and ``x_weight`` (distinct ``x`` and the total weight at each) let
+    likelihoods evaluate terms that depend on ``x`` alone once per distinct ``x`` -- a few
+    hundred values even for millions of customers. See :func:`with_levels`.
+    """
 
     x: FloatArray
     t_x: FloatArray
     T: FloatArray
     weight: FloatArray
+    x_values: FloatArray | None = None
+    x_weight: FloatArray | None = None
+    #: Model-specific precomputation on these rows (e.g. ParetoNBD's distinct (x, t) pairs).
+    prepared: Any = None
+
+
+def with_levels(history: PurchaseHistory) -> PurchaseHistory:
+    """Add the distinct ``x`` values and their total weights (idempotent)."""
+    if history.x_values is not None and history.x_weight is not None:
+        return history
+    values, inverse = np.unique(history.x, return_inverse=True)
+    totals = np.bincount(inverse.ravel(), weights=history.weight, minlength=values.size).astype(
+        np.float64
+    )
+    return history._replace(x_values=values, x_weight=totals)
 
 
 def _check_columns(frame: pl.DataFrame, needed: tuple[str, ...], who: str) -> None:
@@ -124,6 +145,15 @@ def as_float(frame: pl.DataFrame, name: str) -> FloatArray:
     return frame.get_column(name).cast(pl.Float64).to_numpy().astype(np.float64, copy=False)
 
 
+def weighted_sums(weight: FloatArray, columns: tuple[FloatArray, ...]) -> FloatArray:
+    """``[sum(weight * c) for c in columns]`` without BLAS.
+
+    ``weight @ c`` would call BLAS, whose worker threads busy-wait between calls and slow
+    a fit several-fold on a shared, busy CPU; plain ufunc sums stay single-threaded.
+    """
+    return np.array([float(np.sum(weight * column)) for column in columns])
+
+
 def numerical_hessian(
     gradient: Callable[[FloatArray], FloatArray], point: FloatArray, *, step: float = 1e-5
 ) -> FloatArray:
@@ -149,6 +179,11 @@ def finite_difference_gradient(
     return grad
 
 
+#: Log-parameters beyond this (about 3e-7 .. 3e6 on the optimiser's scale, where time and
+#: money are in units of their means) mean the likelihood has no interior maximum.
+_LOG_PARAM_LIMIT = 15.0
+
+
 class FitResult(NamedTuple):
     """What :func:`maximise` found, on the log-parameter scale."""
 
@@ -164,22 +199,25 @@ def maximise(
     total_weight: float,
     maxiter: int,
     who: str,
-    penalizer: float,
 ) -> FitResult:
-    """Minimise a mean negative log-likelihood over log-parameters.
+    """Minimise a mean negative log-likelihood over log-parameters with L-BFGS-B.
 
     ``objective`` returns the (penalised) negative log-likelihood divided by the total
-    weight and its gradient. Standard errors come from the inverse Hessian of the
-    unpenalised total negative log-likelihood in log-parameters, mapped to the
-    parameters by the delta method (``se(theta) = theta * se(log theta)``).
+    weight, and its gradient. Standard errors come from the inverse of the objective's
+    Hessian times the total weight (the observed information; with a penalizer, of the
+    penalised objective) in log-parameters, mapped to the parameters by the delta method:
+    ``se(theta) = theta * se(log theta)``.
     """
-    result = optimize.minimize(
-        objective,
-        start,
-        jac=True,
-        method="L-BFGS-B",
-        options={"maxiter": maxiter, "ftol": 1e-13, "gtol": 1e-9, "maxls": 50},
-    )
+    # Four parameters need no parallel BLAS; its idle threads only busy-wait and steal the
+    # CPU from the likelihood (several-fold slower fits on a shared machine).
+    with threadpool_limits(limits=1, user_api="blas"):
+        result = optimize.minimize(
+            objective,
+            start,
+            jac=True,
+            method="L-BFGS-B",
+            options={"maxiter": maxiter, "ftol": 1e-13, "gtol": 1e-9, "maxls": 50},
+        )
     value = float(result.fun)
     grad = np.asarray(result.jac, dtype=np.float64)
     converged = np.isfinite(value) and np.all(np.isfinite(result.x))
@@ -194,6 +232,15 @@ def maximise(
         )
         raise ConvergenceError(msg)
     log_params = np.asarray(result.x, dtype=np.float64)
+    if np.max(np.abs(log_params)) > _LOG_PARAM_LIMIT:
+        values = ", ".join(f"{v:.3g}" for v in np.exp(log_params))
+        msg = (
+            f"{who} did not converge to an interior optimum: a parameter ran off towards 0 "
+            f"or infinity (parameters on the optimiser's scale: {values}), so the data do not "
+            "pin the model down. Try a small penalizer (e.g. penalizer=0.01), fitting a "
+            "random subset of customers, or check the data for extreme values."
+        )
+        raise ConvergenceError(msg)
     hessian = numerical_hessian(lambda p: objective(p)[1], log_params) * total_weight
     with np.errstate(invalid="ignore"):
         try:
@@ -261,9 +308,21 @@ class FittedModel(ABC, Generic[ParamsT]):
         ``log_likelihood_`` and ``standard_errors_`` are not set; ``n_customers_`` is 0.
         """
         model = cls()
-        model.params_ = params if isinstance(params, cls._params_type) else cls._params_type(
-            **params  # type: ignore[arg-type]
-        )
+        if isinstance(params, cls._params_type):
+            model.params_ = params
+        else:
+            names = [f.name for f in dataclasses.fields(cls._params_type)]
+            given: dict[str, Any] = dict(params)  # type: ignore[arg-type]
+            values = [given.get(name) for name in names]
+            if sorted(given) != sorted(names) or not all(
+                isinstance(v, int | float) and np.isfinite(v) and v > 0 for v in values
+            ):
+                msg = (
+                    f"{cls.__name__}.from_params needs positive numbers for exactly "
+                    f"{', '.join(names)} (time in days). Got {given!r}."
+                )
+                raise DataError(msg)
+            model.params_ = cls._params_type(**given)
         model.n_customers_ = 0
         return model
 
@@ -273,8 +332,6 @@ class PurchaseModel(FittedModel[ParamsT]):
 
     #: Names of the parameters measured in time units (they scale with the time unit).
     _time_params: ClassVar[tuple[str, ...]]
-    #: Whether a customer without repeat purchases can be "not alive" (MBG/NBD: yes).
-    _requires_repeaters: ClassVar[bool] = True
 
     # --- model-specific pure functions, on parameters in the same time unit as the data
     @staticmethod
@@ -300,6 +357,11 @@ class PurchaseModel(FittedModel[ParamsT]):
     @abstractmethod
     def _start(history: PurchaseHistory) -> FloatArray:
         """Starting log-parameters on the scaled time axis."""
+
+    @staticmethod
+    def _prepare(history: PurchaseHistory) -> PurchaseHistory:
+        """Precompute what the likelihood reuses across evaluations (default: nothing)."""
+        return history
 
     # --- public API
     def fit(self, summary: pl.DataFrame | pl.LazyFrame) -> Self:
@@ -336,11 +398,15 @@ class PurchaseModel(FittedModel[ParamsT]):
         # keep L-BFGS-B well conditioned whatever the time unit of the data.
         mean_tenure = data.get_column("T").mean()
         scale = float(mean_tenure) if isinstance(mean_tenure, float) and mean_tenure > 0 else 1.0
-        history = PurchaseHistory(
-            as_float(grouped, "x"),
-            as_float(grouped, "t_x") / scale,
-            as_float(grouped, "T") / scale,
-            as_float(grouped, "weight"),
+        history = self._prepare(
+            with_levels(
+                PurchaseHistory(
+                    as_float(grouped, "x"),
+                    as_float(grouped, "t_x") / scale,
+                    as_float(grouped, "T") / scale,
+                    as_float(grouped, "weight"),
+                )
+            )
         )
         total = float(history.weight.sum())
         penalizer = float(self.penalizer)
@@ -358,7 +424,6 @@ class PurchaseModel(FittedModel[ParamsT]):
             total_weight=total,
             maxiter=self.maxiter,
             who=f"{name}.fit",
-            penalizer=penalizer,
         )
         names = [f.name for f in dataclasses.fields(self._params_type)]
         values = np.exp(fitted.log_params)
@@ -450,7 +515,7 @@ class PurchaseModel(FittedModel[ParamsT]):
 
 
 def _unscaled(history: PurchaseHistory, scale: float) -> PurchaseHistory:
-    return PurchaseHistory(history.x, history.t_x * scale, history.T * scale, history.weight)
+    return history._replace(t_x=history.t_x * scale, T=history.T * scale, prepared=None)
 
 
 def check_horizon(days: float, who: str, name: str) -> float:

@@ -36,7 +36,15 @@ import numpy as np
 import polars as pl
 from scipy.special import digamma, gammaln
 
-from rfm.models._base import FloatArray, PurchaseHistory, PurchaseModel, _Params, hyp2f1
+from rfm.models._base import (
+    FloatArray,
+    PurchaseHistory,
+    PurchaseModel,
+    _Params,
+    hyp2f1,
+    weighted_sums,
+    with_levels,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,26 +104,63 @@ def _terms(
 
 
 def _objective(log_params: FloatArray, history: PurchaseHistory) -> tuple[float, FloatArray]:
-    """Weighted total log-likelihood and its analytic gradient in log-parameters."""
-    x, t_x, T, weight = history
+    """Weighted total log-likelihood and its analytic gradient in log-parameters.
+
+    The terms of eq. 6 that depend on ``x`` alone (the gamma and beta functions) are
+    summed over distinct ``x`` with their total weights; only the ``logaddexp`` of the
+    last two terms needs every row.
+    """
+    history = with_levels(history)
+    x, t_x, T, weight = history.x, history.t_x, history.T, history.weight
+    levels, level_weight = history.x_values, history.x_weight
+    assert levels is not None and level_weight is not None
+    total = float(np.sum(weight))
     r, alpha, a, b = np.exp(log_params)
-    ll, w3, w4 = _terms(log_params, x, t_x, T)
+
+    def per_level(values: FloatArray) -> float:
+        return float(np.sum(level_weight * values))
+
     log_alpha_t = np.log(alpha + t_x)
     log_alpha_T = np.log(alpha + T)
-    d_r = digamma(r + x) - digamma(r) + np.log(alpha) - w3 * log_alpha_T - w4 * log_alpha_t
-    d_alpha = r / alpha - (r + x) * (w3 / (alpha + T) + w4 / (alpha + t_x))
-    d_ab = digamma(a + b) - digamma(a + b + x)
-    d_a = d_ab + w4 / a
-    d_b = d_ab + digamma(b + x) - digamma(b) - w4 / (b + np.maximum(x, 1.0) - 1.0)
-    grad = np.array([weight @ d for d in (d_r, d_alpha, d_a, d_b)]) * np.array([r, alpha, a, b])
-    return float(weight @ ll), grad
+    repeat = x > 0
+    ln_a3 = -(r + x) * log_alpha_T
+    ln_b_x = np.log(b + np.maximum(x, 1.0) - 1.0)
+    ln_a4 = np.where(repeat, np.log(a) - ln_b_x - (r + x) * log_alpha_t, -np.inf)
+    ln_a34 = np.logaddexp(ln_a3, ln_a4)
+    w4 = np.exp(ln_a4 - ln_a34)
+    w3 = 1.0 - w4
+
+    ll = (
+        per_level(gammaln(r + levels) + gammaln(b + levels) - gammaln(a + b + levels))
+        + total * (r * np.log(alpha) - gammaln(r) + gammaln(a + b) - gammaln(b))
+        + float(np.sum(weight * ln_a34))
+    )
+    rows = weighted_sums(
+        weight,
+        (
+            w3 * log_alpha_T + w4 * log_alpha_t,
+            (r + x) * (w3 / (alpha + T) + w4 / (alpha + t_x)),
+            w4,
+            w4 / (b + np.maximum(x, 1.0) - 1.0),
+        ),
+    )
+    d_ab = total * digamma(a + b) - per_level(digamma(a + b + levels))
+    grad = np.array(
+        [
+            per_level(digamma(r + levels)) + total * (np.log(alpha) - digamma(r)) - rows[0],
+            total * r / alpha - rows[1],
+            d_ab + rows[2] / a,
+            d_ab + per_level(digamma(b + levels)) - total * digamma(b) - rows[3],
+        ]
+    )
+    return ll, grad * np.array([r, alpha, a, b])
 
 
 def p_alive(params: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
     r"""P(alive | x, t_x, T) for the BG/NBD.
 
     Fader, Hardie & Lee (2008), "Computing P(alive) Using the BG/NBD Model"
-    (brucehardie.com/notes/021), eq. 2:
+    (brucehardie.com/notes/021):
 
     .. math::
 

@@ -44,6 +44,7 @@ from rfm.models._base import (
     collect,
     compress,
     maximise,
+    weighted_sums,
 )
 
 _INPUTS = ("customer_id", "purchase_days", "avg_repeat_value")
@@ -97,8 +98,8 @@ def _objective(
     d_p = x * (digamma(px + q) - digamma(px) + np.log(spend) + np.log(x) - log_total)
     d_q = digamma(px + q) - digamma(q) + np.log(gamma) - log_total
     d_gamma = q / gamma - (px + q) / (gamma + x * spend)
-    grad = np.array([weight @ d_p, weight @ d_q, weight @ d_gamma]) * np.array([p, q, gamma])
-    return float(weight @ log_likelihood(log_params, x, spend)), grad
+    grad = weighted_sums(weight, (d_p, d_q, d_gamma)) * np.array([p, q, gamma])
+    return float(np.sum(weight * log_likelihood(log_params, x, spend))), grad
 
 
 def conditional_expected_spend(params: FloatArray, x: FloatArray, spend: FloatArray) -> FloatArray:
@@ -232,7 +233,6 @@ class GammaGamma(FittedModel[GammaGammaParams]):
             total_weight=total,
             maxiter=self.maxiter,
             who="GammaGamma.fit",
-            penalizer=penalizer,
         )
         p, q, gamma = np.exp(fitted.log_params)
         gamma *= scale

@@ -237,7 +237,7 @@ def evaluate_holdout(
     by_frequency = (
         per_customer.group_by(pl.col("calibration_purchases").clip(upper_bound=max_frequency))
         .agg(
-            pl.len().alias("customers"),
+            pl.len().cast(pl.Int64).alias("customers"),
             pl.col("predicted_purchases").mean(),
             pl.col("actual_purchases").mean(),
         )
@@ -263,9 +263,9 @@ def select_model(
     split
         From :func:`calibration_holdout`.
     candidates
-        Unfitted purchase models. Default: ``BetaGeo()``, ``ModifiedBetaGeo()``,
-        ``ParetoNBD()``. A candidate that fails to converge is reported in ``scores``
-        (column ``error``) and skipped.
+        Purchase models to compare; each is fitted (in place) on ``split.calibration``.
+        Default: ``BetaGeo()``, ``ModifiedBetaGeo()``, ``ParetoNBD()``. A candidate that
+        fails to converge is reported in ``scores`` (column ``error``) and skipped.
 
     Returns
     -------

@@ -2,13 +2,13 @@ r"""MBG/NBD: the modified BG/NBD, where customers may drop out right after the f
 
 Batislam, E. P., Denizel, M. and Filiztekin, A. (2007), "Empirical validation and
 comparison of models for customer base analysis", *International Journal of Research in
-Marketing* 24(3), 201-209 (Appendix A). The same model is Hoppe & Wagner's (2007) "central
-variant" of the BG/NBD.
+Marketing* 24(3), 201-209 (Appendix A); the conditional expectation as in Wagner, U. and
+Hoppe, D. (2008), as implemented by lifetimes.
 
 Unlike the BG/NBD, the drop-out coin (probability :math:`p \sim \text{Beta}(a, b)`) is also
 tossed after the first purchase, so a customer with no repeat purchase can be inactive.
 With :math:`x` repeat purchases, the last at :math:`t_x`, observed until :math:`T`
-(Batislam et al. 2007, eq. A.3):
+(Batislam et al. 2007, Appendix A):
 
 .. math::
 
@@ -23,14 +23,21 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import digamma, gammaln
 
-from rfm.models._base import FloatArray, PurchaseHistory, PurchaseModel, hyp2f1
+from rfm.models._base import (
+    FloatArray,
+    PurchaseHistory,
+    PurchaseModel,
+    hyp2f1,
+    weighted_sums,
+    with_levels,
+)
 from rfm.models.beta_geo import BetaGeoParams
 
 
 def log_likelihood(
     log_params: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray
 ) -> FloatArray:
-    """Per-customer MBG/NBD log-likelihood (Batislam et al. 2007, eq. A.3), in log space.
+    """Per-customer MBG/NBD log-likelihood (Batislam et al. 2007, Appendix A), in log space.
 
     Examples
     --------
@@ -57,24 +64,56 @@ def _terms(
 
 
 def _objective(log_params: FloatArray, history: PurchaseHistory) -> tuple[float, FloatArray]:
-    """Weighted total log-likelihood and its analytic gradient in log-parameters."""
-    x, t_x, T, weight = history
+    """Weighted total log-likelihood and its analytic gradient in log-parameters.
+
+    As for the BG/NBD, terms depending on ``x`` alone are summed over distinct ``x``.
+    """
+    history = with_levels(history)
+    x, t_x, T, weight = history.x, history.t_x, history.T, history.weight
+    levels, level_weight = history.x_values, history.x_weight
+    assert levels is not None and level_weight is not None
+    total = float(np.sum(weight))
     r, alpha, a, b = np.exp(log_params)
-    ll, w3, w4 = _terms(log_params, x, t_x, T)
-    d_r = (
-        digamma(r + x) - digamma(r) + np.log(alpha)
-        - w3 * np.log(alpha + T) - w4 * np.log(alpha + t_x)
+
+    def per_level(values: FloatArray) -> float:
+        return float(np.sum(level_weight * values))
+
+    log_alpha_t = np.log(alpha + t_x)
+    log_alpha_T = np.log(alpha + T)
+    ln_a3 = -(r + x) * log_alpha_T
+    ln_a4 = np.log(a) - np.log(b + x) - (r + x) * log_alpha_t
+    ln_a34 = np.logaddexp(ln_a3, ln_a4)
+    w4 = np.exp(ln_a4 - ln_a34)
+    w3 = 1.0 - w4
+
+    ll = (
+        per_level(gammaln(r + levels) + gammaln(b + levels + 1.0) - gammaln(a + b + levels + 1.0))
+        + total * (r * np.log(alpha) - gammaln(r) + gammaln(a + b) - gammaln(b))
+        + float(np.sum(weight * ln_a34))
     )
-    d_alpha = r / alpha - (r + x) * (w3 / (alpha + T) + w4 / (alpha + t_x))
-    d_ab = digamma(a + b) - digamma(a + b + x + 1.0)
-    d_a = d_ab + w4 / a
-    d_b = d_ab + digamma(b + x + 1.0) - digamma(b) - w4 / (b + x)
-    grad = np.array([weight @ d for d in (d_r, d_alpha, d_a, d_b)]) * np.array([r, alpha, a, b])
-    return float(weight @ ll), grad
+    rows = weighted_sums(
+        weight,
+        (
+            w3 * log_alpha_T + w4 * log_alpha_t,
+            (r + x) * (w3 / (alpha + T) + w4 / (alpha + t_x)),
+            w4,
+            w4 / (b + x),
+        ),
+    )
+    d_ab = total * digamma(a + b) - per_level(digamma(a + b + levels + 1.0))
+    grad = np.array(
+        [
+            per_level(digamma(r + levels)) + total * (np.log(alpha) - digamma(r)) - rows[0],
+            total * r / alpha - rows[1],
+            d_ab + rows[2] / a,
+            d_ab + per_level(digamma(b + levels + 1.0)) - total * digamma(b) - rows[3],
+        ]
+    )
+    return ll, grad * np.array([r, alpha, a, b])
 
 
 def p_alive(params: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
-    r"""P(alive | x, t_x, T) for the MBG/NBD (Batislam et al. 2007, eq. A.5).
+    r"""P(alive | x, t_x, T) for the MBG/NBD (Batislam et al. 2007, Appendix A, eq. 5).
 
     .. math::
 
@@ -89,7 +128,7 @@ def p_alive(params: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray) -
 def conditional_expected_purchases(
     params: FloatArray, t: float, x: FloatArray, t_x: FloatArray, T: FloatArray
 ) -> FloatArray:
-    r"""E[Y(t) | x, t_x, T] for the MBG/NBD (Batislam et al. 2007, eq. A.4).
+    r"""E[Y(t) | x, t_x, T] for the MBG/NBD (Batislam et al. 2007, Appendix A).
 
     .. math::
 

@@ -32,8 +32,10 @@ with :math:`A_0 = G(t_x) - G(T)` (eqs. 19-20), where for :math:`\alpha \ge \beta
 from __future__ import annotations
 
 import dataclasses
+from typing import NamedTuple
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy.special import gammaln
 
 from rfm.models._base import (
@@ -70,28 +72,70 @@ def _log_g(
     return np.log(hyp) + (1.0 - r - x) * np.log(alpha + t) - (s + 1.0) * np.log(beta + t)
 
 
+class TimePairs(NamedTuple):
+    """Distinct ``(x, t)`` over ``t`` in ``t_x`` and ``T``, and where each row's fall.
+
+    ``G`` of the module docstring depends on ``(x, t)`` only; whole-day summaries have
+    far fewer distinct pairs than rows (about 8,000 for a million customers), so the
+    hypergeometric functions are evaluated once per pair while fitting.
+    """
+
+    x: FloatArray
+    t: FloatArray
+    at_t_x: NDArray[np.intp]
+    at_T: NDArray[np.intp]
+
+
+def time_pairs(x: FloatArray, t_x: FloatArray, T: FloatArray) -> TimePairs:
+    """Index the distinct ``(x, t_x)`` and ``(x, T)`` pairs of the rows."""
+    stacked = np.stack([np.concatenate([x, x]), np.concatenate([t_x, T])])
+    distinct, inverse = np.unique(stacked, axis=1, return_inverse=True)
+    inverse = inverse.ravel()
+    return TimePairs(distinct[0], distinct[1], inverse[: x.size], inverse[x.size :])
+
+
 def _log_a0(
-    r: float, alpha: float, s: float, beta: float, x: FloatArray, t_x: FloatArray, T: FloatArray
+    r: float,
+    alpha: float,
+    s: float,
+    beta: float,
+    x: FloatArray,
+    t_x: FloatArray,
+    T: FloatArray,
+    pairs: TimePairs | None = None,
 ) -> FloatArray:
     """log A_0 = log(G(t_x) - G(T)); -inf when t_x == T (the customer bought at T)."""
-    log_g_tx = _log_g(r, alpha, s, beta, x, t_x)
-    diff = _log_g(r, alpha, s, beta, x, T) - log_g_tx
+    if pairs is None:
+        log_g_tx = _log_g(r, alpha, s, beta, x, t_x)
+        log_g_T = _log_g(r, alpha, s, beta, x, T)
+    else:
+        log_g = _log_g(r, alpha, s, beta, pairs.x, pairs.t)
+        log_g_tx, log_g_T = log_g[pairs.at_t_x], log_g[pairs.at_T]
+    diff = log_g_T - log_g_tx
     # G decreases in t; diff >= 0 only when t_x == T (up to rounding), where A_0 = 0.
     safe = np.where(diff < 0, diff, -1.0)
     return np.where(diff < 0, log_g_tx + np.log(-np.expm1(safe)), -np.inf)
 
 
 def _log_alive_and_dead(
-    params: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray
+    params: FloatArray,
+    x: FloatArray,
+    t_x: FloatArray,
+    T: FloatArray,
+    pairs: TimePairs | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     r, alpha, s, beta = params
     log_alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-    log_dead = np.log(s) - np.log(r + s + x) + _log_a0(r, alpha, s, beta, x, t_x, T)
+    log_dead = np.log(s) - np.log(r + s + x) + _log_a0(r, alpha, s, beta, x, t_x, T, pairs)
     return log_alive, log_dead
 
 
 def log_likelihood(
-    log_params: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray
+    log_params: FloatArray,
+    x: FloatArray,
+    t_x: FloatArray,
+    T: FloatArray,
+    pairs: TimePairs | None = None,
 ) -> FloatArray:
     """Per-customer Pareto/NBD log-likelihood (Hardie 2005, eq. 18), in log space.
 
@@ -101,11 +145,12 @@ def log_likelihood(
         ``log([r, alpha, s, beta])``.
     x, t_x, T
         Repeat purchases, time of the last purchase, observation length.
+    pairs
+        Optional :func:`time_pairs` of ``(x, t_x, T)``, to evaluate ``G`` once per pair.
 
     Examples
     --------
-    With no repeat purchase the likelihood is the probability of no purchase by ``T``,
-    ``E[(alpha/(alpha+T))^r]`` mixed over lifetimes -- here checked at ``T = 0``:
+    A customer observed for no time at all has likelihood 1:
 
     >>> import numpy as np
     >>> float(log_likelihood(np.log([0.5, 10.0, 0.6, 12.0]), np.array([0.0]),
@@ -114,19 +159,24 @@ def log_likelihood(
     """
     r, alpha, s, beta = np.exp(log_params)
     params = np.array([r, alpha, s, beta])
-    log_alive, log_dead = _log_alive_and_dead(params, x, t_x, T)
+    log_alive, log_dead = _log_alive_and_dead(params, x, t_x, T, pairs)
     return (
         gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
         + np.logaddexp(log_alive, log_dead)
     )
 
 
+def _prepare(history: PurchaseHistory) -> PurchaseHistory:
+    return history._replace(prepared=time_pairs(history.x, history.t_x, history.T))
+
+
 def _objective(log_params: FloatArray, history: PurchaseHistory) -> tuple[float, FloatArray]:
     """Weighted total log-likelihood and its central-difference gradient."""
-    x, t_x, T, weight = history
+    x, t_x, T, weight = history.x, history.t_x, history.T, history.weight
+    pairs = history.prepared if isinstance(history.prepared, TimePairs) else None
 
     def total(point: FloatArray) -> float:
-        return float(weight @ log_likelihood(point, x, t_x, T))
+        return float(np.sum(weight * log_likelihood(point, x, t_x, T, pairs)))
 
     return total(log_params), finite_difference_gradient(total, log_params, step=1e-5)
 
@@ -190,6 +240,7 @@ class ParetoNBD(PurchaseModel[ParetoNBDParams]):
     _objective = staticmethod(_objective)
     _p_alive = staticmethod(p_alive)
     _conditional_expected = staticmethod(conditional_expected_purchases)
+    _prepare = staticmethod(_prepare)
 
     @staticmethod
     def _per_customer_log_likelihood(params: FloatArray, history: PurchaseHistory) -> FloatArray:

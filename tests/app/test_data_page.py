@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 from collections.abc import Callable
 
+import openpyxl
+import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -77,7 +79,7 @@ def test_segment_table_matches_the_library(app: AppTest, upload: Callable[..., A
     assert not app.exception
     customers = rfm.segment(rfm.score(rfm.summarize(rfm.read_transactions(SMALL_CSV)
                                                     .transactions)))
-    expected = rfm.segment_table(customers)
+    expected = rfm.segment_table(customers).filter(pl.col("customers") > 0)
     shown = app.dataframe[0].value  # the segment table comes first on the page
     assert shown["segment"].tolist() == expected["segment"].to_list()
     assert shown["customers"].tolist() == expected["customers"].to_list()
@@ -127,9 +129,16 @@ def test_ambiguous_dates_ask_for_a_format(
     choice.set_value("%d/%m/%Y").run()
     assert not app.exception
     assert not app.error
+    assert any("ambiguous" in caption.value for caption in app.caption)
     app.switch_page("pages/overview.py").run()
     # Day-first: the last purchase is 7 August 2024, so as of 8 August.
     assert read_metrics(app)["Measured as of"] == "2024-08-08"
+    # The choice can be revisited: month-first makes the last purchase 8 July.
+    app.switch_page("pages/data.py").run()
+    app.button(key=keys.DATA_CHANGE_DATE_FORMAT).click().run()
+    app.radio(key=keys.DATA_DATE_FORMAT).set_value("%m/%d/%Y").run()
+    app.switch_page("pages/overview.py").run()
+    assert read_metrics(app)["Measured as of"] == "2024-07-09"
 
 
 def test_uploads_with_the_same_name_are_told_apart(
@@ -198,3 +207,62 @@ def test_html_in_cells_and_names_is_never_rendered(
         assert not [md.value for md in app.markdown if md.allow_html]
         for text in [md.value for md in app.markdown] + [c.value for c in app.caption]:
             assert "<i>" not in text and "<script>" not in text
+
+
+def test_a_new_file_refills_the_column_form(app: AppTest, upload: Callable[..., AppTest]) -> None:
+    # The sample's detected columns must not linger in the form for a file without them.
+    upload(app, "renamed.csv", b"client,day,amount\nA,2024-01-05,10\nB,2024-02-05,20\n")
+    shown = {
+        name: app.selectbox(key=f"{keys.DATA_COLUMN_PREFIX}{name}").value
+        for name in ("customer_id", "order_date", "amount", "order_id", "quantity")
+    }
+    assert shown == {"customer_id": "client", "order_date": "day", "amount": "amount",
+                     "order_id": "— not used —", "quantity": "— not used —"}
+    upload(app, "bad.csv", b"a,b\n1,2\n")
+    assert app.selectbox(key=f"{keys.DATA_COLUMN_PREFIX}customer_id").value in {
+        "— not used —", "a", "b"}
+    assert app.error
+
+
+def test_minimal_columns_degrade_with_messages(
+    app: AppTest, upload: Callable[..., AppTest], read_metrics: Callable[..., dict[str, str]]
+) -> None:
+    data = b"customer_id,order_date,amount\nA,2024-01-05,10\nA,2024-02-05,20\nB,2024-02-06,5\n"
+    upload(app, "minimal.csv", data)
+    app.switch_page("pages/overview.py").run()
+    assert not app.exception
+    assert not app.error
+    assert read_metrics(app)["Quantity"] == "–"
+    infos = " ".join(info.value for info in app.info)
+    assert "quantity" in infos and "gender" in infos
+    app.switch_page("pages/segments.py").run()
+    assert not app.exception
+
+
+def test_parquet_and_excel_uploads(
+    app: AppTest,
+    upload: Callable[..., AppTest],
+    read_metrics: Callable[..., dict[str, str]],
+    tmp_path: object,
+) -> None:
+    frame = pl.read_csv(SMALL_CSV, schema_overrides={"order_id": pl.String})
+    parquet = tmp_path / "orders.parquet"  # type: ignore[operator]
+    frame.write_parquet(parquet)
+    excel = tmp_path / "orders.xlsx"  # type: ignore[operator]
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(frame.columns)
+    for row in frame.iter_rows():
+        sheet.append(list(row))
+    workbook.save(excel)
+    for path, mime in [
+        (parquet, "application/vnd.apache.parquet"),
+        (excel, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ]:
+        app.switch_page("pages/data.py").run()
+        upload(app, path.name, path.read_bytes(), mime)
+        assert not app.exception
+        assert not app.error, [e.value for e in app.error]
+        app.switch_page("pages/overview.py").run()
+        shown = read_metrics(app)
+        assert (shown["Customers"], shown["Orders"], shown["Revenue"]) == ("3", "5", "$70.00")

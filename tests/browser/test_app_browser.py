@@ -64,7 +64,6 @@ def test_sample_then_upload_then_every_page(
         _open(page, title)
         _no_exception(page)
         _shoot(page, screenshot_dir, f"{title.lower()}_sample")
-    sample_customers = None
     _open(page, "Overview")
     sample_customers = _metric(page, "Customers")
     assert sample_customers.replace(",", "").isdigit()
@@ -92,8 +91,9 @@ def test_sample_then_upload_then_every_page(
     _shoot(page, screenshot_dir, "segments_upload")
 
 
-def test_a_bad_upload_shows_an_error_not_a_traceback(page: Page, app_url: str,
-                                                     tmp_path: Path) -> None:
+def test_a_bad_upload_shows_an_error_not_a_traceback(
+    page: Page, app_url: str, tmp_path: Path, screenshot_dir: Path | None
+) -> None:
     page.goto(app_url)
     _settle(page)
     page.get_by_text("Upload a file", exact=True).click()
@@ -102,5 +102,11 @@ def test_a_bad_upload_shows_an_error_not_a_traceback(page: Page, app_url: str,
     bad.write_bytes(b"a,b\n1,2\n")
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
     _settle(page)
-    expect(page.locator('[data-testid="stAlertContentError"]').first).to_be_visible()
+    error = page.locator('[data-testid="stAlertContentError"]').first
+    expect(error).to_be_visible()
+    expect(error).to_be_in_viewport()  # the first thing seen, not below the form
     _no_exception(page)
+    # The form shows this file's columns, not the sample's left over in the browser.
+    customer = page.locator('[data-testid="stSelectbox"]').filter(has_text="Customer ID").first
+    expect(customer).not_to_contain_text("customer_id")
+    _shoot(page, screenshot_dir, "data_bad_upload")

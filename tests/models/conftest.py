@@ -8,7 +8,8 @@ from typing import Any
 import polars as pl
 import pytest
 
-from tests.models.cdnow import CALIBRATION_END, read_cdnow, simple_summary
+import rfm
+from tests.models.cdnow import CALIBRATION_END, read_cdnow
 
 
 @pytest.fixture(scope="session")
@@ -18,7 +19,8 @@ def cdnow_transactions() -> pl.DataFrame:
 
 @pytest.fixture(scope="session")
 def cdnow_summary(cdnow_transactions: pl.DataFrame) -> pl.DataFrame:
-    return simple_summary(cdnow_transactions, CALIBRATION_END)
+    """The CDNOW calibration summary (checked against Hardie's published one)."""
+    return rfm.summarize(cdnow_transactions, as_of=CALIBRATION_END)
 
 
 @pytest.fixture(scope="session")

@@ -55,7 +55,7 @@ def summary(cdnow_summary: pl.DataFrame) -> pl.DataFrame:
             "quantity": [100.0, 20.0, 1.0, 9.0],
         }
     )
-    return pl.concat([cdnow_summary, extra], how="vertical_relaxed")
+    return pl.concat([cdnow_summary.select(extra.columns), extra], how="vertical_relaxed")
 
 
 @pytest.mark.parametrize(
@@ -230,3 +230,29 @@ def test_holdout_split_and_evaluation_equal_lifetimes(cdnow_transactions: pl.Dat
                                pandas_view["actual_purchases"].to_numpy(), rtol=1e-12)
     mae = np.mean(np.abs(predicted - joined.sort("customer_id")["frequency_holdout"].to_numpy()))
     assert evaluation.mae == pytest.approx(mae, rel=1e-6)
+
+
+def test_select_model_keeps_the_lowest_holdout_error(cdnow_transactions: pl.DataFrame,
+                                                     lifetimes: Any) -> None:
+    split = rfm.calibration_holdout(cdnow_transactions, calibration_end=CALIBRATION_END,
+                                    holdout_end="1998-06-30")
+    selection = rfm.select_model(split)
+    assert set(selection.scores["model"]) == {"BetaGeo", "ModifiedBetaGeo", "ParetoNBD"}
+    assert selection.scores["error"].null_count() == 3
+    # Each MAE recomputed from lifetimes' predictions at the selected parameters.
+    fitters = {"BetaGeo": lifetimes.BetaGeoFitter, "ModifiedBetaGeo":
+               lifetimes.ModifiedBetaGeoFitter, "ParetoNBD": lifetimes.ParetoNBDFitter}
+    x, t_x, T = _btyd(split.calibration)
+    actual = split.holdout["holdout_purchases"].to_numpy()
+    maes = {}
+    for name, evaluation in selection.evaluations.items():
+        fitted = {"BetaGeo": rfm.BetaGeo, "ModifiedBetaGeo": rfm.ModifiedBetaGeo,
+                  "ParetoNBD": rfm.ParetoNBD}[name]().fit(split.calibration)
+        oracle = _oracle(fitters[name], fitted.params_.as_dict())
+        predicted = _quiet(oracle.conditional_expected_number_of_purchases_up_to_time,
+                           float(split.holdout_days), x, t_x, T)
+        maes[name] = float(np.mean(np.abs(predicted - actual)))
+        assert evaluation.mae == pytest.approx(maes[name], rel=1e-6)
+    assert type(selection.best).__name__ == min(maes, key=maes.__getitem__)
+    np.testing.assert_allclose(selection.scores["mae"].to_numpy(), sorted(maes.values()),
+                               rtol=1e-9)

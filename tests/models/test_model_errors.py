@@ -216,3 +216,27 @@ def test_lazy_summary_gives_the_same_fit(cdnow_summary: pl.DataFrame) -> None:
     eager = rfm.BetaGeo().fit(cdnow_summary).params_
     lazy = rfm.BetaGeo().fit(cdnow_summary.lazy()).params_
     assert eager == lazy
+
+
+def test_gamma_gamma_without_interior_optimum_says_what_to_try() -> None:
+    """Pareto-tailed spend (infinite mean) drives p to infinity: reported, not returned."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    spend = (rng.pareto(0.7, 2000) + 1) * 10
+    summary = pl.DataFrame({"customer_id": [str(i) for i in range(2000)],
+                            "purchase_days": np.full(2000, 2), "avg_repeat_value": spend})
+    with pytest.raises(ConvergenceError, match=r"ran off towards 0 or infinity.*penalizer"):
+        rfm.GammaGamma().fit(summary)
+    assert rfm.GammaGamma(penalizer=0.01).fit(summary).params_.q > 1
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"r": 0.2}, {"r": 0.2, "alpha": 30.0, "a": 0.8, "b": -1.0},
+     {"r": 0.2, "alpha": 30.0, "a": 0.8, "b": 2.0, "s": 1.0}],
+)
+def test_from_params_names_the_expected_parameters(params: dict[str, float]) -> None:
+    with pytest.raises(DataError, match=r"BetaGeo.from_params needs positive numbers for "
+                                        r"exactly r, alpha, a, b \(time in days\)"):
+        rfm.BetaGeo.from_params(params)
