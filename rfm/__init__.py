@@ -6,6 +6,7 @@ The flow is ``read_transactions`` -> ``summarize`` -> ``score`` -> ``segment``, 
 
 from __future__ import annotations
 
+from rfm import datasets
 from rfm.clustering import ClusterResult, cluster
 from rfm.errors import AmbiguousDatesError, ConvergenceError, DataError, NotFittedError
 from rfm.io import Limits, RawTable, ReadResult, detect_columns, read_table, read_transactions
@@ -62,6 +63,7 @@ __all__ = [
     "calibration_holdout",
     "cluster",
     "clv",
+    "datasets",
     "detect_columns",
     "evaluate_holdout",
     "expected_value",

@@ -52,7 +52,11 @@ RETAIL_SAMPLE: Final[Mapping[str, object]] = {
 }
 """The :func:`simulate` arguments that made ``sample_data/retail.csv``."""
 
-_SAMPLES: Final[Mapping[str, str]] = {"retail": "retail.csv"}
+_SAMPLES: Final[Mapping[str, str]] = {
+    "retail": "retail.csv",
+    "cdnow": "cdnow/CDNOW_master.txt",
+    "cdnow_sample": "cdnow/CDNOW_sample.txt",
+}
 _SAMPLE_DIR: Final = Path(__file__).resolve().parent.parent / "sample_data"
 
 SCHEMA: Final = pl.Schema(
@@ -448,7 +452,9 @@ def sample_path(name: str = "retail") -> Path:
     ----------
     name
         ``"retail"``: the synthetic log made by :func:`simulate` with
-        :data:`RETAIL_SAMPLE`.
+        :data:`RETAIL_SAMPLE`; ``"cdnow"``: the CDNOW master file (23,570 customers,
+        1997-01 to 1998-06); ``"cdnow_sample"``: its 2,357-customer sample used in the
+        BG/NBD and Gamma-Gamma papers. See ``sample_data/README.md``.
 
     Raises
     ------
@@ -484,6 +490,9 @@ def load_sample(name: str = "retail") -> pl.DataFrame:
         ``"retail"``: the synthetic retail log, with the columns and types of
         :func:`simulate`. When ``sample_data/retail.csv`` is absent (an installed wheel),
         it is regenerated from :data:`RETAIL_SAMPLE`, which gives the same frame.
+        ``"cdnow"`` / ``"cdnow_sample"``: the CDNOW purchases as canonical transactions
+        ``customer_id`` (the master id, e.g. ``"00001"``), ``order_date`` (midnight),
+        ``quantity`` (CDs), ``amount`` (dollars), ``is_return`` (always false).
 
     Raises
     ------
@@ -502,7 +511,30 @@ def load_sample(name: str = "retail") -> pl.DataFrame:
         raise DataError(msg)
     if name == "retail" and not (_SAMPLE_DIR / _SAMPLES[name]).is_file():
         return simulate(**RETAIL_SAMPLE)  # type: ignore[arg-type]
+    if name.startswith("cdnow"):
+        return _read_cdnow(sample_path(name))
     return pl.read_csv(sample_path(name), schema=SCHEMA)
+
+
+def _read_cdnow(path: Path) -> pl.DataFrame:
+    # Fixed layout, fields separated by runs of spaces, CRLF line ends; the sample file
+    # has a second id column (the sample's own 0001-2357) and no header.
+    lines = pl.read_csv(
+        path, has_header=False, separator="\x1f", new_columns=["line"], quote_char=None
+    )
+    pattern = r"^\s*(\d+)\s+(?:\d+\s+)?(\d{8})\s+(\S+)\s+(\S+)\s*$"
+    fields = (
+        lines.select(pl.col("line").str.extract_groups(pattern))
+        .unnest("line")
+        .drop_nulls()  # the master file's header line
+    )
+    return fields.select(
+        pl.col("1").alias("customer_id"),
+        pl.col("2").str.to_date("%Y%m%d").cast(pl.Datetime("us")).alias("order_date"),
+        pl.col("3").cast(pl.Float64).alias("quantity"),
+        pl.col("4").cast(pl.Float64).alias("amount"),
+        pl.lit(False).alias("is_return"),
+    )
 
 
 def write_retail_csv(frame: pl.DataFrame, path: str | Path | IO[bytes]) -> None:
