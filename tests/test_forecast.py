@@ -59,8 +59,12 @@ def test_customer_forecast_equals_the_models(sample: pl.DataFrame, forecast: pl.
     joined = forecast.join(alive, on="customer_id", suffix="_model").join(
         value, on="customer_id", suffix="_model"
     )
+    # Each summarize runs polars' parallel sums anew, so the last bits may differ.
     for name in ("p_alive", "expected_revenue", "expected_units"):
-        assert (joined[name] - joined[f"{name}_model"]).abs().max() == 0.0
+        gap = (joined[name] - joined[f"{name}_model"]).abs() / joined[f"{name}_model"].abs().clip(
+            1e-300
+        )
+        assert gap.max() < 1e-9
     assert ((forecast["p_alive"] + forecast["churn_probability"]) - 1).abs().max() < 1e-12
     assert "segment" in forecast.columns
 
