@@ -60,7 +60,9 @@ class ParetoNBDParams(_Params):
 #: the death-time integral to ~1e-13 relative error (checked against scipy.integrate.quad
 #: in the tests).
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(16)
-_PANELS = 2
+_UNIT_NODES = (_NODES + 1.0) / 2.0  # on [0, 1]
+_LOG_UNIT_WEIGHTS = np.log(_WEIGHTS / 2.0)
+_PANELS = 4
 #: The integrand is dropped where it is below exp(-_SPAN) of its peak (relative to 1e-16).
 _SPAN = 38.0
 
@@ -70,13 +72,15 @@ class DeathIntegral(NamedTuple):
 
     ``log_value`` per row (``-inf`` when ``t_x == T``); ``weight`` the normalised share of
     each node (rows x nodes, 0 for empty integrals), and the node values of
-    :math:`\alpha+\tau` and :math:`\beta+\tau`, for the gradient.
+    :math:`\alpha+\tau` and :math:`\beta+\tau` and their logs, for the gradient.
     """
 
     log_value: FloatArray
     weight: FloatArray
     alpha_tau: FloatArray
     beta_tau: FloatArray
+    log_alpha_tau: FloatArray
+    log_beta_tau: FloatArray
 
 
 def death_integral(
@@ -138,29 +142,38 @@ def death_integral(
         move = (gap < 0) & (b > v_mode)
         b = np.where(move, b - gap / np.where(move, slope(b), 1.0), b)
     a, b = np.clip(a, 0.0, v_mode), np.clip(b, v_mode, width)
-    # Panels: _PANELS equal ones on [a, mode] and on [mode, b].
-    fractions = np.linspace(0.0, 1.0, _PANELS + 1)
-    edges = np.concatenate(
-        [a[:, None] + (v_mode - a)[:, None] * fractions[:-1],
-         v_mode[:, None] + (b - v_mode)[:, None] * fractions],
+    # _PANELS equal panels on [a, b], with an edge at the mode when it is inside (half of
+    # the panels either side); the mode is at a for most rows (r + x >= 1 or alpha > beta).
+    inside = (v_mode > a)[:, None]
+    halves = np.linspace(0.0, 1.0, _PANELS // 2 + 1)
+    split = np.concatenate(
+        [a[:, None] + (v_mode - a)[:, None] * halves[:-1],
+         v_mode[:, None] + (b - v_mode)[:, None] * halves],
         axis=1,
     )
+    even = a[:, None] + (b - a)[:, None] * np.linspace(0.0, 1.0, _PANELS + 1)
+    edges = np.where(inside, split, even)
     left, panel = edges[:, :-1], np.diff(edges, axis=1)
-    v = (left[:, :, None] + panel[:, :, None] * (_NODES + 1.0) / 2.0).reshape(lo.size, -1)
-    half = (panel[:, :, None] / 2.0 * _WEIGHTS).reshape(lo.size, -1)
-    positive = half > 0
-    log_terms = np.where(
-        positive, np.log(np.where(positive, half, 1.0)), -np.inf
-    ) + psi(v)
+    v = (left[:, :, None] + panel[:, :, None] * _UNIT_NODES).reshape(lo.size, -1)
+    # Log quadrature weights per panel (-inf for empty panels, e.g. when t_x == T).
+    filled = panel > 0
+    log_panel = np.where(filled, np.log(np.where(filled, panel, 1.0)), -np.inf)
+    log_weight = (log_panel[:, :, None] + _LOG_UNIT_WEIGHTS).reshape(lo.size, -1)
+    col = (-1, 1)
+    y = start.reshape(col) * np.exp(v)
+    log_y = log_start.reshape(col) + v
+    log_other = np.log(y + offset)
+    log_terms = log_weight + (1.0 - p_c.reshape(col)) * v - p_o.reshape(col) * log_other
     peak = np.max(log_terms, axis=1)
     empty = ~np.isfinite(peak)
-    shift = np.where(empty, 0.0, peak)
-    total = np.sum(np.exp(log_terms - shift[:, None]), axis=1)
-    log_sum = shift + np.log(np.where(empty, 1.0, total))
-    weight = np.exp(log_terms - np.where(empty, np.inf, log_sum)[:, None])
-    log_value = np.where(empty, -np.inf, log_sum + (1.0 - p_c) * log_start)
-    y = start[:, None] * np.exp(v)
-    return DeathIntegral(log_value, weight, y + (alpha - c), y + (beta - c))
+    terms = np.exp(log_terms - np.where(empty, 0.0, peak)[:, None])
+    total = np.sum(terms, axis=1)
+    safe_total = np.where(empty, 1.0, total)
+    weight = terms / safe_total[:, None]
+    log_value = np.where(empty, -np.inf, peak + np.log(safe_total) + (1.0 - p_c) * log_start)
+    if alpha <= beta:
+        return DeathIntegral(log_value, weight, y, y + offset, log_y, log_other)
+    return DeathIntegral(log_value, weight, y + offset, y, log_other, log_y)
 
 
 def _log_alive_and_dead(
@@ -213,10 +226,10 @@ def _objective(log_params: FloatArray, history: PurchaseHistory) -> tuple[float,
     alive = np.exp(log_alive - log_sum)
     dead = np.exp(log_dead - log_sum)
     # Derivatives of the death integral under the integral sign, as node averages.
-    mean_log_a = np.sum(death.weight * np.log(death.alpha_tau), axis=1)
-    mean_inv_a = np.sum(death.weight / death.alpha_tau, axis=1)
-    mean_log_b = np.sum(death.weight * np.log(death.beta_tau), axis=1)
-    mean_inv_b = np.sum(death.weight / death.beta_tau, axis=1)
+    mean_log_a = np.einsum("ij,ij->i", death.weight, death.log_alpha_tau)
+    mean_inv_a = np.einsum("ij,ij->i", death.weight, 1.0 / death.alpha_tau)
+    mean_log_b = np.einsum("ij,ij->i", death.weight, death.log_beta_tau)
+    mean_inv_b = np.einsum("ij,ij->i", death.weight, 1.0 / death.beta_tau)
     d_r = digamma(r + x) - digamma(r) + np.log(alpha) - alive * np.log(alpha + T) - dead * mean_log_a
     d_alpha = r / alpha - (r + x) * (alive / (alpha + T) + dead * mean_inv_a)
     d_s = np.log(beta) - alive * np.log(beta + T) + dead * (1.0 / s - mean_log_b)
