@@ -259,7 +259,12 @@ def test_select_model_keeps_the_lowest_holdout_error(cdnow_transactions: pl.Data
 
 
 def test_fitted_pareto_nbd_equals_lifetimes_fit_on_the_sample(lifetimes: Any) -> None:
-    """The bundled sample (3,000 customers): same optimum as lifetimes' Pareto/NBD fit."""
+    """The bundled sample (3,000 customers): at least lifetimes' Pareto/NBD maximum.
+
+    lifetimes' Nelder-Mead fit does not always stop at the same point on this data (r 1.394
+    or 1.422 in repeated runs), so the check is on its own likelihood formula: ours at our
+    fit equals it, and is no lower than at lifetimes' fit; parameters agree loosely.
+    """
     from rfm.datasets import load_sample
 
     sample = rfm.summarize(load_sample())
@@ -267,10 +272,15 @@ def test_fitted_pareto_nbd_equals_lifetimes_fit_on_the_sample(lifetimes: Any) ->
     oracle = _quiet(lifetimes.ParetoNBDFitter().fit, x, t_x, T)
     ours = rfm.ParetoNBD().fit(sample)
     for name in ("r", "alpha", "s", "beta"):
-        assert getattr(ours.params_, name) == pytest.approx(oracle.params_[name], rel=1e-3)
+        assert getattr(ours.params_, name) == pytest.approx(oracle.params_[name], rel=0.05)
+    ones = np.ones_like(x)
     nll = _quiet(lifetimes.ParetoNBDFitter._negative_log_likelihood,
-                 list(ours.params_.as_dict().values()), x, t_x, T, np.ones_like(x), 0.0)
+                 list(ours.params_.as_dict().values()), x, t_x, T, ones, 0.0)
     assert ours.log_likelihood_ == pytest.approx(-nll, rel=1e-9)
+    nll_oracle = _quiet(lifetimes.ParetoNBDFitter._negative_log_likelihood,
+                        [oracle.params_[k] for k in ("r", "alpha", "s", "beta")], x, t_x, T,
+                        ones, 0.0)
+    assert ours.log_likelihood_ >= -nll_oracle - 1e-6
 
 
 def test_pareto_nbd_fits_a_small_slice_without_warnings(lifetimes: Any) -> None:
