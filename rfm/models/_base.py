@@ -167,18 +167,6 @@ def numerical_hessian(
     return (hessian + hessian.T) / 2
 
 
-def finite_difference_gradient(
-    function: Callable[[FloatArray], float], point: FloatArray, *, step: float = 1e-6
-) -> FloatArray:
-    """Central-difference gradient, for likelihoods without an analytic one."""
-    grad = np.empty(point.size)
-    for i in range(point.size):
-        shift = np.zeros(point.size)
-        shift[i] = step
-        grad[i] = (function(point + shift) - function(point - shift)) / (2 * step)
-    return grad
-
-
 #: Log-parameters beyond this (about 3e-7 .. 3e6 on the optimiser's scale, where time and
 #: money are in units of their means) mean the likelihood has no interior maximum.
 _LOG_PARAM_LIMIT = 15.0

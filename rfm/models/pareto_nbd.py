@@ -275,8 +275,8 @@ class ParetoNBD(PurchaseModel[ParetoNBDParams]):
 
     Same interface and hyperparameters as :class:`rfm.BetaGeo`; ``params_`` is a
     :class:`ParetoNBDParams` with ``alpha`` and ``beta`` in days. The gradient is
-    analytic but
-    each likelihood evaluation integrates numerically, so fits are slower than the BG/NBD's.
+    analytic, but every evaluation integrates over the time of death for each distinct
+    customer row (64 nodes), so fits cost several times the BG/NBD's.
 
     Examples
     --------
