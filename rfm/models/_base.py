@@ -167,18 +167,6 @@ def numerical_hessian(
     return (hessian + hessian.T) / 2
 
 
-def finite_difference_gradient(
-    function: Callable[[FloatArray], float], point: FloatArray, *, step: float = 1e-6
-) -> FloatArray:
-    """Central-difference gradient, for likelihoods without an analytic one."""
-    grad = np.empty(point.size)
-    for i in range(point.size):
-        shift = np.zeros(point.size)
-        shift[i] = step
-        grad[i] = (function(point + shift) - function(point - shift)) / (2 * step)
-    return grad
-
-
 #: Log-parameters beyond this (about 3e-7 .. 3e6 on the optimiser's scale, where time and
 #: money are in units of their means) mean the likelihood has no interior maximum.
 _LOG_PARAM_LIMIT = 15.0
@@ -208,6 +196,10 @@ def maximise(
     penalised objective) in log-parameters, mapped to the parameters by the delta method:
     ``se(theta) = theta * se(log theta)``.
     """
+    # Box just beyond the run-off limit: long line-search steps would otherwise try
+    # parameters like e^700 (overflow, nan), which ends L-BFGS-B "ABNORMAL"ly; a fit that
+    # stops on the box is reported as running off below.
+    bounds = [(-_LOG_PARAM_LIMIT - 1.0, _LOG_PARAM_LIMIT + 1.0)] * start.size
     # Four parameters need no parallel BLAS; its idle threads only busy-wait and steal the
     # CPU from the likelihood (several-fold slower fits on a shared machine).
     with threadpool_limits(limits=1, user_api="blas"):
@@ -216,6 +208,7 @@ def maximise(
             start,
             jac=True,
             method="L-BFGS-B",
+            bounds=bounds,
             options={"maxiter": maxiter, "ftol": 1e-13, "gtol": 1e-9, "maxls": 50},
         )
     value = float(result.fun)

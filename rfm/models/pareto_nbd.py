@@ -7,26 +7,26 @@ Model and Related Expressions" (brucehardie.com/notes/009).
 
 While alive a customer buys at Poisson rate :math:`\lambda \sim \text{Gamma}(r, \alpha)`
 and stays alive an exponential time with rate :math:`\mu \sim \text{Gamma}(s, \beta)`.
-The likelihood (Hardie 2005, eq. 18) is
+Integrating over :math:`\lambda` and :math:`\mu` given the time of death :math:`\tau`
+(Hardie 2005, section 2) gives the likelihood
 
 .. math::
 
    L = \frac{\Gamma(r+x)\alpha^r\beta^s}{\Gamma(r)}
-       \left\{\frac{1}{(\alpha+T)^{r+x}(\beta+T)^s} + \frac{s}{r+s+x} A_0\right\},
+       \left\{\frac{1}{(\alpha+T)^{r+x}(\beta+T)^s}
+       + s \int_{t_x}^{T} \frac{d\tau}{(\alpha+\tau)^{r+x}(\beta+\tau)^{s+1}}\right\}.
 
-with :math:`A_0 = G(t_x) - G(T)` (eqs. 19-20), where for :math:`\alpha \ge \beta`
-
-.. math::
-
-   G(t) = \frac{{}_2F_1(r+s+x, s+1; r+s+x+1; \frac{\alpha-\beta}{\alpha+t})}
-               {(\alpha+t)^{r+s+x}}
-        = \frac{{}_2F_1(1, r+x; r+s+x+1; \frac{\alpha-\beta}{\alpha+t})}
-               {(\alpha+t)^{r+x}(\beta+t)^s}
-
-(Euler's transformation; the right-hand form stays bounded by :math:`(r+s+x)/s` for every
-``x``), and symmetrically with :math:`\alpha, \beta` and :math:`r+x, s` swapped when
-:math:`\alpha < \beta`. Everything is evaluated in log space; :math:`\alpha` and
-:math:`\beta` are in days, :math:`r, s` unitless. The gradient is taken numerically.
+Hardie writes the integral as :math:`A_0/(r+s+x)` with :math:`A_0 = G(t_x) - G(T)` and
+:math:`G` a Gauss hypergeometric function :math:`{}_2F_1` (eqs. 19-22). That form fails in
+floating point exactly where fits wander: the difference of two nearly equal ``G`` loses
+every digit when :math:`s` and :math:`\beta` are large, and ``scipy.special.hyp2f1``
+returns ``inf`` or wrong values for large or integer-like parameters. Here the integral is
+evaluated directly, in log space, by Gauss-Legendre quadrature in
+:math:`u = \ln(\min(\alpha, \beta) + \tau)`, where the log-integrand is concave (so the
+integrand is unimodal); the quadrature is centred on its mode and cut where it has fallen
+below :math:`e^{-38}` of the peak. The same nodes give the analytic gradient (derivatives
+under the integral sign). :math:`\alpha` and :math:`\beta` are in days, :math:`r, s`
+unitless.
 """
 
 from __future__ import annotations
@@ -35,16 +35,14 @@ import dataclasses
 from typing import NamedTuple
 
 import numpy as np
-from numpy.typing import NDArray
-from scipy.special import gammaln
+from scipy.special import digamma, gammaln
 
 from rfm.models._base import (
     FloatArray,
     PurchaseHistory,
     PurchaseModel,
     _Params,
-    finite_difference_gradient,
-    hyp2f1,
+    weighted_sums,
 )
 
 
@@ -58,84 +56,179 @@ class ParetoNBDParams(_Params):
     beta: float
 
 
-def _log_g(
-    r: float, alpha: float, s: float, beta: float, x: FloatArray, t: FloatArray
-) -> FloatArray:
-    """log G(t) of the module docstring (Hardie 2005, eqs. 19-20, Euler-transformed)."""
-    rsx = r + s + x
-    if alpha >= beta:
-        z = (alpha - beta) / (alpha + t)
-        hyp = hyp2f1(1.0, r + x, rsx + 1.0, z)
-        return np.log(hyp) - (r + x) * np.log(alpha + t) - s * np.log(beta + t)
-    z = (beta - alpha) / (beta + t)
-    hyp = hyp2f1(1.0, s + 1.0, rsx + 1.0, z)
-    return np.log(hyp) + (1.0 - r - x) * np.log(alpha + t) - (s + 1.0) * np.log(beta + t)
+#: Gauss-Legendre rule on [-1, 1]; with 2 panels either side of the mode this integrates
+#: the death-time integral to ~1e-13 relative error (checked against scipy.integrate.quad
+#: in the tests).
+_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(16)
+_UNIT_NODES = (_NODES + 1.0) / 2.0  # on [0, 1]
+_LOG_UNIT_WEIGHTS = np.log(_WEIGHTS / 2.0)
+_PANELS = 4
+#: Rows whose log-integrand varies by at most this on a u-range this short get 1 panel.
+_EASY_DROP = 4.0
+#: The integrand is dropped where it is below exp(-_SPAN) of its peak (relative to 1e-16).
+_SPAN = 38.0
 
 
-class TimePairs(NamedTuple):
-    """Distinct ``(x, t)`` over ``t`` in ``t_x`` and ``T``, and where each row's fall.
+class DeathIntegral(NamedTuple):
+    r"""Quadrature of :math:`\int_{t_x}^T (\alpha+\tau)^{-p}(\beta+\tau)^{-q}\,d\tau`.
 
-    ``G`` of the module docstring depends on ``(x, t)`` only; whole-day summaries have
-    far fewer distinct pairs than rows (about 8,000 for a million customers), so the
-    hypergeometric functions are evaluated once per pair while fitting.
+    ``log_value`` per row (``-inf`` when ``t_x == T``), and for the gradient the averages
+    of :math:`\ln(\alpha+\tau)`, :math:`1/(\alpha+\tau)`, :math:`\ln(\beta+\tau)` and
+    :math:`1/(\beta+\tau)` weighted by the integrand (0 for empty integrals).
     """
 
-    x: FloatArray
-    t: FloatArray
-    at_t_x: NDArray[np.intp]
-    at_T: NDArray[np.intp]
+    log_value: FloatArray
+    mean_log_alpha: FloatArray
+    mean_inv_alpha: FloatArray
+    mean_log_beta: FloatArray
+    mean_inv_beta: FloatArray
 
 
-def time_pairs(x: FloatArray, t_x: FloatArray, T: FloatArray) -> TimePairs:
-    """Index the distinct ``(x, t_x)`` and ``(x, T)`` pairs of the rows."""
-    stacked = np.stack([np.concatenate([x, x]), np.concatenate([t_x, T])])
-    distinct, inverse = np.unique(stacked, axis=1, return_inverse=True)
-    inverse = inverse.ravel()
-    return TimePairs(distinct[0], distinct[1], inverse[: x.size], inverse[x.size :])
+def death_integral(
+    p: FloatArray, q: float, alpha: float, beta: float, lo: FloatArray, hi: FloatArray
+) -> DeathIntegral:
+    r"""Log of :math:`\int_{lo}^{hi} (\alpha+\tau)^{-p}(\beta+\tau)^{-q}\,d\tau`, ``q > 1``.
 
+    In :math:`u = \ln y`, :math:`y = c + \tau`, :math:`c = \min(\alpha, \beta)`, the
+    integrand times :math:`d\tau/du` is :math:`e^{\psi(u)}` with
+    :math:`\psi = (1 - p_c)u - p_o\ln(y + D)`, :math:`D = |\alpha - \beta|` and
+    :math:`p_c, p_o` the exponents of the terms with and without the offset. :math:`\psi`
+    is concave with its mode at :math:`y^* = (1-p_c)D/(p_o+p_c-1)` (when :math:`p_c < 1`),
+    so the range where the integrand matters is found by Newton steps from outside,
+    which never overshoot on a concave function.
 
-def _log_a0(
-    r: float,
-    alpha: float,
-    s: float,
-    beta: float,
-    x: FloatArray,
-    t_x: FloatArray,
-    T: FloatArray,
-    pairs: TimePairs | None = None,
-) -> FloatArray:
-    """log A_0 = log(G(t_x) - G(T)); -inf when t_x == T (the customer bought at T)."""
-    if pairs is None:
-        log_g_tx = _log_g(r, alpha, s, beta, x, t_x)
-        log_g_T = _log_g(r, alpha, s, beta, x, T)
+    Examples
+    --------
+    >>> import numpy as np
+    >>> out = death_integral(np.array([2.0]), 2.0, 1.0, 1.0, np.array([0.0]), np.array([1.0]))
+    >>> round(float(np.exp(out.log_value[0])), 12)  # int_0^1 (1+t)^-4 dt = (1 - 2**-3) / 3
+    0.291666666667
+    """
+    lo, hi = np.broadcast_arrays(np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64))
+    p = np.broadcast_to(np.asarray(p, dtype=np.float64), lo.shape)
+    c = min(alpha, beta)
+    offset = abs(alpha - beta)
+    if alpha <= beta:
+        p_c, p_o = p, np.full(lo.shape, q)
     else:
-        log_g = _log_g(r, alpha, s, beta, pairs.x, pairs.t)
-        log_g_tx, log_g_T = log_g[pairs.at_t_x], log_g[pairs.at_T]
-    diff = log_g_T - log_g_tx
-    # G decreases in t; diff >= 0 only when t_x == T (up to rounding), where A_0 = 0.
-    safe = np.where(diff < 0, diff, -1.0)
-    return np.where(diff < 0, log_g_tx + np.log(-np.expm1(safe)), -np.inf)
+        p_c, p_o = np.full(lo.shape, q), p
+
+    # v = u - ln(c + lo) in [0, width]: offsets from the lower limit keep full precision
+    # when hi - lo is tiny next to c + lo.
+    start = c + lo
+    log_start = np.log(start)
+    width = np.log1p((hi - lo) / start)
+
+    def psi(v: FloatArray) -> FloatArray:  # psi(u) minus (1 - p_c) * log_start
+        shape = (-1,) + (1,) * (v.ndim - 1)  # rows of v are the integrals
+        return (1.0 - p_c.reshape(shape)) * v - p_o.reshape(shape) * np.log(
+            start.reshape(shape) * np.exp(v) + offset
+        )
+
+    def slope(v: FloatArray) -> FloatArray:
+        y = start * np.exp(v)
+        return (1.0 - p_c) - p_o * y / (y + offset)
+
+    rising = p_c < 1.0
+    y_mode = np.where(rising, (1.0 - np.where(rising, p_c, 0.0)) * offset, 0.0) / (p_o + p_c - 1.0)
+    tiny = np.finfo(np.float64).tiny
+    v_mode = np.clip(np.log(np.maximum(y_mode, tiny)) - log_start, 0.0, width)
+    level = psi(v_mode) - _SPAN
+    a, b = np.zeros(lo.shape), width
+    for _ in range(8):
+        gap = psi(a) - level
+        move = (gap < 0) & (a < v_mode)
+        a = np.where(move, a - gap / np.where(move, slope(a), 1.0), a)
+        gap = psi(b) - level
+        move = (gap < 0) & (b > v_mode)
+        b = np.where(move, b - gap / np.where(move, slope(b), 1.0), b)
+    a, b = np.clip(a, 0.0, v_mode), np.clip(b, v_mode, width)
+    # _PANELS equal panels on [a, b], with an edge at the mode when it is inside (half of
+    # the panels either side); the mode is at a for most rows (r + x >= 1 or alpha > beta).
+    # Rows whose integrand is nearly flat on a short range (most short gaps t_x..T) need
+    # one panel: e^(-k v) on [0, 1] has Gauss-Legendre error < 1e-16 with 16 nodes for
+    # k <= 4.
+    easy = (psi(v_mode) - np.minimum(psi(a), psi(b)) <= _EASY_DROP) & (b - a <= _EASY_DROP)
+    inside = (v_mode > a)[:, None]
+    halves = np.linspace(0.0, 1.0, _PANELS // 2 + 1)
+    split = np.concatenate(
+        [a[:, None] + (v_mode - a)[:, None] * halves[:-1],
+         v_mode[:, None] + (b - v_mode)[:, None] * halves],
+        axis=1,
+    )
+    even = a[:, None] + (b - a)[:, None] * np.linspace(0.0, 1.0, _PANELS + 1)
+    hard_edges = np.where(inside, split, even)[~easy]
+    easy_edges = np.stack([a, b], axis=1)[easy]
+    out = np.empty((5, lo.size))
+    for rows, edges in ((easy, easy_edges), (~easy, hard_edges)):
+        if not edges.shape[0]:
+            continue
+        out[:, rows] = _quadrature(
+            edges, start[rows], p_c[rows], p_o[rows], offset, alpha <= beta
+        )
+    log_value = out[0] + (1.0 - p_c) * log_start
+    return DeathIntegral(log_value, out[1], out[2], out[3], out[4])
+
+
+def _quadrature(
+    edges: FloatArray,
+    start: FloatArray,
+    p_c: FloatArray,
+    p_o: FloatArray,
+    offset: float,
+    alpha_first: bool,
+) -> FloatArray:
+    """Gauss-Legendre sums over panels ``edges`` (rows x panels+1) of ``death_integral``.
+
+    Returns rows of: log of the sum (without the ``(1 - p_c) ln start`` factor) and the
+    node averages of ``ln(alpha + tau)``, ``1 / (alpha + tau)``, ``ln(beta + tau)``,
+    ``1 / (beta + tau)`` under the integrand (0 for empty integrals).
+    """
+    size = edges.shape[0]
+    left, panel = edges[:, :-1], np.diff(edges, axis=1)
+    v = (left[:, :, None] + panel[:, :, None] * _UNIT_NODES).reshape(size, -1)
+    # Log quadrature weights per panel (-inf for empty panels, e.g. when t_x == T).
+    filled = panel > 0
+    log_panel = np.where(filled, np.log(np.where(filled, panel, 1.0)), -np.inf)
+    log_weight = (log_panel[:, :, None] + _LOG_UNIT_WEIGHTS).reshape(size, -1)
+    col = (-1, 1)
+    y = start.reshape(col) * np.exp(v)
+    log_y = np.log(start).reshape(col) + v
+    other = y + offset
+    log_other = np.log(other)
+    log_terms = log_weight + (1.0 - p_c.reshape(col)) * v - p_o.reshape(col) * log_other
+    peak = np.max(log_terms, axis=1)
+    empty = ~np.isfinite(peak)
+    terms = np.exp(log_terms - np.where(empty, 0.0, peak)[:, None])
+    total = np.sum(terms, axis=1)
+    safe_total = np.where(empty, 1.0, total)
+    weight = terms / safe_total[:, None]
+    log_sum = np.where(empty, -np.inf, peak + np.log(safe_total))
+
+    def mean(values: FloatArray) -> FloatArray:
+        return np.einsum("ij,ij->i", weight, values)
+
+    near, far = (y, other), (log_y, log_other)
+    if not alpha_first:
+        near, far = (other, y), (log_other, log_y)
+    return np.stack([
+        log_sum, mean(far[0]), mean(1.0 / near[0]), mean(far[1]), mean(1.0 / near[1])
+    ])
 
 
 def _log_alive_and_dead(
-    params: FloatArray,
-    x: FloatArray,
-    t_x: FloatArray,
-    T: FloatArray,
-    pairs: TimePairs | None = None,
-) -> tuple[FloatArray, FloatArray]:
+    params: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray
+) -> tuple[FloatArray, FloatArray, DeathIntegral]:
+    """Log of the two terms in the braces of the likelihood (alive at T; died in (t_x, T])."""
     r, alpha, s, beta = params
+    x, t_x, T = (np.atleast_1d(np.asarray(v, dtype=np.float64)) for v in (x, t_x, T))
     log_alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-    log_dead = np.log(s) - np.log(r + s + x) + _log_a0(r, alpha, s, beta, x, t_x, T, pairs)
-    return log_alive, log_dead
+    death = death_integral(r + x, s + 1.0, alpha, beta, t_x, T)
+    return log_alive, np.log(s) + death.log_value, death
 
 
 def log_likelihood(
-    log_params: FloatArray,
-    x: FloatArray,
-    t_x: FloatArray,
-    T: FloatArray,
-    pairs: TimePairs | None = None,
+    log_params: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray
 ) -> FloatArray:
     """Per-customer Pareto/NBD log-likelihood (Hardie 2005, eq. 18), in log space.
 
@@ -145,8 +238,6 @@ def log_likelihood(
         ``log([r, alpha, s, beta])``.
     x, t_x, T
         Repeat purchases, time of the last purchase, observation length.
-    pairs
-        Optional :func:`time_pairs` of ``(x, t_x, T)``, to evaluate ``G`` once per pair.
 
     Examples
     --------
@@ -158,27 +249,31 @@ def log_likelihood(
     0.0
     """
     r, alpha, s, beta = np.exp(log_params)
-    params = np.array([r, alpha, s, beta])
-    log_alive, log_dead = _log_alive_and_dead(params, x, t_x, T, pairs)
+    log_alive, log_dead, _ = _log_alive_and_dead(np.array([r, alpha, s, beta]), x, t_x, T)
     return (
         gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
         + np.logaddexp(log_alive, log_dead)
     )
 
 
-def _prepare(history: PurchaseHistory) -> PurchaseHistory:
-    return history._replace(prepared=time_pairs(history.x, history.t_x, history.T))
-
-
 def _objective(log_params: FloatArray, history: PurchaseHistory) -> tuple[float, FloatArray]:
-    """Weighted total log-likelihood and its central-difference gradient."""
+    """Weighted total log-likelihood and its analytic gradient in log-parameters."""
     x, t_x, T, weight = history.x, history.t_x, history.T, history.weight
-    pairs = history.prepared if isinstance(history.prepared, TimePairs) else None
-
-    def total(point: FloatArray) -> float:
-        return float(np.sum(weight * log_likelihood(point, x, t_x, T, pairs)))
-
-    return total(log_params), finite_difference_gradient(total, log_params, step=1e-5)
+    r, alpha, s, beta = np.exp(log_params)
+    log_alive, log_dead, death = _log_alive_and_dead(np.array([r, alpha, s, beta]), x, t_x, T)
+    log_sum = np.logaddexp(log_alive, log_dead)
+    ll = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta) + log_sum
+    alive = np.exp(log_alive - log_sum)
+    dead = np.exp(log_dead - log_sum)
+    # Derivatives of the death integral under the integral sign, as node averages.
+    mean_log_a, mean_inv_a = death.mean_log_alpha, death.mean_inv_alpha
+    mean_log_b, mean_inv_b = death.mean_log_beta, death.mean_inv_beta
+    d_r = digamma(r + x) - digamma(r) + np.log(alpha) - alive * np.log(alpha + T) - dead * mean_log_a
+    d_alpha = r / alpha - (r + x) * (alive / (alpha + T) + dead * mean_inv_a)
+    d_s = np.log(beta) - alive * np.log(beta + T) + dead * (1.0 / s - mean_log_b)
+    d_beta = s / beta - alive * s / (beta + T) - dead * (s + 1.0) * mean_inv_b
+    sums = weighted_sums(weight, (ll, d_r, d_alpha, d_s, d_beta))
+    return float(sums[0]), sums[1:] * np.array([r, alpha, s, beta])
 
 
 def p_alive(params: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
@@ -186,10 +281,10 @@ def p_alive(params: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray) -
 
     .. math::
 
-       P(\text{alive}) = 1 \Big/ \left(1 + \frac{s}{r+s+x}
-       (\alpha+T)^{r+x}(\beta+T)^s A_0\right)
+       P(\text{alive}) = 1 \Big/ \left(1 + s\,(\alpha+T)^{r+x}(\beta+T)^s
+       \int_{t_x}^{T} \frac{d\tau}{(\alpha+\tau)^{r+x}(\beta+\tau)^{s+1}}\right)
     """
-    log_alive, log_dead = _log_alive_and_dead(params, x, t_x, T)
+    log_alive, log_dead, _ = _log_alive_and_dead(params, x, t_x, T)
     return np.exp(log_alive - np.logaddexp(log_alive, log_dead))
 
 
@@ -218,7 +313,8 @@ class ParetoNBD(PurchaseModel[ParetoNBDParams]):
 
     Same interface and hyperparameters as :class:`rfm.BetaGeo`; ``params_`` is a
     :class:`ParetoNBDParams` with ``alpha`` and ``beta`` in days. The gradient is
-    numerical, so fits are slower than the BG/NBD's.
+    analytic, but every evaluation integrates over the time of death for each distinct
+    customer row (64 nodes), so fits cost several times the BG/NBD's.
 
     Examples
     --------
@@ -240,7 +336,6 @@ class ParetoNBD(PurchaseModel[ParetoNBDParams]):
     _objective = staticmethod(_objective)
     _p_alive = staticmethod(p_alive)
     _conditional_expected = staticmethod(conditional_expected_purchases)
-    _prepare = staticmethod(_prepare)
 
     @staticmethod
     def _per_customer_log_likelihood(params: FloatArray, history: PurchaseHistory) -> FloatArray:
