@@ -9,11 +9,9 @@ import streamlit as st
 from rfm.forecast import at_risk_customers, forecast_by, forecast_by_segment
 from rfm_app import analytics, session
 from rfm_app import charts_analytics as charts
-from rfm_app import filters as view_filters
 from rfm_app import format as fmt
 from rfm_app.pipeline import Failure
-from rfm_app.routing import ensure_router
-from rfm_app.widgets import download_buttons, plain, require_analysis, show_failure, source_caption
+from rfm_app.widgets import analysis_page, download_buttons, plain, show_failure
 
 HORIZONS = {3: "3 months", 6: "6 months", 12: "12 months", 24: "24 months"}
 PARAMETER_NOTES = {
@@ -38,15 +36,8 @@ MODEL_NAMES = {
     "ParetoNBD": "Pareto/NBD",
 }
 
-ensure_router()  # first: a legacy direct run of this file goes through the router
-
-st.title("Churn & CLV", anchor=False)
-result = require_analysis()
+result = analysis_page("Churn & CLV")  # first: it routes a legacy direct run
 currency = session.currency()
-source_caption()
-active_filters = view_filters.current()
-if active_filters.active:
-    st.caption(f":material/filter_alt: {plain(view_filters.describe(active_filters))}")
 
 months = st.segmented_control(
     "Forecast horizon",

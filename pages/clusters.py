@@ -7,31 +7,21 @@ import streamlit as st
 from rfm.demographics import crosstab
 from rfm_app import analytics, session
 from rfm_app import charts_analytics as charts
-from rfm_app import filters as view_filters
 from rfm_app import format as fmt
 from rfm_app.pipeline import Failure
-from rfm_app.routing import ensure_router
 from rfm_app.widgets import (
+    analysis_page,
     download_buttons,
     plain,
-    require_analysis,
     require_customers,
     show_failure,
-    source_caption,
 )
 
 AUTOMATIC = "Automatic (best silhouette)"
 CHOOSE = "Choose k"
 
-ensure_router()  # first: a legacy direct run of this file goes through the router
-
-st.title("Clusters", anchor=False)
-result = require_analysis()
+result = analysis_page("Clusters")  # first: it routes a legacy direct run
 currency = session.currency()
-source_caption()
-active_filters = view_filters.current()
-if active_filters.active:
-    st.caption(f":material/filter_alt: {plain(view_filters.describe(active_filters))}")
 st.caption(
     "KMeans groups customers with similar recency, frequency and spend (log-scaled and "
     "standardised), without the fixed thresholds of the RFM segments."

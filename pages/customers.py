@@ -8,11 +8,9 @@ import streamlit as st
 from rfm.demographics import breakdown, monthly_activity, revenue_by_cohort, revenue_by_tenure
 from rfm_app import analytics, session
 from rfm_app import charts_analytics as charts
-from rfm_app import filters as view_filters
 from rfm_app import format as fmt
 from rfm_app.pipeline import Failure
-from rfm_app.routing import ensure_router
-from rfm_app.widgets import plain, require_analysis, require_customers, show_failure, source_caption
+from rfm_app.widgets import analysis_page, plain, require_customers, show_failure
 
 
 def missing(columns: str, what: str) -> None:
@@ -20,15 +18,8 @@ def missing(columns: str, what: str) -> None:
     st.info(f"Add {columns} column to see {what}.", icon=":material/info:")
 
 
-ensure_router()  # first: a legacy direct run of this file goes through the router
-
-st.title("Customers", anchor=False)
-result = require_analysis()
+result = analysis_page("Customers")  # first: it routes a legacy direct run
 currency = session.currency()
-source_caption()
-active_filters = view_filters.current()
-if active_filters.active:
-    st.caption(f":material/filter_alt: {plain(view_filters.describe(active_filters))}")
 view = analytics.current_view()
 if isinstance(view, Failure):
     show_failure(view)

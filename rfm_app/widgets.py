@@ -14,6 +14,7 @@ from rfm_app import filters as view_filters
 from rfm_app import format as fmt
 from rfm_app import session
 from rfm_app.pipeline import Analysis, Failure, analysis, customers
+from rfm_app.routing import ensure_router
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
@@ -68,32 +69,46 @@ def source_caption() -> None:
     st.caption(f"{label}: {plain(source.name)} · {fmt.size(source.size)}")
 
 
+def filter_caption() -> None:
+    """One line listing the sidebar filters in force (nothing when none is)."""
+    active = view_filters.current()
+    if active.active:
+        st.caption(f":material/filter_alt: {plain(view_filters.describe(active))}")
+
+
+def analysis_page(title: str) -> Analysis:
+    """Start an analytics page: route, title, the analysis and what data and filters it shows.
+
+    Call first in the page file: a legacy direct run hands over to the router, and data
+    that cannot be analysed ends the page with a message (see :func:`require_analysis`).
+    """
+    ensure_router()
+    st.title(title, anchor=False)
+    result = require_analysis()
+    source_caption()
+    filter_caption()
+    return result
+
+
 def download_buttons(frame: pl.DataFrame, *, stem: str, key: str) -> None:
     """CSV (spreadsheet-safe) and Parquet downloads of ``frame``, built only when clicked."""
-    left, right = st.columns(2)
-    left.download_button(
-        "Download CSV",
-        data=lambda: to_safe_csv(frame, bom=True),
-        file_name=f"{stem}.csv",
-        mime="text/csv",
-        key=f"{key}.csv",
-        icon=":material/download:",
-        on_click="ignore",
-        width="stretch",
-    )
-
     def parquet() -> bytes:
         buffer = io.BytesIO()
         frame.write_parquet(buffer)
         return buffer.getvalue()
 
-    right.download_button(
-        "Download Parquet",
-        data=parquet,
-        file_name=f"{stem}.parquet",
-        mime="application/vnd.apache.parquet",
-        key=f"{key}.parquet",
-        icon=":material/download:",
-        on_click="ignore",
-        width="stretch",
+    formats = (
+        ("CSV", lambda: to_safe_csv(frame, bom=True), "csv", "text/csv"),
+        ("Parquet", parquet, "parquet", "application/vnd.apache.parquet"),
     )
+    for side, (label, data, suffix, mime) in zip(st.columns(2), formats, strict=True):
+        side.download_button(
+            f"Download {label}",
+            data=data,
+            file_name=f"{stem}.{suffix}",
+            mime=mime,
+            key=f"{key}.{suffix}",
+            icon=":material/download:",
+            on_click="ignore",
+            width="stretch",
+        )
