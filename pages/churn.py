@@ -13,6 +13,8 @@ from rfm_app import format as fmt
 from rfm_app.pipeline import Failure
 from rfm_app.widgets import analysis_page, download_buttons, plain, show_failure
 
+TOP_BARS = 15
+"""Bar charts by country, category or retailer show this many, the largest."""
 HORIZONS = {3: "3 months", 6: "6 months", 12: "12 months", 24: "24 months"}
 PARAMETER_NOTES = {
     "r": "Shape of how purchase rates differ between customers: small r means a few "
@@ -150,69 +152,33 @@ if isinstance(transactions, Failure):
 tx = transactions.transactions
 revenue_title = fmt.money_title("Expected revenue", currency)
 tabs = st.tabs(["By segment", "By country", "By category", "By retailer"])
-with tabs[0]:
-    table = forecast_by_segment(focus)
-    left, right = st.columns(2)
-    left.altair_chart(
-        charts.hbars(
-            table,
-            category="segment",
-            value="expected_revenue",
-            title=revenue_title,
-            category_title="Segment",
-            extra_tooltip=[("customers", "Customers", ",")],
-        ),
-        width="stretch",
-    )
-    if has_units:
-        right.altair_chart(
-            charts.hbars(
-                table.sort("expected_units", descending=True),
-                category="segment",
-                value="expected_units",
-                title="Expected units",
-                category_title="Segment",
-                color="#3f9a5c",
-            ),
-            width="stretch",
-        )
-    else:
-        right.info("Add a `quantity` column to forecast units.", icon=":material/info:")
-for tab, column in zip(tabs[1:], ("country", "category", "retailer"), strict=True):
+for tab, column in zip(tabs, ("segment", "country", "category", "retailer"), strict=True):
     with tab:
-        if column not in tx.columns:
+        if column == "segment":
+            table, top = forecast_by_segment(focus), None
+        elif column in tx.columns:
+            table, top = forecast_by(focus, tx, by=column), TOP_BARS
+        else:
             st.info(
                 f"Add a `{column}` column to see the expected revenue by {column}.",
                 icon=":material/info:",
             )
             continue
-        table = forecast_by(focus, tx, by=column)
         left, right = st.columns(2)
         left.altair_chart(
-            charts.hbars(
-                table.head(15),
-                category=column,
-                value="expected_revenue",
-                title=revenue_title,
-                category_title=column.capitalize(),
-                extra_tooltip=[("customers", "Customers", ",")],
+            charts.customer_bars(
+                table, category=column, value="expected_revenue", title=revenue_title, top=top
             ),
             width="stretch",
         )
         if has_units:
             right.altair_chart(
-                charts.hbars(
-                    table.sort("expected_units", descending=True).head(15),
-                    category=column,
-                    value="expected_units",
-                    title="Expected units",
-                    category_title=column.capitalize(),
-                    color="#3f9a5c",
-                ),
-                width="stretch",
+                charts.expected_units_bars(table, category=column, top=top), width="stretch"
             )
-        if table.height > 15:
-            st.caption(f"Top 15 of {table.height} by expected revenue.")
+        elif column == "segment":
+            right.info("Add a `quantity` column to forecast units.", icon=":material/info:")
+        if top is not None and table.height > top:
+            st.caption(f"Top {top} of {table.height} by expected revenue.")
 
 st.subheader(
     f"Expected revenue and units per customer over the next {horizon}, by location", anchor=False

@@ -104,13 +104,12 @@ with left:
 with right:
     st.subheader("Revenue by cluster", anchor=False)
     st.altair_chart(
-        charts.hbars(
+        charts.customer_bars(
             profiles,
             category="cluster_name",
             value="revenue",
             title=fmt.money_title("Net revenue", currency),
             category_title="Cluster",
-            extra_tooltip=[("customers", "Customers", ",")],
         ),
         width="stretch",
     )

@@ -70,14 +70,7 @@ with right:
     if "gender" in columns:
         table = breakdown(tx, by="gender")
         st.altair_chart(
-            charts.hbars(
-                table,
-                category="gender",
-                value="revenue",
-                title=money,
-                category_title="Gender",
-                extra_tooltip=[("customers", "Customers", ",")],
-            ),
+            charts.customer_bars(table, category="gender", value="revenue", title=money),
             width="stretch",
         )
     else:
@@ -145,14 +138,7 @@ with right:
             with tab:
                 table = breakdown(tx, by=column, top=10)
                 st.altair_chart(
-                    charts.hbars(
-                        table,
-                        category=column,
-                        value="revenue",
-                        title=money,
-                        category_title=column.capitalize(),
-                        extra_tooltip=[("customers", "Customers", ",")],
-                    ),
+                    charts.customer_bars(table, category=column, value="revenue", title=money),
                     width="stretch",
                 )
     else:

@@ -23,6 +23,8 @@ from rfm_app.palette import ACCENT, SEGMENT_COLORS, colors_for
 HEIGHT: Final = 320
 SEGMENT_PICK: Final = "segment_pick"
 """Name of the click selection on segment charts (key in the chart's selection event)."""
+UNITS_COLOR: Final = "#3f9a5c"
+"""Bar colour for (expected) units, apart from revenue's accent."""
 MAX_POINTS: Final = 5000
 """Scatter plots draw at most this many customers (a fixed-seed sample)."""
 
@@ -142,6 +144,42 @@ def hbars(
             ],
         )
         .properties(height=max(180, 32 * len(names)))
+    )
+
+
+def customer_bars(
+    table: pl.DataFrame,
+    *,
+    category: str,
+    value: str,
+    title: str,
+    category_title: str | None = None,
+    top: int | None = None,
+) -> alt.Chart:
+    """:func:`hbars` of the first ``top`` rows, with the ``customers`` count on hover.
+
+    ``category_title`` defaults to the capitalised column name.
+    """
+    return hbars(
+        table if top is None else table.head(top),
+        category=category,
+        value=value,
+        title=title,
+        category_title=category_title or category.capitalize(),
+        extra_tooltip=[("customers", "Customers", ",")],
+    )
+
+
+def expected_units_bars(table: pl.DataFrame, *, category: str, top: int | None = None) -> alt.Chart:
+    """Expected units per ``category``, most first (the ``top`` most)."""
+    ranked = table.sort("expected_units", descending=True)
+    return hbars(
+        ranked if top is None else ranked.head(top),
+        category=category,
+        value="expected_units",
+        title="Expected units",
+        category_title=category.capitalize(),
+        color=UNITS_COLOR,
     )
 
 
