@@ -11,7 +11,7 @@ from rfm_app import analytics, session
 from rfm_app import charts_analytics as charts
 from rfm_app import format as fmt
 from rfm_app.pipeline import Failure
-from rfm_app.widgets import analysis_page, download_buttons, plain, show_failure
+from rfm_app.widgets import analysis_page, download_buttons, plain, show_failure, with_status
 
 TOP_BARS = 15
 """Bar charts by country, category or retailer show this many, the largest."""
@@ -51,17 +51,12 @@ months = st.segmented_control(
 )
 months = int(months or 6)
 
-with st.status(
-    "Fitting the churn model (BG/NBD) and the spend model (Gamma-Gamma)…", expanded=False
-) as status:
-    models = analytics.fitted_models()
-    if isinstance(models, Failure):
-        status.update(label="The models could not be fitted", state="error")
-    else:
-        status.update(
-            label=f"Models fitted on {fmt.count(models.customers.height)} customers",
-            state="complete",
-        )
+models = with_status(
+    analytics.fitted_models,
+    running="Fitting the churn model (BG/NBD) and the spend model (Gamma-Gamma)…",
+    failed="The models could not be fitted",
+    done=lambda fitted: f"Models fitted on {fmt.count(fitted.customers.height)} customers",
+)
 if isinstance(models, Failure):
     show_failure(
         models,

@@ -15,6 +15,7 @@ from rfm_app.widgets import (
     plain,
     require_customers,
     show_failure,
+    with_status,
 )
 
 AUTOMATIC = "Automatic (best silhouette)"
@@ -33,15 +34,12 @@ k: int | None = None
 if mode == CHOOSE:
     k = int(right.slider("k", min_value=2, max_value=8, value=4, key="clusters.k"))
 
-with st.status("Clustering customers…", expanded=False) as status:
-    found = analytics.clusters(k)
-    if isinstance(found, Failure):
-        status.update(label="Clustering failed", state="error")
-    else:
-        status.update(
-            label=f"{found.k} clusters of {fmt.count(found.labels.height)} customers",
-            state="complete",
-        )
+found = with_status(
+    lambda: analytics.clusters(k),
+    running="Clustering customers…",
+    failed="Clustering failed",
+    done=lambda result: f"{result.k} clusters of {fmt.count(result.labels.height)} customers",
+)
 if isinstance(found, Failure):
     show_failure(found, where="Widen the filters so that more customers are in view.")
 

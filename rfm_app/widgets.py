@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 import re
-from typing import NoReturn
+from collections.abc import Callable
+from typing import NoReturn, TypeVar
 
 import polars as pl
 import streamlit as st
@@ -15,6 +16,8 @@ from rfm_app import format as fmt
 from rfm_app import session
 from rfm_app.pipeline import Analysis, Failure, analysis, customers
 from rfm_app.routing import ensure_router
+
+T = TypeVar("T")
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
@@ -33,6 +36,20 @@ def show_failure(failure: Failure, *, where: str = "") -> NoReturn:
     hint = "" if not where else f"\n\n{where}"
     st.error(f"{plain(failure.message)}{hint}", icon=":material/error:")
     st.stop()
+
+
+def with_status(
+    compute: Callable[[], T | Failure], *, running: str, failed: str, done: Callable[[T], str]
+) -> T | Failure:
+    """Run ``compute`` inside a collapsed ``st.status`` that ends labelled ``done(result)``
+    or ``failed``; the caller decides what a failure means for the page."""
+    with st.status(running, expanded=False) as status:
+        result = compute()
+        if isinstance(result, Failure):
+            status.update(label=failed, state="error")
+        else:
+            status.update(label=done(result), state="complete")
+    return result
 
 
 def require_analysis() -> Analysis:
