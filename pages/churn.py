@@ -7,7 +7,7 @@ import polars.selectors as cs
 import streamlit as st
 
 from rfm.forecast import at_risk_customers, forecast_by, forecast_by_segment
-from rfm_app import analytics, session
+from rfm_app import analytics, keys, session
 from rfm_app import charts_analytics as charts
 from rfm_app import format as fmt
 from rfm_app.pipeline import Failure
@@ -46,7 +46,7 @@ months = st.segmented_control(
     list(HORIZONS),
     format_func=HORIZONS.__getitem__,
     default=6,
-    key="churn.horizon",
+    key=keys.CHURN_HORIZON,
     help="How far ahead expected purchases, revenue and units are forecast.",
 )
 months = int(months or 6)
@@ -120,7 +120,7 @@ with left:
         ),
         width="stretch",
         on_select="rerun",
-        key="churn.segment_chart",
+        key=keys.CHURN_SEGMENT_CHART,
     )
 picked = charts.picked_segments(event)
 focus = forecast.filter(pl.col("segment").is_in(list(picked))) if picked else forecast
@@ -208,7 +208,7 @@ else:
                 f"Total expected revenue ({currency})", format="localized"
             ),
         },
-        key="churn.location_table",
+        key=keys.CHURN_LOCATION_TABLE,
     )
 
 st.subheader("High-value customers most at risk", anchor=False)
@@ -261,13 +261,13 @@ else:
                 f"Revenue at risk ({currency})", format="localized"
             ),
         },
-        key="churn.at_risk_table",
+        key=keys.CHURN_AT_RISK_TABLE,
     )
     st.caption(
         f"{fmt.count(at_risk.height)} customers"
         + (" (first 200 shown; the download has all)." if at_risk.height > 200 else ".")
     )
-    download_buttons(at_risk.select(shown), stem="at_risk_customers", key="churn.download")
+    download_buttons(at_risk.select(shown), stem="at_risk_customers", key=keys.CHURN_DOWNLOAD)
 
 st.subheader("What the model parameters mean", anchor=False)
 left, right = st.columns(2)
@@ -298,7 +298,7 @@ st.subheader("Model check: predicted vs actual purchases", anchor=False)
 pareto = st.toggle(
     "Also compare Pareto/NBD (slower to fit)",
     value=False,
-    key="churn.pareto",
+    key=keys.CHURN_PARETO,
     help="BG/NBD and MBG/NBD are always compared; Pareto/NBD can take a minute on some data.",
 )
 with st.spinner("Fitting the purchase models on a calibration period…"):
@@ -340,7 +340,7 @@ else:
                     "Log-likelihood", format="localized"
                 ),
             },
-            key="churn.model_scores",
+            key=keys.CHURN_MODEL_SCORES,
         )
         st.caption(
             f"Best forecaster on this data: **{best_name}** (lowest holdout error). "

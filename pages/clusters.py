@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from rfm.demographics import crosstab
-from rfm_app import analytics, session
+from rfm_app import analytics, keys, session
 from rfm_app import charts_analytics as charts
 from rfm_app import format as fmt
 from rfm_app.pipeline import Failure
@@ -29,10 +29,12 @@ st.caption(
 )
 
 left, right = st.columns([2, 3])
-mode = left.radio("Number of clusters", [AUTOMATIC, CHOOSE], horizontal=True, key="clusters.mode")
+mode = left.radio(
+    "Number of clusters", [AUTOMATIC, CHOOSE], horizontal=True, key=keys.CLUSTERS_MODE
+)
 k: int | None = None
 if mode == CHOOSE:
-    k = int(right.slider("k", min_value=2, max_value=8, value=4, key="clusters.k"))
+    k = int(right.slider("k", min_value=2, max_value=8, value=4, key=keys.CLUSTERS_K))
 
 found = with_status(
     lambda: analytics.clusters(k),
@@ -85,7 +87,7 @@ st.dataframe(
         ),
         "revenue": st.column_config.NumberColumn(f"Revenue ({currency})", format="localized"),
     },
-    key="clusters.profiles",
+    key=keys.CLUSTERS_PROFILES,
 )
 
 customers = require_customers().join(found.labels, on="customer_id", how="inner")
@@ -131,5 +133,5 @@ download_buttons(
         "customer_id", "cluster", "cluster_name", "segment", "recency_days", "frequency", "monetary"
     ).sort("cluster", "customer_id"),
     stem="clusters",
-    key="clusters.download",
+    key=keys.CLUSTERS_DOWNLOAD,
 )

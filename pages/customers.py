@@ -6,7 +6,7 @@ import polars as pl
 import streamlit as st
 
 from rfm.demographics import breakdown, monthly_activity, revenue_by_cohort, revenue_by_tenure
-from rfm_app import analytics, session
+from rfm_app import analytics, keys, session
 from rfm_app import charts_analytics as charts
 from rfm_app import format as fmt
 from rfm_app.pipeline import Failure
@@ -34,7 +34,7 @@ event = st.altair_chart(
     charts.segment_picker(result.segments, value="customers", title="Customers"),
     width="stretch",
     on_select="rerun",
-    key="customers.segment_chart",
+    key=keys.CUSTOMERS_SEGMENT_CHART,
 )
 picked = charts.picked_segments(event)
 customers = require_customers()
@@ -82,7 +82,7 @@ if "country" in columns:
         pl.col("country").map_elements(charts.map_name, return_dtype=pl.String).alias("map_country")
     )
     measure = st.segmented_control(
-        "Colour by", ["Revenue", "Customers"], default="Revenue", key="customers.map_measure"
+        "Colour by", ["Revenue", "Customers"], default="Revenue", key=keys.CUSTOMERS_MAP_MEASURE
     )
     value, title, value_format = (
         ("customers", "Customers", ",.0f") if measure == "Customers" else ("revenue", money, ",.0f")
@@ -101,7 +101,7 @@ if "country" in columns:
                 "customers": st.column_config.NumberColumn("Customers", format="localized"),
                 "revenue": st.column_config.NumberColumn(money, format="localized"),
             },
-            key="customers.country_table",
+            key=keys.CUSTOMERS_COUNTRY_TABLE,
         )
     unmapped = table.filter(pl.col("map_country").is_null())["country"].to_list()
     if unmapped:

@@ -13,6 +13,7 @@ import rfm
 from rfm.filters import Filters, apply_filters
 from rfm.forecast import at_risk_customers, customer_forecast, horizon_days
 from rfm_app import format as fmt
+from rfm_app import keys
 from tests.app.analytics_helpers import sample_transactions, texts
 from tests.app.conftest import metrics, open_page
 
@@ -78,7 +79,7 @@ def test_at_risk_table_lists_high_value_likely_churned_customers(france: AppTest
 
 
 def test_a_longer_horizon_forecasts_more(france: AppTest) -> None:
-    france.segmented_control(key="churn.horizon").set_value(12).run()
+    france.segmented_control(key=keys.CHURN_HORIZON).set_value(12).run()
     assert not france.exception
     expected = _library_forecast(Filters(countries=("France",)), 12)
     assert metrics(france)["Expected revenue, 12 months"] == fmt.money(
@@ -88,7 +89,7 @@ def test_a_longer_horizon_forecasts_more(france: AppTest) -> None:
 
 def test_model_check_names_the_best_model(france: AppTest) -> None:
     assert set(france.dataframe[-1].value["model"]) == {"BG/NBD", "MBG/NBD"}
-    france.toggle(key="churn.pareto").set_value(True).run()
+    france.toggle(key=keys.CHURN_PARETO).set_value(True).run()
     assert not france.exception
     shown = metrics(france)
     assert "Holdout error (purchase days)" in shown

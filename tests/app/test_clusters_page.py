@@ -11,6 +11,7 @@ from threadpoolctl import threadpool_limits
 
 import rfm
 from rfm.filters import Filters, apply_filters
+from rfm_app import keys
 from tests.app.analytics_helpers import minimal_csv, sample_transactions, texts
 from tests.app.conftest import open_page
 
@@ -40,8 +41,8 @@ def test_automatic_k_profiles_equal_the_library(germany: AppTest) -> None:
 
 
 def test_choosing_k_gives_k_clusters(germany: AppTest) -> None:
-    germany.radio(key="clusters.mode").set_value("Choose k").run()
-    germany.slider(key="clusters.k").set_value(5).run()
+    germany.radio(key=keys.CLUSTERS_MODE).set_value("Choose k").run()
+    germany.slider(key=keys.CLUSTERS_K).set_value(5).run()
     assert not germany.exception
     profiles = germany.dataframe[0].value
     expected = _library(5)
