@@ -7,14 +7,14 @@ import polars.selectors as cs
 import streamlit as st
 
 from rfm.forecast import at_risk_customers, forecast_by, forecast_by_segment
-from rfm_app import analytics, session
+from rfm_app import analytics, keys, session
 from rfm_app import charts_analytics as charts
-from rfm_app import filters as view_filters
 from rfm_app import format as fmt
 from rfm_app.pipeline import Failure
-from rfm_app.routing import ensure_router
-from rfm_app.widgets import download_buttons, plain, require_analysis, show_failure, source_caption
+from rfm_app.widgets import analysis_page, download_buttons, plain, show_failure, with_status
 
+TOP_BARS = 15
+"""Bar charts by country, category or retailer show this many, the largest."""
 HORIZONS = {3: "3 months", 6: "6 months", 12: "12 months", 24: "24 months"}
 PARAMETER_NOTES = {
     "r": "Shape of how purchase rates differ between customers: small r means a few "
@@ -38,37 +38,25 @@ MODEL_NAMES = {
     "ParetoNBD": "Pareto/NBD",
 }
 
-ensure_router()  # first: a legacy direct run of this file goes through the router
-
-st.title("Churn & CLV", anchor=False)
-result = require_analysis()
+result = analysis_page("Churn & CLV")  # first: it routes a legacy direct run
 currency = session.currency()
-source_caption()
-active_filters = view_filters.current()
-if active_filters.active:
-    st.caption(f":material/filter_alt: {plain(view_filters.describe(active_filters))}")
 
 months = st.segmented_control(
     "Forecast horizon",
     list(HORIZONS),
     format_func=HORIZONS.__getitem__,
     default=6,
-    key="churn.horizon",
+    key=keys.CHURN_HORIZON,
     help="How far ahead expected purchases, revenue and units are forecast.",
 )
 months = int(months or 6)
 
-with st.status(
-    "Fitting the churn model (BG/NBD) and the spend model (Gamma-Gamma)…", expanded=False
-) as status:
-    models = analytics.fitted_models()
-    if isinstance(models, Failure):
-        status.update(label="The models could not be fitted", state="error")
-    else:
-        status.update(
-            label=f"Models fitted on {fmt.count(models.customers.height)} customers",
-            state="complete",
-        )
+models = with_status(
+    analytics.fitted_models,
+    running="Fitting the churn model (BG/NBD) and the spend model (Gamma-Gamma)…",
+    failed="The models could not be fitted",
+    done=lambda fitted: f"Models fitted on {fmt.count(fitted.customers.height)} customers",
+)
 if isinstance(models, Failure):
     show_failure(
         models,
@@ -132,7 +120,7 @@ with left:
         ),
         width="stretch",
         on_select="rerun",
-        key="churn.segment_chart",
+        key=keys.CHURN_SEGMENT_CHART,
     )
 picked = charts.picked_segments(event)
 focus = forecast.filter(pl.col("segment").is_in(list(picked))) if picked else forecast
@@ -159,69 +147,33 @@ if isinstance(transactions, Failure):
 tx = transactions.transactions
 revenue_title = fmt.money_title("Expected revenue", currency)
 tabs = st.tabs(["By segment", "By country", "By category", "By retailer"])
-with tabs[0]:
-    table = forecast_by_segment(focus)
-    left, right = st.columns(2)
-    left.altair_chart(
-        charts.hbars(
-            table,
-            category="segment",
-            value="expected_revenue",
-            title=revenue_title,
-            category_title="Segment",
-            extra_tooltip=[("customers", "Customers", ",")],
-        ),
-        width="stretch",
-    )
-    if has_units:
-        right.altair_chart(
-            charts.hbars(
-                table.sort("expected_units", descending=True),
-                category="segment",
-                value="expected_units",
-                title="Expected units",
-                category_title="Segment",
-                color="#3f9a5c",
-            ),
-            width="stretch",
-        )
-    else:
-        right.info("Add a `quantity` column to forecast units.", icon=":material/info:")
-for tab, column in zip(tabs[1:], ("country", "category", "retailer"), strict=True):
+for tab, column in zip(tabs, ("segment", "country", "category", "retailer"), strict=True):
     with tab:
-        if column not in tx.columns:
+        if column == "segment":
+            table, top = forecast_by_segment(focus), None
+        elif column in tx.columns:
+            table, top = forecast_by(focus, tx, by=column), TOP_BARS
+        else:
             st.info(
                 f"Add a `{column}` column to see the expected revenue by {column}.",
                 icon=":material/info:",
             )
             continue
-        table = forecast_by(focus, tx, by=column)
         left, right = st.columns(2)
         left.altair_chart(
-            charts.hbars(
-                table.head(15),
-                category=column,
-                value="expected_revenue",
-                title=revenue_title,
-                category_title=column.capitalize(),
-                extra_tooltip=[("customers", "Customers", ",")],
+            charts.customer_bars(
+                table, category=column, value="expected_revenue", title=revenue_title, top=top
             ),
             width="stretch",
         )
         if has_units:
             right.altair_chart(
-                charts.hbars(
-                    table.sort("expected_units", descending=True).head(15),
-                    category=column,
-                    value="expected_units",
-                    title="Expected units",
-                    category_title=column.capitalize(),
-                    color="#3f9a5c",
-                ),
-                width="stretch",
+                charts.expected_units_bars(table, category=column, top=top), width="stretch"
             )
-        if table.height > 15:
-            st.caption(f"Top 15 of {table.height} by expected revenue.")
+        elif column == "segment":
+            right.info("Add a `quantity` column to forecast units.", icon=":material/info:")
+        if top is not None and table.height > top:
+            st.caption(f"Top {top} of {table.height} by expected revenue.")
 
 st.subheader(
     f"Expected revenue and units per customer over the next {horizon}, by location", anchor=False
@@ -256,7 +208,7 @@ else:
                 f"Total expected revenue ({currency})", format="localized"
             ),
         },
-        key="churn.location_table",
+        key=keys.CHURN_LOCATION_TABLE,
     )
 
 st.subheader("High-value customers most at risk", anchor=False)
@@ -309,13 +261,13 @@ else:
                 f"Revenue at risk ({currency})", format="localized"
             ),
         },
-        key="churn.at_risk_table",
+        key=keys.CHURN_AT_RISK_TABLE,
     )
     st.caption(
         f"{fmt.count(at_risk.height)} customers"
         + (" (first 200 shown; the download has all)." if at_risk.height > 200 else ".")
     )
-    download_buttons(at_risk.select(shown), stem="at_risk_customers", key="churn.download")
+    download_buttons(at_risk.select(shown), stem="at_risk_customers", key=keys.CHURN_DOWNLOAD)
 
 st.subheader("What the model parameters mean", anchor=False)
 left, right = st.columns(2)
@@ -346,7 +298,7 @@ st.subheader("Model check: predicted vs actual purchases", anchor=False)
 pareto = st.toggle(
     "Also compare Pareto/NBD (slower to fit)",
     value=False,
-    key="churn.pareto",
+    key=keys.CHURN_PARETO,
     help="BG/NBD and MBG/NBD are always compared; Pareto/NBD can take a minute on some data.",
 )
 with st.spinner("Fitting the purchase models on a calibration period…"):
@@ -388,7 +340,7 @@ else:
                     "Log-likelihood", format="localized"
                 ),
             },
-            key="churn.model_scores",
+            key=keys.CHURN_MODEL_SCORES,
         )
         st.caption(
             f"Best forecaster on this data: **{best_name}** (lowest holdout error). "

@@ -5,53 +5,43 @@ from __future__ import annotations
 import streamlit as st
 
 from rfm.demographics import crosstab
-from rfm_app import analytics, session
+from rfm_app import analytics, keys, session
 from rfm_app import charts_analytics as charts
-from rfm_app import filters as view_filters
 from rfm_app import format as fmt
 from rfm_app.pipeline import Failure
-from rfm_app.routing import ensure_router
 from rfm_app.widgets import (
+    analysis_page,
     download_buttons,
     plain,
-    require_analysis,
     require_customers,
     show_failure,
-    source_caption,
+    with_status,
 )
 
 AUTOMATIC = "Automatic (best silhouette)"
 CHOOSE = "Choose k"
 
-ensure_router()  # first: a legacy direct run of this file goes through the router
-
-st.title("Clusters", anchor=False)
-result = require_analysis()
+result = analysis_page("Clusters")  # first: it routes a legacy direct run
 currency = session.currency()
-source_caption()
-active_filters = view_filters.current()
-if active_filters.active:
-    st.caption(f":material/filter_alt: {plain(view_filters.describe(active_filters))}")
 st.caption(
     "KMeans groups customers with similar recency, frequency and spend (log-scaled and "
     "standardised), without the fixed thresholds of the RFM segments."
 )
 
 left, right = st.columns([2, 3])
-mode = left.radio("Number of clusters", [AUTOMATIC, CHOOSE], horizontal=True, key="clusters.mode")
+mode = left.radio(
+    "Number of clusters", [AUTOMATIC, CHOOSE], horizontal=True, key=keys.CLUSTERS_MODE
+)
 k: int | None = None
 if mode == CHOOSE:
-    k = int(right.slider("k", min_value=2, max_value=8, value=4, key="clusters.k"))
+    k = int(right.slider("k", min_value=2, max_value=8, value=4, key=keys.CLUSTERS_K))
 
-with st.status("Clustering customers…", expanded=False) as status:
-    found = analytics.clusters(k)
-    if isinstance(found, Failure):
-        status.update(label="Clustering failed", state="error")
-    else:
-        status.update(
-            label=f"{found.k} clusters of {fmt.count(found.labels.height)} customers",
-            state="complete",
-        )
+found = with_status(
+    lambda: analytics.clusters(k),
+    running="Clustering customers…",
+    failed="Clustering failed",
+    done=lambda result: f"{result.k} clusters of {fmt.count(result.labels.height)} customers",
+)
 if isinstance(found, Failure):
     show_failure(found, where="Widen the filters so that more customers are in view.")
 
@@ -97,7 +87,7 @@ st.dataframe(
         ),
         "revenue": st.column_config.NumberColumn(f"Revenue ({currency})", format="localized"),
     },
-    key="clusters.profiles",
+    key=keys.CLUSTERS_PROFILES,
 )
 
 customers = require_customers().join(found.labels, on="customer_id", how="inner")
@@ -114,13 +104,12 @@ with left:
 with right:
     st.subheader("Revenue by cluster", anchor=False)
     st.altair_chart(
-        charts.hbars(
+        charts.customer_bars(
             profiles,
             category="cluster_name",
             value="revenue",
             title=fmt.money_title("Net revenue", currency),
             category_title="Cluster",
-            extra_tooltip=[("customers", "Customers", ",")],
         ),
         width="stretch",
     )
@@ -144,5 +133,5 @@ download_buttons(
         "customer_id", "cluster", "cluster_name", "segment", "recency_days", "frequency", "monetary"
     ).sort("cluster", "customer_id"),
     stem="clusters",
-    key="clusters.download",
+    key=keys.CLUSTERS_DOWNLOAD,
 )

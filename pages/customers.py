@@ -6,13 +6,11 @@ import polars as pl
 import streamlit as st
 
 from rfm.demographics import breakdown, monthly_activity, revenue_by_cohort, revenue_by_tenure
-from rfm_app import analytics, session
+from rfm_app import analytics, keys, session
 from rfm_app import charts_analytics as charts
-from rfm_app import filters as view_filters
 from rfm_app import format as fmt
 from rfm_app.pipeline import Failure
-from rfm_app.routing import ensure_router
-from rfm_app.widgets import plain, require_analysis, require_customers, show_failure, source_caption
+from rfm_app.widgets import analysis_page, plain, require_customers, show_failure
 
 
 def missing(columns: str, what: str) -> None:
@@ -20,15 +18,8 @@ def missing(columns: str, what: str) -> None:
     st.info(f"Add {columns} column to see {what}.", icon=":material/info:")
 
 
-ensure_router()  # first: a legacy direct run of this file goes through the router
-
-st.title("Customers", anchor=False)
-result = require_analysis()
+result = analysis_page("Customers")  # first: it routes a legacy direct run
 currency = session.currency()
-source_caption()
-active_filters = view_filters.current()
-if active_filters.active:
-    st.caption(f":material/filter_alt: {plain(view_filters.describe(active_filters))}")
 view = analytics.current_view()
 if isinstance(view, Failure):
     show_failure(view)
@@ -43,7 +34,7 @@ event = st.altair_chart(
     charts.segment_picker(result.segments, value="customers", title="Customers"),
     width="stretch",
     on_select="rerun",
-    key="customers.segment_chart",
+    key=keys.CUSTOMERS_SEGMENT_CHART,
 )
 picked = charts.picked_segments(event)
 customers = require_customers()
@@ -79,14 +70,7 @@ with right:
     if "gender" in columns:
         table = breakdown(tx, by="gender")
         st.altair_chart(
-            charts.hbars(
-                table,
-                category="gender",
-                value="revenue",
-                title=money,
-                category_title="Gender",
-                extra_tooltip=[("customers", "Customers", ",")],
-            ),
+            charts.customer_bars(table, category="gender", value="revenue", title=money),
             width="stretch",
         )
     else:
@@ -98,7 +82,7 @@ if "country" in columns:
         pl.col("country").map_elements(charts.map_name, return_dtype=pl.String).alias("map_country")
     )
     measure = st.segmented_control(
-        "Colour by", ["Revenue", "Customers"], default="Revenue", key="customers.map_measure"
+        "Colour by", ["Revenue", "Customers"], default="Revenue", key=keys.CUSTOMERS_MAP_MEASURE
     )
     value, title, value_format = (
         ("customers", "Customers", ",.0f") if measure == "Customers" else ("revenue", money, ",.0f")
@@ -117,7 +101,7 @@ if "country" in columns:
                 "customers": st.column_config.NumberColumn("Customers", format="localized"),
                 "revenue": st.column_config.NumberColumn(money, format="localized"),
             },
-            key="customers.country_table",
+            key=keys.CUSTOMERS_COUNTRY_TABLE,
         )
     unmapped = table.filter(pl.col("map_country").is_null())["country"].to_list()
     if unmapped:
@@ -154,14 +138,7 @@ with right:
             with tab:
                 table = breakdown(tx, by=column, top=10)
                 st.altair_chart(
-                    charts.hbars(
-                        table,
-                        category=column,
-                        value="revenue",
-                        title=money,
-                        category_title=column.capitalize(),
-                        extra_tooltip=[("customers", "Customers", ",")],
-                    ),
+                    charts.customer_bars(table, category=column, value="revenue", title=money),
                     width="stretch",
                 )
     else:

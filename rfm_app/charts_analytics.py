@@ -23,6 +23,8 @@ from rfm_app.palette import ACCENT, SEGMENT_COLORS, colors_for
 HEIGHT: Final = 320
 SEGMENT_PICK: Final = "segment_pick"
 """Name of the click selection on segment charts (key in the chart's selection event)."""
+UNITS_COLOR: Final = "#3f9a5c"
+"""Bar colour for (expected) units, apart from revenue's accent."""
 MAX_POINTS: Final = 5000
 """Scatter plots draw at most this many customers (a fixed-seed sample)."""
 
@@ -142,6 +144,42 @@ def hbars(
             ],
         )
         .properties(height=max(180, 32 * len(names)))
+    )
+
+
+def customer_bars(
+    table: pl.DataFrame,
+    *,
+    category: str,
+    value: str,
+    title: str,
+    category_title: str | None = None,
+    top: int | None = None,
+) -> alt.Chart:
+    """:func:`hbars` of the first ``top`` rows, with the ``customers`` count on hover.
+
+    ``category_title`` defaults to the capitalised column name.
+    """
+    return hbars(
+        table if top is None else table.head(top),
+        category=category,
+        value=value,
+        title=title,
+        category_title=category_title or category.capitalize(),
+        extra_tooltip=[("customers", "Customers", ",")],
+    )
+
+
+def expected_units_bars(table: pl.DataFrame, *, category: str, top: int | None = None) -> alt.Chart:
+    """Expected units per ``category``, most first (the ``top`` most)."""
+    ranked = table.sort("expected_units", descending=True)
+    return hbars(
+        ranked if top is None else ranked.head(top),
+        category=category,
+        value="expected_units",
+        title="Expected units",
+        category_title=category.capitalize(),
+        color=UNITS_COLOR,
     )
 
 
@@ -293,12 +331,21 @@ def _with_plotted_revenue(points: pl.DataFrame) -> pl.DataFrame:
     return points.with_columns(pl.col("monetary").clip(lower_bound=1.0).alias("plotted_revenue"))
 
 
-def cluster_scatter(points: pl.DataFrame, *, names: Sequence[str], currency: str) -> alt.Chart:
-    """Recency vs net revenue per customer (log scale), coloured by cluster."""
+def _revenue_scatter(
+    points: pl.DataFrame,
+    *,
+    currency: str,
+    color: alt.Color,
+    group: tuple[str, str],
+    size: int,
+    height: int,
+) -> alt.Chart:
+    """Recency vs net revenue per customer (log scale), coloured by ``group`` (field, title)."""
     money = f"Net revenue ({currency})" if currency else "Net revenue"
+    field, title = group
     return (
         alt.Chart(_with_plotted_revenue(points))
-        .mark_circle(size=28, opacity=0.6)
+        .mark_circle(size=size, opacity=0.6)
         .encode(
             x=alt.X("recency_days:Q", title="Days since last purchase"),
             y=alt.Y(
@@ -307,21 +354,34 @@ def cluster_scatter(points: pl.DataFrame, *, names: Sequence[str], currency: str
                 scale=alt.Scale(type="log"),
                 axis=alt.Axis(format=",.0f"),
             ),
-            color=alt.Color(
-                "cluster_name:N",
-                title="Cluster",
-                sort=list(names),
-                legend=alt.Legend(orient="bottom", columns=2, labelLimit=260),
-            ),
+            color=color,
             tooltip=[
                 alt.Tooltip("customer_id:N", title="Customer"),
-                alt.Tooltip("cluster_name:N", title="Cluster"),
+                alt.Tooltip(f"{field}:N", title=title),
                 alt.Tooltip("recency_days:Q", title="Recency (days)", format=","),
                 alt.Tooltip("frequency:Q", title="Orders", format=","),
                 alt.Tooltip("monetary:Q", title=money, format=",.2f"),
             ],
         )
-        .properties(height=420)
+        .properties(height=height)
+    )
+
+
+def cluster_scatter(points: pl.DataFrame, *, names: Sequence[str], currency: str) -> alt.Chart:
+    """Recency vs net revenue per customer (log scale), coloured by cluster."""
+    color = alt.Color(
+        "cluster_name:N",
+        title="Cluster",
+        sort=list(names),
+        legend=alt.Legend(orient="bottom", columns=2, labelLimit=260),
+    )
+    return _revenue_scatter(
+        points,
+        currency=currency,
+        color=color,
+        group=("cluster_name", "Cluster"),
+        size=28,
+        height=420,
     )
 
 
@@ -479,35 +539,17 @@ def cohort_bars(table: pl.DataFrame, *, value: str, title: str, every: str) -> a
 def spend_vs_recency(points: pl.DataFrame, *, currency: str) -> alt.Chart:
     """Net revenue against days since the last purchase, coloured by segment."""
     names = [name for name in SEGMENT_COLORS if name in set(points["segment"].to_list())]
-    money = f"Net revenue ({currency})" if currency else "Net revenue"
-    return (
-        alt.Chart(
-            _with_plotted_revenue(
-                points.select("customer_id", "recency_days", "monetary", "frequency", "segment")
-            )
-        )
-        .mark_circle(size=26, opacity=0.6)
-        .encode(
-            x=alt.X("recency_days:Q", title="Days since last purchase"),
-            y=alt.Y(
-                "plotted_revenue:Q",
-                title=f"{money}, log scale",
-                scale=alt.Scale(type="log"),
-                axis=alt.Axis(format=",.0f"),
-            ),
-            color=alt.Color(
-                "segment:N",
-                title="Segment",
-                scale=_segment_scale(names),
-                legend=alt.Legend(orient="right", labelLimit=200),
-            ),
-            tooltip=[
-                alt.Tooltip("customer_id:N", title="Customer"),
-                alt.Tooltip("segment:N", title="Segment"),
-                alt.Tooltip("recency_days:Q", title="Recency (days)", format=","),
-                alt.Tooltip("frequency:Q", title="Orders", format=","),
-                alt.Tooltip("monetary:Q", title=money, format=",.2f"),
-            ],
-        )
-        .properties(height=400)
+    color = alt.Color(
+        "segment:N",
+        title="Segment",
+        scale=_segment_scale(names),
+        legend=alt.Legend(orient="right", labelLimit=200),
+    )
+    return _revenue_scatter(
+        points.select("customer_id", "recency_days", "monetary", "frequency", "segment"),
+        currency=currency,
+        color=color,
+        group=("segment", "Segment"),
+        size=26,
+        height=400,
     )

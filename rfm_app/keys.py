@@ -32,3 +32,25 @@ DATA_RESET_COLUMNS: Final = "data.reset_columns"
 SEGMENTS_EXPLORER: Final = "segments.explorer_segments"
 SEGMENTS_TOP_N: Final = "segments.top_n"
 SEGMENTS_DOWNLOAD_PREFIX: Final = "segments.download."
+
+# Churn & CLV page widgets.
+CHURN_HORIZON: Final = "churn.horizon"
+CHURN_SEGMENT_CHART: Final = "churn.segment_chart"
+CHURN_LOCATION_TABLE: Final = "churn.location_table"
+CHURN_AT_RISK_TABLE: Final = "churn.at_risk_table"
+CHURN_DOWNLOAD: Final = "churn.download"
+"""Prefix of the at-risk list's download buttons (``.csv``, ``.parquet``)."""
+CHURN_PARETO: Final = "churn.pareto"
+CHURN_MODEL_SCORES: Final = "churn.model_scores"
+
+# Clusters page widgets.
+CLUSTERS_MODE: Final = "clusters.mode"
+CLUSTERS_K: Final = "clusters.k"
+CLUSTERS_PROFILES: Final = "clusters.profiles"
+CLUSTERS_DOWNLOAD: Final = "clusters.download"
+"""Prefix of the cluster membership download buttons."""
+
+# Customers page widgets.
+CUSTOMERS_SEGMENT_CHART: Final = "customers.segment_chart"
+CUSTOMERS_MAP_MEASURE: Final = "customers.map_measure"
+CUSTOMERS_COUNTRY_TABLE: Final = "customers.country_table"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 import re
-from typing import NoReturn
+from collections.abc import Callable
+from typing import NoReturn, TypeVar
 
 import polars as pl
 import streamlit as st
@@ -14,6 +15,9 @@ from rfm_app import filters as view_filters
 from rfm_app import format as fmt
 from rfm_app import session
 from rfm_app.pipeline import Analysis, Failure, analysis, customers
+from rfm_app.routing import ensure_router
+
+T = TypeVar("T")
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
@@ -32,6 +36,20 @@ def show_failure(failure: Failure, *, where: str = "") -> NoReturn:
     hint = "" if not where else f"\n\n{where}"
     st.error(f"{plain(failure.message)}{hint}", icon=":material/error:")
     st.stop()
+
+
+def with_status(
+    compute: Callable[[], T | Failure], *, running: str, failed: str, done: Callable[[T], str]
+) -> T | Failure:
+    """Run ``compute`` inside a collapsed ``st.status`` that ends labelled ``done(result)``
+    or ``failed``; the caller decides what a failure means for the page."""
+    with st.status(running, expanded=False) as status:
+        result = compute()
+        if isinstance(result, Failure):
+            status.update(label=failed, state="error")
+        else:
+            status.update(label=done(result), state="complete")
+    return result
 
 
 def require_analysis() -> Analysis:
@@ -68,32 +86,46 @@ def source_caption() -> None:
     st.caption(f"{label}: {plain(source.name)} · {fmt.size(source.size)}")
 
 
+def filter_caption() -> None:
+    """One line listing the sidebar filters in force (nothing when none is)."""
+    active = view_filters.current()
+    if active.active:
+        st.caption(f":material/filter_alt: {plain(view_filters.describe(active))}")
+
+
+def analysis_page(title: str) -> Analysis:
+    """Start an analytics page: route, title, the analysis and what data and filters it shows.
+
+    Call first in the page file: a legacy direct run hands over to the router, and data
+    that cannot be analysed ends the page with a message (see :func:`require_analysis`).
+    """
+    ensure_router()
+    st.title(title, anchor=False)
+    result = require_analysis()
+    source_caption()
+    filter_caption()
+    return result
+
+
 def download_buttons(frame: pl.DataFrame, *, stem: str, key: str) -> None:
     """CSV (spreadsheet-safe) and Parquet downloads of ``frame``, built only when clicked."""
-    left, right = st.columns(2)
-    left.download_button(
-        "Download CSV",
-        data=lambda: to_safe_csv(frame, bom=True),
-        file_name=f"{stem}.csv",
-        mime="text/csv",
-        key=f"{key}.csv",
-        icon=":material/download:",
-        on_click="ignore",
-        width="stretch",
-    )
-
     def parquet() -> bytes:
         buffer = io.BytesIO()
         frame.write_parquet(buffer)
         return buffer.getvalue()
 
-    right.download_button(
-        "Download Parquet",
-        data=parquet,
-        file_name=f"{stem}.parquet",
-        mime="application/vnd.apache.parquet",
-        key=f"{key}.parquet",
-        icon=":material/download:",
-        on_click="ignore",
-        width="stretch",
+    formats = (
+        ("CSV", lambda: to_safe_csv(frame, bom=True), "csv", "text/csv"),
+        ("Parquet", parquet, "parquet", "application/vnd.apache.parquet"),
     )
+    for side, (label, data, suffix, mime) in zip(st.columns(2), formats, strict=True):
+        side.download_button(
+            f"Download {label}",
+            data=data,
+            file_name=f"{stem}.{suffix}",
+            mime=mime,
+            key=f"{key}.{suffix}",
+            icon=":material/download:",
+            on_click="ignore",
+            width="stretch",
+        )

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from rfm_app import keys
+from tests.app.analytics_helpers import minimal_csv, texts
 
 ROOT = Path(__file__).absolute().parents[2]
 ENTRYPOINT = str(ROOT / "streamlit_app.py")
@@ -27,6 +28,16 @@ def _new_session() -> AppTest:
 def app() -> AppTest:
     """A fresh session of the app, first run done (the Data page on the sample)."""
     return _new_session()
+
+
+def open_page(page: str, **query_params: str) -> AppTest:
+    """A fresh session on the sample, opened at ``page`` with sidebar filters in the URL."""
+    at = AppTest.from_file(ENTRYPOINT, default_timeout=180)
+    for name, value in query_params.items():
+        at.query_params[name] = value
+    at.run()
+    at.switch_page(page).run()
+    return at
 
 
 @pytest.fixture
@@ -56,3 +67,17 @@ def metrics(at: AppTest) -> dict[str, str]:
 def read_metrics() -> Callable[[AppTest], dict[str, str]]:
     """``read_metrics(at)``: metric label -> displayed value on the current page."""
     return metrics
+
+
+@pytest.fixture
+def minimal_page(app: AppTest, upload: Uploader) -> Callable[[str], AppTest]:
+    """``minimal_page(page)``: upload :func:`minimal_csv`, open ``page``, check it drew cleanly."""
+
+    def _open(page: str) -> AppTest:
+        upload(app, "minimal.csv", minimal_csv())
+        app.switch_page(page).run()
+        assert not app.exception, [e.value for e in app.exception]
+        assert not app.error, texts(app.error)
+        return app
+
+    return _open

@@ -13,8 +13,9 @@ import rfm
 from rfm.filters import Filters, apply_filters
 from rfm.forecast import at_risk_customers, customer_forecast, horizon_days
 from rfm_app import format as fmt
-from tests.app.analytics_helpers import minimal_csv, sample_transactions, texts
-from tests.app.conftest import ENTRYPOINT
+from rfm_app import keys
+from tests.app.analytics_helpers import sample_transactions, texts
+from tests.app.conftest import metrics, open_page
 
 PAGE = "pages/churn.py"
 
@@ -32,17 +33,9 @@ def _library_forecast(filters: Filters, months: int) -> pl.DataFrame:
     )
 
 
-def _metrics(at: AppTest) -> dict[str, str]:
-    return {metric.label: metric.value for metric in at.metric}
-
-
 @pytest.fixture(scope="module")
 def france() -> AppTest:
-    at = AppTest.from_file(ENTRYPOINT, default_timeout=180)
-    at.query_params["country"] = "France"
-    at.run()
-    at.switch_page(PAGE).run()
-    return at
+    return open_page(PAGE, country="France")
 
 
 def test_renders_without_errors(france: AppTest) -> None:
@@ -53,7 +46,7 @@ def test_renders_without_errors(france: AppTest) -> None:
 
 def test_figures_equal_the_library_on_the_filtered_view(france: AppTest) -> None:
     expected = _library_forecast(Filters(countries=("France",)), 6)
-    shown = _metrics(france)
+    shown = metrics(france)
     assert shown["Customers modelled"] == fmt.count(expected.height)
     assert shown["Expected revenue, 6 months"] == fmt.money(
         float(expected["expected_revenue"].sum()), decimals=0
@@ -86,19 +79,19 @@ def test_at_risk_table_lists_high_value_likely_churned_customers(france: AppTest
 
 
 def test_a_longer_horizon_forecasts_more(france: AppTest) -> None:
-    france.segmented_control(key="churn.horizon").set_value(12).run()
+    france.segmented_control(key=keys.CHURN_HORIZON).set_value(12).run()
     assert not france.exception
     expected = _library_forecast(Filters(countries=("France",)), 12)
-    assert _metrics(france)["Expected revenue, 12 months"] == fmt.money(
+    assert metrics(france)["Expected revenue, 12 months"] == fmt.money(
         float(expected["expected_revenue"].sum()), decimals=0
     )
 
 
 def test_model_check_names_the_best_model(france: AppTest) -> None:
     assert set(france.dataframe[-1].value["model"]) == {"BG/NBD", "MBG/NBD"}
-    france.toggle(key="churn.pareto").set_value(True).run()
+    france.toggle(key=keys.CHURN_PARETO).set_value(True).run()
     assert not france.exception
-    shown = _metrics(france)
+    shown = metrics(france)
     assert "Holdout error (purchase days)" in shown
     scores = france.dataframe[-1].value
     assert set(scores["model"]) == {"BG/NBD", "MBG/NBD", "Pareto/NBD"}
@@ -107,13 +100,10 @@ def test_model_check_names_the_best_model(france: AppTest) -> None:
 
 
 def test_without_optional_columns_the_page_says_what_to_add(
-    app: AppTest, upload: Callable[..., AppTest]
+    minimal_page: Callable[[str], AppTest],
 ) -> None:
-    upload(app, "minimal.csv", minimal_csv())
-    app.switch_page(PAGE).run()
-    assert not app.exception, [e.value for e in app.exception]
-    assert not app.error, texts(app.error)
+    app = minimal_page(PAGE)
     notes = " ".join(texts(app.info))
     for column in ("country", "category", "retailer", "quantity"):
         assert f"`{column}`" in notes
-    assert _metrics(app)["Expected units, 6 months"] == "–"
+    assert metrics(app)["Expected units, 6 months"] == "–"

@@ -11,19 +11,16 @@ from threadpoolctl import threadpool_limits
 
 import rfm
 from rfm.filters import Filters, apply_filters
+from rfm_app import keys
 from tests.app.analytics_helpers import minimal_csv, sample_transactions, texts
-from tests.app.conftest import ENTRYPOINT
+from tests.app.conftest import open_page
 
 PAGE = "pages/clusters.py"
 
 
 @pytest.fixture(scope="module")
 def germany() -> AppTest:
-    at = AppTest.from_file(ENTRYPOINT, default_timeout=180)
-    at.query_params["country"] = "Germany"
-    at.run()
-    at.switch_page(PAGE).run()
-    return at
+    return open_page(PAGE, country="Germany")
 
 
 def _library(k: int | None) -> rfm.ClusterResult:
@@ -44,8 +41,8 @@ def test_automatic_k_profiles_equal_the_library(germany: AppTest) -> None:
 
 
 def test_choosing_k_gives_k_clusters(germany: AppTest) -> None:
-    germany.radio(key="clusters.mode").set_value("Choose k").run()
-    germany.slider(key="clusters.k").set_value(5).run()
+    germany.radio(key=keys.CLUSTERS_MODE).set_value("Choose k").run()
+    germany.slider(key=keys.CLUSTERS_K).set_value(5).run()
     assert not germany.exception
     profiles = germany.dataframe[0].value
     expected = _library(5)
@@ -55,11 +52,8 @@ def test_choosing_k_gives_k_clusters(germany: AppTest) -> None:
 
 
 def test_without_optional_columns_clusters_still_work(
-    app: AppTest, upload: Callable[..., AppTest]
+    minimal_page: Callable[[str], AppTest],
 ) -> None:
-    upload(app, "minimal.csv", minimal_csv())
-    app.switch_page(PAGE).run()
-    assert not app.exception, [e.value for e in app.exception]
-    assert not app.error, texts(app.error)
+    app = minimal_page(PAGE)
     customers = pl.read_csv(minimal_csv())["customer_id"].n_unique()
     assert sum(app.dataframe[0].value["customers"]) == customers

@@ -9,19 +9,15 @@ from streamlit.testing.v1 import AppTest
 
 from rfm.demographics import breakdown
 from rfm.filters import Filters, apply_filters
-from tests.app.analytics_helpers import minimal_csv, sample_transactions, texts
-from tests.app.conftest import ENTRYPOINT
+from tests.app.analytics_helpers import sample_transactions, texts
+from tests.app.conftest import open_page
 
 PAGE = "pages/customers.py"
 
 
 @pytest.fixture(scope="module")
 def women() -> AppTest:
-    at = AppTest.from_file(ENTRYPOINT, default_timeout=180)
-    at.query_params["gender"] = "Female"
-    at.run()
-    at.switch_page(PAGE).run()
-    return at
+    return open_page(PAGE, gender="Female")
 
 
 def test_renders_every_section_on_the_sample(women: AppTest) -> None:
@@ -46,12 +42,9 @@ def test_country_table_equals_the_library_on_the_view(women: AppTest) -> None:
 
 
 def test_without_optional_columns_each_section_names_its_column(
-    app: AppTest, upload: Callable[..., AppTest]
+    minimal_page: Callable[[str], AppTest],
 ) -> None:
-    upload(app, "minimal.csv", minimal_csv())
-    app.switch_page(PAGE).run()
-    assert not app.exception, [e.value for e in app.exception]
-    assert not app.error, texts(app.error)
+    app = minimal_page(PAGE)
     notes = " ".join(texts(app.info))
     for column in ("age", "birth_date", "gender", "country", "payment_method", "category",
                    "department", "theme"):

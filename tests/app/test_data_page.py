@@ -14,18 +14,7 @@ import rfm
 import rfm.datasets
 from rfm_app import format as fmt
 from rfm_app import keys
-
-# Hand-computed: A has orders 1 (10 + 4) and 2 (6); B order 3 (30); C orders 4 (5), 5 (15).
-# 3 customers, 5 orders, revenue 70, 9 units, AOV 14, 5/3 orders per customer; the last
-# purchase is 2024-03-20, so the as-of date is 2024-03-21 and everyone bought within 90 days.
-SMALL_CSV = b"""order_id,customer_id,order_date,quantity,unit_price,amount
-1,A,2024-01-05,2,5.00,10.00
-1,A,2024-01-05,1,4.00,4.00
-2,A,2024-02-10,1,6.00,6.00
-3,B,2024-03-01,3,10.00,30.00
-4,C,2024-03-15,1,5.00,5.00
-5,C,2024-03-20,1,15.00,15.00
-"""
+from tests.app.analytics_helpers import SMALL_CSV
 
 
 def test_uploaded_csv_kpis_match_hand_computation(

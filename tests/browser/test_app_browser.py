@@ -7,19 +7,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.app.analytics_helpers import SMALL_CSV  # hand-computed: 3 customers, revenue 70
+
 pytestmark = pytest.mark.browser
 
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 PAGES = ["Data", "Overview", "Segments"]
-# 3 customers, 5 orders, revenue 70 (hand-computed as in tests/app/test_data_page.py).
-CSV = b"""order_id,customer_id,order_date,quantity,unit_price,amount
-1,A,2024-01-05,2,5.00,10.00
-1,A,2024-01-05,1,4.00,4.00
-2,A,2024-02-10,1,6.00,6.00
-3,B,2024-03-01,3,10.00,30.00
-4,C,2024-03-15,1,5.00,5.00
-5,C,2024-03-20,1,15.00,15.00
-"""
 
 
 def _settle(page: Page) -> None:
@@ -73,7 +66,7 @@ def test_sample_then_upload_then_every_page(
     page.get_by_text("Upload a file", exact=True).click()
     _settle(page)
     csv = tmp_path / "orders.csv"
-    csv.write_bytes(CSV)
+    csv.write_bytes(SMALL_CSV)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(csv))
     _settle(page)
     _no_exception(page)
