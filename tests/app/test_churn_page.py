@@ -88,6 +88,8 @@ def test_a_longer_horizon_forecasts_more(france: AppTest) -> None:
 
 
 def test_model_check_names_the_best_model(france: AppTest) -> None:
+    # Pareto/NBD is compared by default and can be switched off.
+    france.toggle(key=keys.CHURN_PARETO).set_value(False).run()
     assert set(france.dataframe[-1].value["model"]) == {"BG/NBD", "MBG/NBD"}
     france.toggle(key=keys.CHURN_PARETO).set_value(True).run()
     assert not france.exception
