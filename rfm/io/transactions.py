@@ -42,6 +42,7 @@ _TEXT_COLUMNS = (
 )
 _TRUE = ("true", "t", "yes", "y", "1", "return", "returned", "r", "x", "refund", "refunded")
 _FALSE = ("false", "f", "no", "n", "0", "sale", "")
+_TYPED = frozenset({AMOUNT, "quantity", "unit_price", "age", ORDER_DATE, "birth_date", "signup_date"})
 _DETECT_ROWS = 2000
 _WHAT = {
     CUSTOMER_ID: "a customer id",
@@ -151,8 +152,14 @@ def read_transactions(
         ]
 
     # Trim and null the missing markers of every text column used, in one
-    # parallel pass over the columns.
-    used = [name for name in dict.fromkeys(mapping.values()) if frame[name].dtype == pl.String]
+    # parallel pass over the columns. Number and date columns are left out: they
+    # are parsed from the raw text first and cleaned only if that fails.
+    used = [
+        name
+        for name in dict.fromkeys(mapping.values())
+        if frame[name].dtype == pl.String
+        and any(c not in _TYPED for c, n in mapping.items() if n == name)
+    ]
     cleaned = frame.select(clean_text(pl.col(name)).alias(name) for name in used)
     text = {canon: cleaned[name] for canon, name in mapping.items() if name in used}
 
