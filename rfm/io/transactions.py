@@ -42,7 +42,9 @@ _TEXT_COLUMNS = (
 )
 _TRUE = ("true", "t", "yes", "y", "1", "return", "returned", "r", "x", "refund", "refunded")
 _FALSE = ("false", "f", "no", "n", "0", "sale", "")
-_TYPED = frozenset({AMOUNT, "quantity", "unit_price", "age", ORDER_DATE, "birth_date", "signup_date"})
+_TYPED = frozenset(
+    {AMOUNT, "quantity", "unit_price", "age", ORDER_DATE, "birth_date", "signup_date"}
+)
 _DETECT_ROWS = 2000
 _WHAT = {
     CUSTOMER_ID: "a customer id",
