@@ -545,18 +545,16 @@ def _mark_duplicates(frame: pl.DataFrame, reason: pl.Series) -> pl.Series:
     positions = ok.arg_true()
     if positions.len() < 2 or frame.width == 0:
         return reason
-    hashes = frame.hash_rows().filter(ok)
-    if hashes.n_unique() == hashes.len():  # the usual case, at a third of a sort's cost
+    hashes = frame.hash_rows()
+    if positions.len() < len(reason):
+        hashes = hashes.filter(ok)
+    # Sorting the hashes finds the repeated ones (usually none) at the cost of an
+    # n_unique; a set lookup of those few then marks every row that shares one.
+    ordered = hashes.sort()
+    repeated = ordered.filter(ordered == ordered.shift(1))
+    if repeated.is_empty():
         return reason
-    order = hashes.arg_sort()
-    ordered = hashes.gather(order)
-    shared = pl.select(
-        (pl.lit(ordered) == pl.lit(ordered).shift(1)).fill_null(False)
-        | (pl.lit(ordered) == pl.lit(ordered).shift(-1)).fill_null(False)
-    ).to_series()
-    if not shared.any():
-        return reason
-    candidates = positions.gather(order.filter(shared).sort())
+    candidates = positions.filter(hashes.is_in(repeated.unique()))
     first = frame[candidates].select(pl.struct(pl.all()).is_first_distinct()).to_series()
     if first.all():
         return reason
