@@ -674,25 +674,30 @@ def convert_ids(values: pl.Series, *, cleaned: bool = False) -> tuple[pl.Series,
                 )
         return text.alias(name), tuple(warnings)
     text = values if cleaned else clean_series(values)
-    present = text.drop_nulls()
-    # Cheap look at the head first: most id columns are not decimals.
+    # Cheap looks first (the head; any "+" at all): most id columns are neither
+    # decimals nor in scientific notation, and copying the present values costs.
     if (
-        present.len()
-        and present.head(100).str.contains(r"^\d+\.0+$").all()
-        and present.str.contains(r"^\d+\.0+$").all()
+        text.null_count() < len(text)
+        and text.head(1000).drop_nulls().head(100).str.contains(r"^\d+\.0+$").all()
+        and text.drop_nulls().str.contains(r"^\d+\.0+$").all()
     ):
+        example = text.drop_nulls().item(0)
         text = text.str.replace(r"\.0+$", "")
         warnings.append(
-            f"Column {name!r} held ids written as decimals (e.g. {present.item(0)!r}); "
+            f"Column {name!r} held ids written as decimals (e.g. {example!r}); "
             "the trailing '.0' was dropped."
         )
-    exponent = present.str.contains("E+", literal=True) | present.str.contains("e+", literal=True)
-    lossy = present.filter(exponent).str.contains(_SCIENTIFIC_ID)
-    if lossy.any():
-        present = present.filter(exponent)
-        warnings.append(
-            f"Column {name!r}: {int(lossy.sum()):,} ids look like numbers in scientific "
-            f"notation (e.g. {present.filter(lossy).item(0)!r}), a lossy spreadsheet export: "
-            "different customers may now share one id. Re-export the ids as text."
+    if text.str.contains("+", literal=True).any():
+        present = text.drop_nulls()
+        exponent = present.str.contains("E+", literal=True) | present.str.contains(
+            "e+", literal=True
         )
+        lossy = present.filter(exponent).str.contains(_SCIENTIFIC_ID)
+        if lossy.any():
+            present = present.filter(exponent)
+            warnings.append(
+                f"Column {name!r}: {int(lossy.sum()):,} ids look like numbers in scientific "
+                f"notation (e.g. {present.filter(lossy).item(0)!r}), a lossy spreadsheet "
+                "export: different customers may now share one id. Re-export the ids as text."
+            )
     return text.alias(name), tuple(warnings)

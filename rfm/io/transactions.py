@@ -210,6 +210,9 @@ def read_transactions(
     if flipped:
         warnings.append(f"{flipped:,} returns given with a positive amount were made negative.")
     for canon, values in signed.items():
+        if not (is_return & (values > 0)).any():  # already negative (or zero)
+            out[canon] = values.alias(canon)
+            continue
         out[canon] = (
             pl.select(
                 pl.when(pl.lit(is_return)).then(-pl.lit(values).abs()).otherwise(pl.lit(values))
