@@ -500,7 +500,10 @@ def _returns(
             flag = flag | marker
     if flags is not None:
         # Text columns arrive cleaned; a typed (Boolean, 0/1) column becomes text here.
-        text = (flags if flags.dtype == pl.String else clean_series(flags)).str.to_lowercase()
+        text = flags if flags.dtype == pl.String else clean_series(flags)
+        # The words are lower case: lower-case the column only if some value is unknown.
+        if not text.is_in(_TRUE + _FALSE).fill_null(True).all():
+            text = text.str.to_lowercase()
         yes = text.is_in(_TRUE).fill_null(False)
         unknown = ~text.is_in(_TRUE + _FALSE).fill_null(True)
         if unknown.any():
