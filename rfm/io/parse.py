@@ -162,22 +162,18 @@ def convert_numbers(
         invalid = floats.is_infinite().fill_null(False)
         floats = pl.select(pl.when(pl.lit(floats).is_finite()).then(pl.lit(floats))).to_series()
         return NumberColumn(floats.alias(name), missing, invalid, None)
+    if not cleaned and values.dtype == pl.String and decimal in (None, "."):
+        # Try the raw text first: a float cast rejects padding and every missing
+        # marker but "nan" (not finite), so when all values cast, cleaning would
+        # change nothing.
+        plain = _plain_numbers(values, decimal)
+        if plain is not None:
+            return plain
     text = values if cleaned else clean_series(values)
+    plain = _plain_numbers(text, decimal) if decimal in (None, ".") else None
+    if plain is not None:
+        return plain
     missing = text.is_null()
-    if decimal in (None, "."):
-        # Fast path: plain numbers ("-5.25", "1e3") need no convention.
-        fast = text.cast(pl.Float64, strict=False)
-        if fast.null_count() == text.null_count() and fast.is_finite().all():
-            no = pl.repeat(False, len(text), eager=True)
-            head = text.drop_nulls().head(1000)
-            dotted = head.filter(head.str.contains(".", literal=True))
-            notes: tuple[str, ...] = ()
-            if decimal is None and dotted.len() and dotted.str.contains(_THOUSANDS_ONLY).all():
-                notes = (
-                    f"Column {name!r}: values like {dotted.item(0)!r} read with '.' as the "
-                    "decimal separator; pass decimal=',' if '.' separates thousands.",
-                )
-            return NumberColumn(fast.alias(name), missing, no, ".", notes)
     warnings: list[str] = []
     parts = pl.select(
         *(e.alias(n) for e, n in zip(_number_parts(pl.lit(text)), ("t", "neg", "bad"), strict=True))
@@ -199,6 +195,24 @@ def convert_numbers(
     )
     invalid = parsed.is_null() & ~missing
     return NumberColumn(parsed, missing, invalid, decimal, tuple(warnings))
+
+
+def _plain_numbers(text: pl.Series, decimal: Decimal | None) -> NumberColumn | None:
+    """Plain numbers ("-5.25", "1e3") need no convention: cast, or None if any does not."""
+    name = text.name
+    fast = text.cast(pl.Float64, strict=False)
+    if fast.null_count() == text.null_count() and fast.is_finite().all():
+        no = pl.repeat(False, len(text), eager=True)
+        head = text.drop_nulls().head(1000)
+        dotted = head.filter(head.str.contains(".", literal=True))
+        notes: tuple[str, ...] = ()
+        if decimal is None and dotted.len() and dotted.str.contains(_THOUSANDS_ONLY).all():
+            notes = (
+                f"Column {name!r}: values like {dotted.item(0)!r} read with '.' as the "
+                "decimal separator; pass decimal=',' if '.' separates thousands.",
+            )
+        return NumberColumn(fast.alias(name), text.is_null(), no, ".", notes)
+    return None
 
 
 # --------------------------------------------------------------------------- dates
@@ -452,6 +466,10 @@ def detect_date_format(
     elif values.dtype.is_integer():
         text = values.cast(pl.String)
     else:
+        if not cleaned and values.dtype == pl.String:
+            raw = _read_raw(values, date_format=date_format, day_first=day_first)
+            if raw is not None:
+                return raw
         text = values if cleaned else clean_series(values)
     missing = text.is_null()
     present = int((~missing).sum())
@@ -521,6 +539,26 @@ def detect_date_format(
         if (month_only if chosen_day_first else day_only).any():
             raise _mixed_error(name, text, day_part, month_part, time_part)
     return col
+
+
+def _read_raw(
+    values: pl.Series, *, date_format: str | None, day_first: bool | None
+) -> DateColumn | None:
+    """The column read without cleaning, or None when cleaning could change the result.
+
+    Cleaning costs more than parsing. It changes nothing when no value starts with
+    whitespace (checked by comparing: such values sort before "!" or after
+    U+0080) and every present value parses: a missing marker or trailing
+    whitespace never fits an exact format.
+    """
+    padded = ((values < "!") & (values != "")) | (values >= "\u0080")
+    if padded.any():
+        return None
+    try:
+        col = detect_date_format(values, date_format=date_format, day_first=day_first, cleaned=True)
+    except DataError:  # also AmbiguousDatesError: let the cleaned text decide
+        return None
+    return None if col.invalid.any() else col
 
 
 def _mixed_error(
@@ -636,25 +674,30 @@ def convert_ids(values: pl.Series, *, cleaned: bool = False) -> tuple[pl.Series,
                 )
         return text.alias(name), tuple(warnings)
     text = values if cleaned else clean_series(values)
-    present = text.drop_nulls()
-    # Cheap look at the head first: most id columns are not decimals.
+    # Cheap looks first (the head; any "+" at all): most id columns are neither
+    # decimals nor in scientific notation, and copying the present values costs.
     if (
-        present.len()
-        and present.head(100).str.contains(r"^\d+\.0+$").all()
-        and present.str.contains(r"^\d+\.0+$").all()
+        text.null_count() < len(text)
+        and text.head(1000).drop_nulls().head(100).str.contains(r"^\d+\.0+$").all()
+        and text.drop_nulls().str.contains(r"^\d+\.0+$").all()
     ):
+        example = text.drop_nulls().item(0)
         text = text.str.replace(r"\.0+$", "")
         warnings.append(
-            f"Column {name!r} held ids written as decimals (e.g. {present.item(0)!r}); "
+            f"Column {name!r} held ids written as decimals (e.g. {example!r}); "
             "the trailing '.0' was dropped."
         )
-    exponent = present.str.contains("E+", literal=True) | present.str.contains("e+", literal=True)
-    lossy = present.filter(exponent).str.contains(_SCIENTIFIC_ID)
-    if lossy.any():
-        present = present.filter(exponent)
-        warnings.append(
-            f"Column {name!r}: {int(lossy.sum()):,} ids look like numbers in scientific "
-            f"notation (e.g. {present.filter(lossy).item(0)!r}), a lossy spreadsheet export: "
-            "different customers may now share one id. Re-export the ids as text."
+    if text.str.contains("+", literal=True).any():
+        present = text.drop_nulls()
+        exponent = present.str.contains("E+", literal=True) | present.str.contains(
+            "e+", literal=True
         )
+        lossy = present.filter(exponent).str.contains(_SCIENTIFIC_ID)
+        if lossy.any():
+            present = present.filter(exponent)
+            warnings.append(
+                f"Column {name!r}: {int(lossy.sum()):,} ids look like numbers in scientific "
+                f"notation (e.g. {present.filter(lossy).item(0)!r}), a lossy spreadsheet "
+                "export: different customers may now share one id. Re-export the ids as text."
+            )
     return text.alias(name), tuple(warnings)

@@ -42,6 +42,9 @@ _TEXT_COLUMNS = (
 )
 _TRUE = ("true", "t", "yes", "y", "1", "return", "returned", "r", "x", "refund", "refunded")
 _FALSE = ("false", "f", "no", "n", "0", "sale", "")
+_TYPED = frozenset(
+    {AMOUNT, "quantity", "unit_price", "age", ORDER_DATE, "birth_date", "signup_date"}
+)
 _DETECT_ROWS = 2000
 _WHAT = {
     CUSTOMER_ID: "a customer id",
@@ -151,8 +154,14 @@ def read_transactions(
         ]
 
     # Trim and null the missing markers of every text column used, in one
-    # parallel pass over the columns.
-    used = [name for name in dict.fromkeys(mapping.values()) if frame[name].dtype == pl.String]
+    # parallel pass over the columns. Number and date columns are left out: they
+    # are parsed from the raw text first and cleaned only if that fails.
+    used = [
+        name
+        for name in dict.fromkeys(mapping.values())
+        if frame[name].dtype == pl.String
+        and any(c not in _TYPED for c, n in mapping.items() if n == name)
+    ]
     cleaned = frame.select(clean_text(pl.col(name)).alias(name) for name in used)
     text = {canon: cleaned[name] for canon, name in mapping.items() if name in used}
 
@@ -201,6 +210,9 @@ def read_transactions(
     if flipped:
         warnings.append(f"{flipped:,} returns given with a positive amount were made negative.")
     for canon, values in signed.items():
+        if not (is_return & (values > 0)).any():  # already negative (or zero)
+            out[canon] = values.alias(canon)
+            continue
         out[canon] = (
             pl.select(
                 pl.when(pl.lit(is_return)).then(-pl.lit(values).abs()).otherwise(pl.lit(values))
@@ -488,7 +500,10 @@ def _returns(
             flag = flag | marker
     if flags is not None:
         # Text columns arrive cleaned; a typed (Boolean, 0/1) column becomes text here.
-        text = (flags if flags.dtype == pl.String else clean_series(flags)).str.to_lowercase()
+        text = flags if flags.dtype == pl.String else clean_series(flags)
+        # The words are lower case: lower-case the column only if some value is unknown.
+        if not text.is_in(_TRUE + _FALSE).fill_null(True).all():
+            text = text.str.to_lowercase()
         yes = text.is_in(_TRUE).fill_null(False)
         unknown = ~text.is_in(_TRUE + _FALSE).fill_null(True)
         if unknown.any():
@@ -536,18 +551,16 @@ def _mark_duplicates(frame: pl.DataFrame, reason: pl.Series) -> pl.Series:
     positions = ok.arg_true()
     if positions.len() < 2 or frame.width == 0:
         return reason
-    hashes = frame.hash_rows().filter(ok)
-    if hashes.n_unique() == hashes.len():  # the usual case, at a third of a sort's cost
+    hashes = frame.hash_rows()
+    if positions.len() < len(reason):
+        hashes = hashes.filter(ok)
+    # Sorting the hashes finds the repeated ones (usually none) at the cost of an
+    # n_unique; a set lookup of those few then marks every row that shares one.
+    ordered = hashes.sort()
+    repeated = ordered.filter(ordered == ordered.shift(1))
+    if repeated.is_empty():
         return reason
-    order = hashes.arg_sort()
-    ordered = hashes.gather(order)
-    shared = pl.select(
-        (pl.lit(ordered) == pl.lit(ordered).shift(1)).fill_null(False)
-        | (pl.lit(ordered) == pl.lit(ordered).shift(-1)).fill_null(False)
-    ).to_series()
-    if not shared.any():
-        return reason
-    candidates = positions.gather(order.filter(shared).sort())
+    candidates = positions.filter(hashes.is_in(repeated.unique()))
     first = frame[candidates].select(pl.struct(pl.all()).is_first_distinct()).to_series()
     if first.all():
         return reason
