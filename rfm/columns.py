@@ -37,3 +37,17 @@ OPTIONAL: Final = (
 """Columns used when present."""
 
 CANONICAL: Final = REQUIRED + OPTIONAL
+
+TEXT: Final = (
+    "product",
+    "category",
+    "department",
+    "theme",
+    "payment_method",
+    "country",
+    "region",
+    "city",
+    "retailer",
+    "gender",
+)
+"""Optional columns kept as text (stripped, missing markers made null)."""

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 import polars as pl
 
-from rfm.columns import AMOUNT, CANONICAL, CUSTOMER_ID, ORDER_DATE
+from rfm.columns import AMOUNT, CANONICAL, CUSTOMER_ID, ORDER_DATE, TEXT
 from rfm.errors import AmbiguousDatesError, DataError
 from rfm.io.detect import detect_columns
 from rfm.io.dialect import unique_names
@@ -28,18 +28,6 @@ from rfm.quality import QualityReport
 
 __all__ = ["ReadResult", "detect_columns", "read_transactions"]
 
-_TEXT_COLUMNS = (
-    "product",
-    "category",
-    "department",
-    "theme",
-    "payment_method",
-    "country",
-    "region",
-    "city",
-    "retailer",
-    "gender",
-)
 _TRUE = ("true", "t", "yes", "y", "1", "return", "returned", "r", "x", "refund", "refunded")
 _FALSE = ("false", "f", "no", "n", "0", "sale", "")
 _TYPED = frozenset(
@@ -222,7 +210,7 @@ def read_transactions(
         )
     out["is_return"] = is_return.alias("is_return")
 
-    for canon in _TEXT_COLUMNS:
+    for canon in TEXT:
         if canon in mapping:
             values = column_for(canon) if canon in text else clean_series(frame[mapping[canon]])
             out[canon] = values.alias(canon)
