@@ -548,7 +548,7 @@ def _mark_duplicates(frame: pl.DataFrame, reason: pl.Series) -> pl.Series:
     repeated = ordered.filter(ordered == ordered.shift(1))
     if repeated.is_empty():
         return reason
-    candidates = positions.filter(hashes.is_in(repeated.unique()))
+    candidates = positions.filter(hashes.is_in(repeated.unique().implode()))
     first = frame[candidates].select(pl.struct(pl.all()).is_first_distinct()).to_series()
     if first.all():
         return reason
