@@ -5,6 +5,9 @@ transactions; everything after it works on one row per customer. So it is writte
 once, with narwhals, and runs where the data lives: polars (eager, lazy or
 streaming), DuckDB or PySpark. Only the per-customer aggregates are computed by the
 engine; the few derived columns are then finished in polars on one row per customer.
+A polars ``DataFrame`` already in memory takes a faster one-pass route
+(``_hashed_aggregates``) producing the same aggregates; the engine test vectors check
+that both routes agree.
 """
 
 from __future__ import annotations
