@@ -6,7 +6,13 @@ import polars as pl
 import polars.selectors as cs
 import streamlit as st
 
-from rfm.forecast import at_risk_customers, forecast_by, forecast_by_segment
+from rfm.forecast import (
+    LIKELY_CHURNED,
+    at_risk_customers,
+    forecast_by,
+    forecast_by_segment,
+    forecast_totals,
+)
 from rfm_app import analytics, keys, session
 from rfm_app import charts_analytics as charts
 from rfm_app import format as fmt
@@ -73,24 +79,25 @@ if models.left_out:
     )
 
 horizon = HORIZONS[months]
-has_units = "expected_units" in forecast.columns
+totals = forecast_totals(forecast)
+has_units = totals.expected_units is not None
 cols = st.columns(4)
-cols[0].metric("Customers modelled", fmt.count(forecast.height), border=True)
+cols[0].metric("Customers modelled", fmt.count(totals.customers), border=True)
 cols[1].metric(
     "Likely churned",
-    fmt.percent(float((forecast["churn_probability"] >= 0.5).mean())),
+    fmt.percent(totals.share_likely_churned),
     border=True,
-    help="Share of customers with a churn probability of 50 % or more.",
+    help=f"Share of customers with a churn probability of {LIKELY_CHURNED:.0%} or more.",
 )
 cols[2].metric(
     f"Expected revenue, {horizon}",
-    fmt.money(float(forecast["expected_revenue"].sum()), currency, decimals=0),
+    fmt.money(totals.expected_revenue, currency, decimals=0),
     border=True,
     help="Expected purchase days x expected spend per purchase day.",
 )
 cols[3].metric(
     f"Expected units, {horizon}",
-    fmt.count(float(forecast["expected_units"].sum())) if has_units else "–",
+    fmt.count(totals.expected_units) if totals.expected_units is not None else "–",
     border=True,
     help=None if has_units else "Add a `quantity` column to forecast units.",
 )

@@ -11,6 +11,7 @@ purchase value, returns left out), so every breakdown adds up to the same total.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any, Final
 
 import polars as pl
@@ -22,18 +23,63 @@ from rfm.models.value import expected_value
 
 __all__ = [
     "DAYS_PER_MONTH",
+    "LIKELY_CHURNED",
+    "ForecastTotals",
     "at_risk_customers",
     "customer_forecast",
     "default_calibration_end",
     "forecast_by",
     "forecast_by_segment",
+    "forecast_totals",
     "horizon_days",
 ]
 
 DAYS_PER_MONTH: Final = 365.25 / 12
 """Average month length in days (6 months = 182.6 days)."""
 
+LIKELY_CHURNED: Final = 0.5
+"""Churn probability from which a customer counts as likely churned (and, by default, at risk)."""
+
 _SUMS: Final = ("expected_purchases", "expected_revenue", "expected_units")
+
+
+@dataclass(frozen=True)
+class ForecastTotals:
+    """Headline figures of a forecast; ``expected_units`` is None without quantities."""
+
+    customers: int
+    share_likely_churned: float
+    expected_revenue: float
+    expected_units: float | None
+
+
+def forecast_totals(forecast: pl.DataFrame, *, threshold: float = LIKELY_CHURNED) -> ForecastTotals:
+    """Customers, share likely churned (``churn_probability >= threshold``) and expected totals.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> f = pl.DataFrame({"churn_probability": [0.1, 0.5, 0.9], "expected_revenue": [10.0, 5.0, 1.0]})
+    >>> t = forecast_totals(f)
+    >>> t.customers, round(t.share_likely_churned, 3), t.expected_revenue, t.expected_units
+    (3, 0.667, 16.0, None)
+    """
+    missing = [c for c in ("churn_probability", "expected_revenue") if c not in forecast.columns]
+    if missing:
+        msg = f"forecast_totals needs a customer forecast. Missing: {', '.join(missing)}. Build it with customer_forecast."
+        raise DataError(msg)
+    has_units = "expected_units" in forecast.columns
+    row = forecast.select(
+        (pl.col("churn_probability") >= threshold).mean().fill_null(0.0).alias("share"),
+        pl.col("expected_revenue").sum().alias("revenue"),
+        (pl.col("expected_units").sum() if has_units else pl.lit(None, pl.Float64)).alias("units"),
+    ).row(0, named=True)
+    return ForecastTotals(
+        customers=forecast.height,
+        share_likely_churned=row["share"],
+        expected_revenue=row["revenue"],
+        expected_units=row["units"],
+    )
 
 
 def horizon_days(months: float) -> float:
@@ -250,7 +296,7 @@ def forecast_by(forecast: pl.DataFrame, transactions: pl.DataFrame, *, by: str) 
 def at_risk_customers(
     forecast: pl.DataFrame,
     *,
-    min_churn_probability: float = 0.5,
+    min_churn_probability: float = LIKELY_CHURNED,
     value_quantile: float = 0.8,
     top: int | None = 100,
 ) -> pl.DataFrame:

@@ -17,6 +17,7 @@ from rfm.forecast import (
     default_calibration_end,
     forecast_by,
     forecast_by_segment,
+    forecast_totals,
     horizon_days,
 )
 
@@ -172,3 +173,18 @@ def test_default_calibration_end() -> None:
     short = tx.with_columns(pl.lit(dt.datetime(2024, 1, 1)).alias("order_date"))
     with pytest.raises(DataError, match="spanning at least 3 days"):
         default_calibration_end(short)
+
+
+def test_forecast_totals_against_plain_sums(forecast: pl.DataFrame) -> None:
+    totals = forecast_totals(forecast)
+    probabilities = forecast["churn_probability"].to_list()
+    assert totals.customers == len(probabilities)
+    assert totals.share_likely_churned == pytest.approx(
+        sum(p >= 0.5 for p in probabilities) / len(probabilities)
+    )
+    assert totals.expected_revenue == pytest.approx(sum(forecast["expected_revenue"].to_list()))
+    assert totals.expected_units == pytest.approx(sum(forecast["expected_units"].to_list()))
+    with pytest.raises(
+        DataError, match="forecast_totals needs a customer forecast. Missing: churn_probability"
+    ):
+        forecast_totals(forecast.drop("churn_probability"))
