@@ -277,7 +277,9 @@ class FittedModel(ABC, Generic[ParamsT]):
     def _check_hyperparameters(self) -> None:
         name = type(self).__name__
         if not isinstance(self.penalizer, int | float) or not self.penalizer >= 0:
-            msg = f"The 'penalizer' parameter of {name} must be a float >= 0. Got {self.penalizer!r}."
+            msg = (
+                f"The 'penalizer' parameter of {name} must be a float >= 0. Got {self.penalizer!r}."
+            )
             raise DataError(msg)
         if not isinstance(self.maxiter, int) or self.maxiter < 1:
             msg = f"The 'maxiter' parameter of {name} must be an int >= 1. Got {self.maxiter!r}."
@@ -329,9 +331,7 @@ class PurchaseModel(FittedModel[ParamsT]):
     # --- model-specific pure functions, on parameters in the same time unit as the data
     @staticmethod
     @abstractmethod
-    def _objective(
-        log_params: FloatArray, history: PurchaseHistory
-    ) -> tuple[float, FloatArray]:
+    def _objective(log_params: FloatArray, history: PurchaseHistory) -> tuple[float, FloatArray]:
         """Total log-likelihood and its gradient in log-parameters."""
 
     @staticmethod
@@ -348,8 +348,17 @@ class PurchaseModel(FittedModel[ParamsT]):
 
     @staticmethod
     @abstractmethod
-    def _start(history: PurchaseHistory) -> FloatArray:
+    def _log_likelihood(
+        log_params: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray
+    ) -> FloatArray:
+        """Per-customer log-likelihood over log-parameters (the paper's equation)."""
+
+    #: Starting parameters on the scaled time axis (time unit = mean tenure).
+    _start_params: ClassVar[tuple[float, ...]]
+
+    def _start(self, history: PurchaseHistory) -> FloatArray:
         """Starting log-parameters on the scaled time axis."""
+        return np.log(np.array(self._start_params))
 
     @staticmethod
     def _prepare(history: PurchaseHistory) -> PurchaseHistory:
@@ -461,10 +470,11 @@ class PurchaseModel(FittedModel[ParamsT]):
         values = self._per_customer_log_likelihood(params, history)
         return data.select("customer_id").with_columns(pl.Series("log_likelihood", values))
 
-    @staticmethod
-    @abstractmethod
-    def _per_customer_log_likelihood(params: FloatArray, history: PurchaseHistory) -> FloatArray:
+    def _per_customer_log_likelihood(
+        self, params: FloatArray, history: PurchaseHistory
+    ) -> FloatArray:
         """Log-likelihood of each row (unweighted)."""
+        return self._log_likelihood(np.log(params), history.x, history.t_x, history.T)
 
     def p_alive(self, summary: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
         """Probability that each customer is still active at ``as_of``.
@@ -482,9 +492,7 @@ class PurchaseModel(FittedModel[ParamsT]):
             pl.Series("p_alive", values), pl.Series("churn_probability", 1.0 - values)
         )
 
-    def expected_purchases(
-        self, summary: pl.DataFrame | pl.LazyFrame, days: float
-    ) -> pl.DataFrame:
+    def expected_purchases(self, summary: pl.DataFrame | pl.LazyFrame, days: float) -> pl.DataFrame:
         """Expected number of purchase days of each customer in the next ``days`` days.
 
         Parameters

@@ -205,7 +205,7 @@ def conditional_expected_purchases(
     scaled = safe_c * (1.0 - (1.0 - z) ** lower * hyp2f1(upper, lower, safe_c, z))
     if np.any(pole):
         # c * 2F1(A, B; c; z) -> A B z 2F1(A + 1, B + 1; 2; z) as c -> 0.
-        limit = -(1.0 - z) ** lower * upper * lower * z * hyp2f1(upper + 1, lower + 1, 2.0, z)
+        limit = -((1.0 - z) ** lower) * upper * lower * z * hyp2f1(upper + 1, lower + 1, 2.0, z)
         scaled = np.where(pole, limit, scaled)
     return scaled / (a - 1.0) * p_alive(params, x, t_x, T)
 
@@ -307,11 +307,6 @@ class BetaGeo(PurchaseModel[BetaGeoParams]):
     _p_alive = staticmethod(p_alive)
     _conditional_expected = staticmethod(conditional_expected_purchases)
 
-    @staticmethod
-    def _per_customer_log_likelihood(params: FloatArray, history: PurchaseHistory) -> FloatArray:
-        return log_likelihood(np.log(params), history.x, history.t_x, history.T)
-
-    @staticmethod
-    def _start(history: PurchaseHistory) -> FloatArray:
-        # r=1, alpha=1 mean tenure, a=1.2, b=2.4: a neutral start on the scaled time axis.
-        return np.log(np.array([1.0, 1.0, 1.2, 2.4]))
+    _log_likelihood = staticmethod(log_likelihood)
+    # r=1, alpha=1 mean tenure, a=1.2, b=2.4: a neutral start on the scaled time axis.
+    _start_params = (1.0, 1.0, 1.2, 2.4)

@@ -83,8 +83,13 @@ def log_likelihood(log_params: FloatArray, x: FloatArray, spend: FloatArray) -> 
     p, q, gamma = np.exp(log_params)
     px = p * x
     return (
-        gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(gamma)
-        + (px - 1.0) * np.log(spend) + px * np.log(x) - (px + q) * np.log(gamma + x * spend)
+        gammaln(px + q)
+        - gammaln(px)
+        - gammaln(q)
+        + q * np.log(gamma)
+        + (px - 1.0) * np.log(spend)
+        + px * np.log(x)
+        - (px + q) * np.log(gamma + x * spend)
     )
 
 

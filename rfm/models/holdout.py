@@ -192,9 +192,7 @@ def calibration_holdout(
         .join(holdout_days, on="customer_id", how="left")
         .with_columns(pl.col("holdout_purchases").fill_null(0))
     )
-    return CalibrationHoldout(
-        calibration, holdout, cal_end, hold_end, (hold_end - cal_end).days
-    )
+    return CalibrationHoldout(calibration, holdout, cal_end, hold_end, (hold_end - cal_end).days)
 
 
 def evaluate_holdout(
@@ -273,9 +271,7 @@ def select_model(
         The fitted model with the lowest holdout MAE, all scores and evaluations.
     """
     models: list[PurchaseModel[Any]] = (
-        list(candidates)
-        if candidates is not None
-        else [BetaGeo(), ModifiedBetaGeo(), ParetoNBD()]
+        list(candidates) if candidates is not None else [BetaGeo(), ModifiedBetaGeo(), ParetoNBD()]
     )
     if not models:
         msg = "select_model needs at least one candidate model. Got an empty list."
@@ -294,13 +290,21 @@ def select_model(
         evaluations[name] = evaluation
         fitted[name] = model
         rows.append(
-            {"model": name, "mae": evaluation.mae, "log_likelihood": model.log_likelihood_,
-             "error": None}
+            {
+                "model": name,
+                "mae": evaluation.mae,
+                "log_likelihood": model.log_likelihood_,
+                "error": None,
+            }
         )
     scores = pl.DataFrame(
         rows,
-        schema={"model": pl.String, "mae": pl.Float64, "log_likelihood": pl.Float64,
-                "error": pl.String},
+        schema={
+            "model": pl.String,
+            "mae": pl.Float64,
+            "log_likelihood": pl.Float64,
+            "error": pl.String,
+        },
     ).sort("mae", nulls_last=True)
     best_name = scores.get_column("model")[0]
     if best_name not in fitted:

@@ -174,10 +174,5 @@ class ModifiedBetaGeo(PurchaseModel[BetaGeoParams]):
     _p_alive = staticmethod(p_alive)
     _conditional_expected = staticmethod(conditional_expected_purchases)
 
-    @staticmethod
-    def _per_customer_log_likelihood(params: FloatArray, history: PurchaseHistory) -> FloatArray:
-        return log_likelihood(np.log(params), history.x, history.t_x, history.T)
-
-    @staticmethod
-    def _start(history: PurchaseHistory) -> FloatArray:
-        return np.log(np.array([1.0, 1.0, 1.2, 2.4]))
+    _log_likelihood = staticmethod(log_likelihood)
+    _start_params = (1.0, 1.0, 1.2, 2.4)

@@ -152,8 +152,10 @@ def death_integral(
     inside = (v_mode > a)[:, None]
     halves = np.linspace(0.0, 1.0, _PANELS // 2 + 1)
     split = np.concatenate(
-        [a[:, None] + (v_mode - a)[:, None] * halves[:-1],
-         v_mode[:, None] + (b - v_mode)[:, None] * halves],
+        [
+            a[:, None] + (v_mode - a)[:, None] * halves[:-1],
+            v_mode[:, None] + (b - v_mode)[:, None] * halves,
+        ],
         axis=1,
     )
     even = a[:, None] + (b - a)[:, None] * np.linspace(0.0, 1.0, _PANELS + 1)
@@ -163,9 +165,7 @@ def death_integral(
     for rows, edges in ((easy, easy_edges), (~easy, hard_edges)):
         if not edges.shape[0]:
             continue
-        out[:, rows] = _quadrature(
-            edges, start[rows], p_c[rows], p_o[rows], offset, alpha <= beta
-        )
+        out[:, rows] = _quadrature(edges, start[rows], p_c[rows], p_o[rows], offset, alpha <= beta)
     log_value = out[0] + (1.0 - p_c) * log_start
     return DeathIntegral(log_value, out[1], out[2], out[3], out[4])
 
@@ -211,9 +211,7 @@ def _quadrature(
     near, far = (y, other), (log_y, log_other)
     if not alpha_first:
         near, far = (other, y), (log_other, log_y)
-    return np.stack([
-        log_sum, mean(far[0]), mean(1.0 / near[0]), mean(far[1]), mean(1.0 / near[1])
-    ])
+    return np.stack([log_sum, mean(far[0]), mean(1.0 / near[0]), mean(far[1]), mean(1.0 / near[1])])
 
 
 def _log_alive_and_dead(
@@ -251,7 +249,10 @@ def log_likelihood(
     r, alpha, s, beta = np.exp(log_params)
     log_alive, log_dead, _ = _log_alive_and_dead(np.array([r, alpha, s, beta]), x, t_x, T)
     return (
-        gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+        gammaln(r + x)
+        - gammaln(r)
+        + r * np.log(alpha)
+        + s * np.log(beta)
         + np.logaddexp(log_alive, log_dead)
     )
 
@@ -268,7 +269,9 @@ def _objective(log_params: FloatArray, history: PurchaseHistory) -> tuple[float,
     # Derivatives of the death integral under the integral sign, as node averages.
     mean_log_a, mean_inv_a = death.mean_log_alpha, death.mean_inv_alpha
     mean_log_b, mean_inv_b = death.mean_log_beta, death.mean_inv_beta
-    d_r = digamma(r + x) - digamma(r) + np.log(alpha) - alive * np.log(alpha + T) - dead * mean_log_a
+    d_r = (
+        digamma(r + x) - digamma(r) + np.log(alpha) - alive * np.log(alpha + T) - dead * mean_log_a
+    )
     d_alpha = r / alpha - (r + x) * (alive / (alpha + T) + dead * mean_inv_a)
     d_s = np.log(beta) - alive * np.log(beta + T) + dead * (1.0 / s - mean_log_b)
     d_beta = s / beta - alive * s / (beta + T) - dead * (s + 1.0) * mean_inv_b
@@ -337,10 +340,5 @@ class ParetoNBD(PurchaseModel[ParetoNBDParams]):
     _p_alive = staticmethod(p_alive)
     _conditional_expected = staticmethod(conditional_expected_purchases)
 
-    @staticmethod
-    def _per_customer_log_likelihood(params: FloatArray, history: PurchaseHistory) -> FloatArray:
-        return log_likelihood(np.log(params), history.x, history.t_x, history.T)
-
-    @staticmethod
-    def _start(history: PurchaseHistory) -> FloatArray:
-        return np.log(np.array([1.0, 1.0, 1.0, 1.0]))
+    _log_likelihood = staticmethod(log_likelihood)
+    _start_params = (1.0, 1.0, 1.0, 1.0)

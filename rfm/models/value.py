@@ -169,7 +169,9 @@ def clv(
     for k in range(1, periods + 1):
         t_k = min(k * period, horizon)
         cumulative = (
-            purchase_model.expected_purchases(frame, t_k).get_column("expected_purchases").to_numpy()
+            purchase_model.expected_purchases(frame, t_k)
+            .get_column("expected_purchases")
+            .to_numpy()
         )
         total += spend * (cumulative - previous) / (1.0 + discount_rate) ** k
         previous = cumulative
