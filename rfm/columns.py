@@ -15,29 +15,6 @@ REQUIRED: Final = (CUSTOMER_ID, ORDER_DATE, AMOUNT)
 """Columns every transaction table has: ``customer_id`` (str), ``order_date``
 (datetime), ``amount`` (float, net line value; returns are negative)."""
 
-OPTIONAL: Final = (
-    "order_id",
-    "quantity",
-    "unit_price",
-    "product",
-    "category",
-    "department",
-    "theme",
-    "payment_method",
-    "country",
-    "region",
-    "city",
-    "retailer",
-    "gender",
-    "age",
-    "birth_date",
-    "signup_date",
-    "is_return",
-)
-"""Columns used when present."""
-
-CANONICAL: Final = REQUIRED + OPTIONAL
-
 TEXT: Final = (
     "product",
     "category",
@@ -51,3 +28,17 @@ TEXT: Final = (
     "gender",
 )
 """Optional columns kept as text (stripped, missing markers made null)."""
+
+OPTIONAL: Final = (
+    "order_id",
+    "quantity",
+    "unit_price",
+    *TEXT,
+    "age",
+    "birth_date",
+    "signup_date",
+    "is_return",
+)
+"""Columns used when present."""
+
+CANONICAL: Final = REQUIRED + OPTIONAL
