@@ -20,6 +20,7 @@ from typing import IO, Final
 import numpy as np
 import polars as pl
 
+from rfm.dates import to_date
 from rfm.errors import DataError
 
 __all__ = [
@@ -182,18 +183,14 @@ def _weights(pairs: Sequence[tuple[str, float]]) -> tuple[list[str], np.ndarray]
 
 
 def _as_date(value: str | dt.date, name: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(value)
-    except (TypeError, ValueError):
+    day = to_date(value)
+    if day is None:
         msg = (
             f"The {name!r} parameter of simulate must be an ISO date such as '2020-01-01' or a "
             f"datetime.date. Got {value!r}."
         )
-        raise DataError(msg) from None
+        raise DataError(msg)
+    return day
 
 
 def _check_params(

@@ -20,6 +20,7 @@ import narwhals.stable.v2 as nw
 import polars as pl
 
 from rfm.columns import AMOUNT, CUSTOMER_ID, ORDER_DATE
+from rfm.dates import to_date
 from rfm.errors import DataError
 
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
@@ -60,21 +61,14 @@ _SUPPORTED = "a polars DataFrame or LazyFrame, a DuckDB relation or a PySpark Da
 def _as_of_date(as_of: dt.date | dt.datetime | str | None) -> dt.date | None:
     if as_of is None:
         return None
-    if isinstance(as_of, dt.datetime):
-        return as_of.date()
-    if isinstance(as_of, dt.date):
-        return as_of
-    if isinstance(as_of, str):
-        try:
-            return dt.date.fromisoformat(as_of.strip()[:10])
-        except ValueError:
-            msg = (
-                f"as_of must be a date like '2023-12-31'. Got {as_of!r}. "
-                "Pass a datetime.date or an ISO date string."
-            )
-            raise DataError(msg) from None
-    msg = f"as_of must be a date, a datetime or an ISO date string. Got {type(as_of).__name__}."
-    raise DataError(msg)
+    day = to_date(as_of)
+    if day is None:
+        msg = (
+            f"as_of must be a date like '2023-12-31'. Got {as_of!r}. "
+            "Pass a datetime.date or an ISO date string."
+        )
+        raise DataError(msg)
+    return day
 
 
 def _check_schema(schema: Mapping[str, Any]) -> None:

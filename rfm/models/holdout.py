@@ -17,6 +17,7 @@ from typing import Any
 
 import polars as pl
 
+from rfm.dates import to_date
 from rfm.errors import ConvergenceError, DataError
 from rfm.models._base import PurchaseModel, btyd_columns, collect
 from rfm.models.beta_geo import BetaGeo
@@ -94,15 +95,9 @@ class ModelSelection:
 
 
 def _as_date(value: dt.date | dt.datetime | str, name: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip()[:10])
-        except ValueError:
-            pass
+    day = to_date(value)
+    if day is not None:
+        return day
     msg = f"The '{name}' parameter of calibration_holdout must be a date like '2023-06-30'. Got {value!r}."
     raise DataError(msg)
 
