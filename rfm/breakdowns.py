@@ -74,9 +74,7 @@ def activity_table(customers: pl.DataFrame) -> pl.DataFrame:
         pl.DataFrame({"activity": statuses})
         .join(counts, on="activity", how="left")
         .with_columns(pl.col("customers").fill_null(0), pl.col("revenue").fill_null(0.0))
-        .select(
-            "activity", "customers", (pl.col("customers") / total).alias("share"), "revenue"
-        )
+        .select("activity", "customers", (pl.col("customers") / total).alias("share"), "revenue")
     )
 
 
@@ -184,8 +182,9 @@ def revenue_by_period(
     _require(transactions, ("customer_id", "order_date", "amount"), "revenue_by_period")
     lazy = transactions.lazy()
     names = lazy.collect_schema().names()
-    order_key = ("customer_id", "order_id") if "order_id" in names else ("customer_id",
-                                                                           "order_date")
+    order_key = (
+        ("customer_id", "order_id") if "order_id" in names else ("customer_id", "order_date")
+    )
     aggregations = [
         pl.col("amount").sum().alias("revenue"),
         pl.struct(order_key).n_unique().cast(pl.Int64).alias("orders"),
@@ -337,8 +336,9 @@ def top_customers(
         _require(customers, ("customer_id", "monetary"), "top_customers")
         return customers.sort(["monetary", "customer_id"], descending=[True, False]).head(n)
     if by == "rfm_score":
-        _require(customers, ("customer_id", "monetary", "r_score", "f_score", "m_score"),
-                 "top_customers")
+        _require(
+            customers, ("customer_id", "monetary", "r_score", "f_score", "m_score"), "top_customers"
+        )
         total = pl.sum_horizontal(pl.col("r_score", "f_score", "m_score").cast(pl.Int64))
         return (
             customers.with_columns(total.alias("_total"))
