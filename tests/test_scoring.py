@@ -108,3 +108,59 @@ def test_bad_bins(bins: object) -> None:
 def test_missing_columns() -> None:
     with pytest.raises(rfm.DataError, match="Missing: monetary. Build it with rfm.summarize"):
         rfm.score(pl.DataFrame({"customer_id": ["a"], "recency_days": [1], "frequency": [1]}))
+
+
+def _lexsort_scores(s: pl.DataFrame, bins: int) -> dict[str, list[int]]:
+    """The documented rule computed independently: a full lexsort per score, then bins."""
+    import numpy as np
+
+    recency = s["recency_days"].to_numpy().astype(float)
+    frequency = s["frequency"].to_numpy().astype(float)
+    monetary = s["monetary"].to_numpy() + 0.0
+    # Ascending customer_id is better, so a later id sorts earlier ("worst first").
+    ids = -s["customer_id"].rank("ordinal").to_numpy().astype(float)
+    worst_first = {  # np.lexsort: last key is primary; larger = better for each key
+        "r_score": (ids, monetary, frequency, -recency),
+        "f_score": (ids, -recency, monetary, frequency),
+        "m_score": (ids, -recency, frequency, monetary),
+    }
+    n = s.height
+    out = {}
+    for name, keys in worst_first.items():
+        position = np.empty(n, dtype=np.int64)
+        position[np.lexsort(keys)] = np.arange(n)
+        out[name] = ((position * bins) // n + 1).tolist()
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=st.lists(
+        st.tuples(
+            st.integers(-5, 3000),
+            st.integers(1, 300),
+            st.sampled_from([0.0, -0.0, 1.5, 10.0, 99.99, -3.0, 1e6]) | st.floats(-1e3, 1e7),
+            st.text("abcxyz", min_size=1, max_size=4),
+        ),
+        min_size=1,
+        max_size=300,
+        unique_by=lambda d: d[3],
+    ),
+    bins=st.integers(2, 10),
+)
+def test_scores_match_a_full_lexsort(data: list[tuple[int, int, float, str]], bins: int) -> None:
+    # Unsorted ids, ties, -0.0 and n < bins all go through the packed-key route.
+    s = pl.DataFrame(
+        {
+            "customer_id": [d[3] for d in data],
+            "recency_days": [d[0] for d in data],
+            "frequency": [d[1] for d in data],
+            "monetary": [d[2] for d in data],
+        }
+    )
+    out = rfm.score(s, bins=bins)
+    expected = _lexsort_scores(s, bins)
+    for name, levels in expected.items():
+        assert out[name].to_list() == levels, name
+    digits = [f"{r}{f}{m}" for r, f, m in zip(*expected.values(), strict=True)]
+    assert out["rfm_score"].to_list() == digits
