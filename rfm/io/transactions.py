@@ -18,8 +18,8 @@ from rfm.io.parse import (
     DateColumn,
     Decimal,
     NumberColumn,
+    clean_columns,
     clean_series,
-    clean_text,
     convert_ids,
     convert_numbers,
     detect_date_format,
@@ -156,7 +156,7 @@ def read_transactions(
         return text[canon] if canon in text else frame[mapping[canon]]
 
     def clean() -> None:
-        cleaned = frame.select(clean_text(pl.col(name)).alias(name) for name in used)
+        cleaned = clean_columns(frame, used)
         text.update({canon: cleaned[name] for canon, name in mapping.items() if name in used})
 
     def date_columns() -> tuple[DateColumn, dict[str, pl.Series], list[str]]:
