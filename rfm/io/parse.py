@@ -90,9 +90,9 @@ def clean_columns(frame: pl.DataFrame, names: list[str]) -> pl.DataFrame:
         few = [n for n, k in zip(names, guesses, strict=True) if k <= _FEW_DISTINCT]
     exprs = {n: clean_text(pl.col(n)).alias(n) for n in names if n not in few}
     if few:
-        distinct = frame.select(pl.col(n).unique().implode() for n in few).row(0)
-        for name, values in zip(few, distinct, strict=True):
-            before = pl.Series(values, dtype=pl.String)
+        distinct = frame.select(pl.col(n).unique().implode() for n in few)
+        for name in few:
+            before = distinct[name].explode()
             after = pl.select(clean_text(pl.lit(before))).to_series()
             changed = before.ne_missing(after)
             exprs[name] = (

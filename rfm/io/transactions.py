@@ -523,7 +523,7 @@ def _returns(
             where = marker.arg_true()
             exact = ids.gather(where).str.contains(r"^[Cc]\d+$")
             marker = pl.repeat(False, len(ids), eager=True).scatter(where.filter(exact), True)
-            plain = ids.filter(~marker).drop_nulls().head(10_000).str.contains(r"^\d+$").any()
+            plain = _first_present(ids, ~marker, 10_000).str.contains(r"^\d+$").any()
         if marker.any() and plain:
             notes.append(
                 f"{int(marker.sum()):,} rows have a cancellation marker ('C' before the order "
@@ -534,10 +534,12 @@ def _returns(
         # Text columns arrive cleaned; a typed (Boolean, 0/1) column becomes text here.
         text = flags if flags.dtype == pl.String else clean_series(flags)
         # The words are lower case: lower-case the column only if some value is unknown.
-        if not text.is_in(_TRUE + _FALSE).fill_null(True).all():
+        known = text.is_in(_TRUE + _FALSE).fill_null(True)
+        if not known.all():
             text = text.str.to_lowercase()
+            known = text.is_in(_TRUE + _FALSE).fill_null(True)
         yes = text.is_in(_TRUE).fill_null(False)
-        unknown = ~text.is_in(_TRUE + _FALSE).fill_null(True)
+        unknown = ~known
         if unknown.any():
             notes.append(
                 f"{int(unknown.sum()):,} values of the return flag {mapping['is_return']!r} "
@@ -546,6 +548,19 @@ def _returns(
             )
         flag = flag | yes
     return flag.alias("is_return"), tuple(notes)
+
+
+def _first_present(values: pl.Series, where: pl.Series, n: int) -> pl.Series:
+    """The first ``n`` non-null ``values`` where ``where`` holds, in order.
+
+    Looks at a head window first: filtering the whole column copies it.
+    """
+    window = 10 * n
+    if len(values) > window:
+        head = values.head(window).filter(where.head(window)).drop_nulls()
+        if head.len() >= n:
+            return head.head(n)
+    return values.filter(where).drop_nulls().head(n)
 
 
 def _secondary_dates(
