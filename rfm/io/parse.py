@@ -64,6 +64,45 @@ def _spellings(word: str) -> list[str]:
 _MISSING_SPELLINGS: Final = sorted({s for word in MISSING_VALUES for s in _spellings(word)})
 
 
+_FEW_DISTINCT = 1000
+_CARDINALITY_SAMPLE = 10_000
+
+
+def clean_columns(frame: pl.DataFrame, names: list[str]) -> pl.DataFrame:
+    """:func:`clean_text` applied to the text columns ``names`` of ``frame``.
+
+    Columns with few distinct values (categories, flags, countries) are cleaned
+    through those values: one hashing pass finds them, and only the values that
+    cleaning changes are replaced, usually none. That is several times cheaper
+    than trimming every cell. Other columns are trimmed cell by cell. Both passes
+    run over all their columns in parallel.
+
+    Examples
+    --------
+    >>> frame = pl.DataFrame({"city": [" Paris", "Lyon", "NULL"], "id": ["1", " 2", "3"]})
+    >>> clean_columns(frame, ["city", "id"]).rows()
+    [('Paris', '1'), ('Lyon', '2'), (None, '3')]
+    """
+    few = []
+    if frame.height > _CARDINALITY_SAMPLE:
+        step = frame.height // _CARDINALITY_SAMPLE
+        guesses = frame.select(pl.col(names).gather_every(step).n_unique()).row(0)
+        few = [n for n, k in zip(names, guesses, strict=True) if k <= _FEW_DISTINCT]
+    exprs = {n: clean_text(pl.col(n)).alias(n) for n in names if n not in few}
+    if few:
+        distinct = frame.select(pl.col(n).unique().implode() for n in few)
+        for name in few:
+            before = distinct[name].explode()
+            after = pl.select(clean_text(pl.lit(before))).to_series()
+            changed = before.ne_missing(after)
+            exprs[name] = (
+                pl.col(name).replace(before.filter(changed), after.filter(changed))
+                if changed.any()
+                else pl.col(name)
+            )
+    return frame.select(exprs[n] for n in names)
+
+
 def clean_series(values: pl.Series) -> pl.Series:
     """:func:`clean_text` for a Series of any type (non-text is cast to text first)."""
     text = values if values.dtype == pl.String else values.cast(pl.String)

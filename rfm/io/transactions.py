@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 import polars as pl
@@ -17,8 +18,8 @@ from rfm.io.parse import (
     DateColumn,
     Decimal,
     NumberColumn,
+    clean_columns,
     clean_series,
-    clean_text,
     convert_ids,
     convert_numbers,
     detect_date_format,
@@ -123,9 +124,8 @@ def read_transactions(
     {'missing customer id': 1}
     """
     loaded = _load(source, read_table_options)
-    # One chunk per column: string kernels (strptime above all) are several times
-    # faster on contiguous data than on the many chunks a CSV reader produces.
-    frame = loaded.frame.rechunk()
+    # No rechunk: copying every column costs more than the chunked kernels lose.
+    frame = loaded.frame
     mapping = _resolve_mapping(frame, columns)
     warnings: list[str] = list(loaded.warnings)
     if columns is None or any(c not in columns for c in mapping):
@@ -150,81 +150,57 @@ def read_transactions(
         if frame[name].dtype == pl.String
         and any(c not in _TYPED for c, n in mapping.items() if n == name)
     ]
-    cleaned = frame.select(clean_text(pl.col(name)).alias(name) for name in used)
-    text = {canon: cleaned[name] for canon, name in mapping.items() if name in used}
+    text: dict[str, pl.Series] = {}
 
     def column_for(canon: str) -> pl.Series:
         return text[canon] if canon in text else frame[mapping[canon]]
 
-    out: dict[str, pl.Series] = {}
-    customer, notes = convert_ids(column_for(CUSTOMER_ID), cleaned=CUSTOMER_ID in text)
-    warnings += notes
-    out[CUSTOMER_ID] = customer.alias(CUSTOMER_ID)
+    def clean() -> None:
+        cleaned = clean_columns(frame, used)
+        text.update({canon: cleaned[name] for canon, name in mapping.items() if name in used})
 
-    dates = detect_date_format(
-        column_for(ORDER_DATE), date_format=date_format, cleaned=ORDER_DATE in text
-    )
+    def date_columns() -> tuple[DateColumn, dict[str, pl.Series], list[str]]:
+        dates = detect_date_format(
+            column_for(ORDER_DATE), date_format=date_format, cleaned=ORDER_DATE in text
+        )
+        others: dict[str, pl.Series] = {}
+        notes: list[str] = []
+        for canon in ("birth_date", "signup_date"):
+            if canon in mapping:
+                values, date_notes = _secondary_dates(column_for(canon), dates, canon in text)
+                notes += date_notes
+                others[canon] = values.alias(canon)
+        return dates, others, notes
+
+    # Dates and row hashes read the raw columns: a second thread works them out
+    # while this one cleans text and converts numbers (polars releases the GIL, so
+    # the two run side by side). Dates mapped from a cleaned column wait for it.
+    dated_text = any(mapping.get(c) in used for c in (ORDER_DATE, "birth_date", "signup_date"))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        if dated_text:
+            clean()
+        dates_job = pool.submit(date_columns)
+        hashes_job = pool.submit(frame.hash_rows)
+        try:
+            if not dated_text:
+                clean()
+            out, amounts, notes = _convert(column_for, text, mapping, decimal, frame)
+        except BaseException:
+            hashes_job.cancel()
+            dates_job.result()  # a date error comes first, as it did in sequence
+            raise
+        dates, secondary, date_notes = dates_job.result()
+        hashes = hashes_job.result()
+    amount_missing, amount_invalid = amounts
+    warnings += notes[0]
     warnings += dates.warnings
     if len(dates.formats) > 1:
         warnings.append(
             f"Order dates read with {len(dates.formats)} formats: " + ", ".join(dates.formats)
         )
+    warnings += notes[1] + date_notes
     out[ORDER_DATE] = dates.values.alias(ORDER_DATE)
-
-    numbers: dict[str, NumberColumn] = {
-        canon: convert_numbers(column_for(canon), decimal=decimal, cleaned=canon in text)
-        for canon in (AMOUNT, "quantity", "unit_price")
-        if canon in mapping
-    }
-    for column in numbers.values():
-        warnings += column.warnings
-    amount, amount_missing, amount_invalid, amount_notes = _amounts(numbers, mapping)
-    warnings += amount_notes
-    for canon in ("quantity", "unit_price"):
-        if canon in numbers:
-            out[canon] = numbers[canon].values.alias(canon)
-
-    order_ids = None
-    if "order_id" in mapping:
-        order_ids, notes = convert_ids(column_for("order_id"), cleaned="order_id" in text)
-        warnings += notes
-        out["order_id"] = order_ids.alias("order_id")
-    flags = column_for("is_return") if "is_return" in mapping else None
-    is_return, notes = _returns(mapping, amount, out.get("quantity"), order_ids, flags)
-    warnings += notes
-    # Returns carry negative amounts (and quantities), whatever sign they came with.
-    signed = {AMOUNT: amount, **({"quantity": out["quantity"]} if "quantity" in out else {})}
-    flipped = int((is_return & (amount > 0)).sum())
-    if flipped:
-        warnings.append(f"{flipped:,} returns given with a positive amount were made negative.")
-    for canon, values in signed.items():
-        if not (is_return & (values > 0)).any():  # already negative (or zero)
-            out[canon] = values.alias(canon)
-            continue
-        out[canon] = (
-            pl.select(
-                pl.when(pl.lit(is_return)).then(-pl.lit(values).abs()).otherwise(pl.lit(values))
-            )
-            .to_series()
-            .alias(canon)
-        )
-    out["is_return"] = is_return.alias("is_return")
-
-    for canon in TEXT:
-        if canon in mapping:
-            values = column_for(canon) if canon in text else clean_series(frame[mapping[canon]])
-            out[canon] = values.alias(canon)
-    if "age" in mapping:
-        ages = convert_numbers(column_for("age"), decimal=decimal, cleaned="age" in text)
-        bad = int(ages.invalid.sum())
-        if bad:
-            warnings.append(f"{bad:,} ages in {mapping['age']!r} could not be read (left missing).")
-        out["age"] = ages.values.round(0).cast(pl.Int64).alias("age")
-    for canon in ("birth_date", "signup_date"):
-        if canon in mapping:
-            values, date_notes = _secondary_dates(column_for(canon), dates, canon in text)
-            warnings += date_notes
-            out[canon] = values.alias(canon)
+    out.update(secondary)
 
     reason = pl.select(
         pl.when(pl.lit(out[CUSTOMER_ID]).is_null())
@@ -241,10 +217,10 @@ def read_transactions(
     if drop_duplicates is None:
         drop_duplicates = "order_id" in mapping or _has_time_of_day(out[ORDER_DATE])
     if drop_duplicates:
-        reason = _mark_duplicates(frame, reason)
+        reason = _mark_duplicates(frame, hashes, reason)
     else:
         # scatter works in place, so mark a copy.
-        marked = _mark_duplicates(frame, reason.clone())
+        marked = _mark_duplicates(frame, hashes, reason.clone())
         repeats = int((marked.is_not_null() & reason.is_null()).sum())
         if repeats:
             warnings.append(
@@ -255,10 +231,7 @@ def read_transactions(
 
     order = [CUSTOMER_ID, ORDER_DATE, AMOUNT, "is_return"]
     order += [c for c in CANONICAL if c in out and c not in order]
-    keep = reason.is_null()
-    transactions = pl.DataFrame([out[c] for c in order])
-    if not keep.all():
-        transactions = transactions.filter(keep)
+    transactions = _drop_rows(pl.DataFrame([out[c] for c in order]), reason.is_not_null())
     excluded = dict(loaded.rejected)
     counts = reason.drop_nulls().value_counts(sort=True)
     for why, n in counts.iter_rows():
@@ -285,6 +258,77 @@ def read_transactions(
         )
         raise DataError(msg)
     return ReadResult(transactions, report)
+
+
+def _convert(
+    column_for: Callable[[str], pl.Series],
+    text: Mapping[str, pl.Series],
+    mapping: Mapping[str, str],
+    decimal: Decimal | None,
+    frame: pl.DataFrame,
+) -> tuple[dict[str, pl.Series], tuple[pl.Series, pl.Series], tuple[list[str], list[str]]]:
+    """Every output column but the dates.
+
+    Returns the columns, the amount's missing and invalid masks, and the notes that
+    come before and after the date notes in the report.
+    """
+    before: list[str] = []
+    after: list[str] = []
+    out: dict[str, pl.Series] = {}
+    customer, notes = convert_ids(column_for(CUSTOMER_ID), cleaned=CUSTOMER_ID in text)
+    before += notes
+    out[CUSTOMER_ID] = customer.alias(CUSTOMER_ID)
+
+    numbers: dict[str, NumberColumn] = {
+        canon: convert_numbers(column_for(canon), decimal=decimal, cleaned=canon in text)
+        for canon in (AMOUNT, "quantity", "unit_price")
+        if canon in mapping
+    }
+    for column in numbers.values():
+        after += column.warnings
+    amount, amount_missing, amount_invalid, amount_notes = _amounts(numbers, mapping)
+    after += amount_notes
+    for canon in ("quantity", "unit_price"):
+        if canon in numbers:
+            out[canon] = numbers[canon].values.alias(canon)
+
+    order_ids = None
+    if "order_id" in mapping:
+        order_ids, notes = convert_ids(column_for("order_id"), cleaned="order_id" in text)
+        after += notes
+        out["order_id"] = order_ids.alias("order_id")
+    flags = column_for("is_return") if "is_return" in mapping else None
+    is_return, notes = _returns(mapping, amount, out.get("quantity"), order_ids, flags)
+    after += notes
+    # Returns carry negative amounts (and quantities), whatever sign they came with.
+    signed = {AMOUNT: amount, **({"quantity": out["quantity"]} if "quantity" in out else {})}
+    flipped = int((is_return & (amount > 0)).sum())
+    if flipped:
+        after.append(f"{flipped:,} returns given with a positive amount were made negative.")
+    for canon, values in signed.items():
+        if not (is_return & (values > 0)).any():  # already negative (or zero)
+            out[canon] = values.alias(canon)
+            continue
+        out[canon] = (
+            pl.select(
+                pl.when(pl.lit(is_return)).then(-pl.lit(values).abs()).otherwise(pl.lit(values))
+            )
+            .to_series()
+            .alias(canon)
+        )
+    out["is_return"] = is_return.alias("is_return")
+
+    for canon in TEXT:
+        if canon in mapping:
+            values = column_for(canon) if canon in text else clean_series(frame[mapping[canon]])
+            out[canon] = values.alias(canon)
+    if "age" in mapping:
+        ages = convert_numbers(column_for("age"), decimal=decimal, cleaned="age" in text)
+        bad = int(ages.invalid.sum())
+        if bad:
+            after.append(f"{bad:,} ages in {mapping['age']!r} could not be read (left missing).")
+        out["age"] = ages.values.round(0).cast(pl.Int64).alias("age")
+    return out, (amount_missing, amount_invalid), (before, after)
 
 
 def _amounts(
@@ -479,7 +523,7 @@ def _returns(
             where = marker.arg_true()
             exact = ids.gather(where).str.contains(r"^[Cc]\d+$")
             marker = pl.repeat(False, len(ids), eager=True).scatter(where.filter(exact), True)
-            plain = ids.filter(~marker).drop_nulls().head(10_000).str.contains(r"^\d+$").any()
+            plain = _first_present(ids, ~marker, 10_000).str.contains(r"^\d+$").any()
         if marker.any() and plain:
             notes.append(
                 f"{int(marker.sum()):,} rows have a cancellation marker ('C' before the order "
@@ -490,10 +534,12 @@ def _returns(
         # Text columns arrive cleaned; a typed (Boolean, 0/1) column becomes text here.
         text = flags if flags.dtype == pl.String else clean_series(flags)
         # The words are lower case: lower-case the column only if some value is unknown.
-        if not text.is_in(_TRUE + _FALSE).fill_null(True).all():
+        known = text.is_in(_TRUE + _FALSE).fill_null(True)
+        if not known.all():
             text = text.str.to_lowercase()
+            known = text.is_in(_TRUE + _FALSE).fill_null(True)
         yes = text.is_in(_TRUE).fill_null(False)
-        unknown = ~text.is_in(_TRUE + _FALSE).fill_null(True)
+        unknown = ~known
         if unknown.any():
             notes.append(
                 f"{int(unknown.sum()):,} values of the return flag {mapping['is_return']!r} "
@@ -502,6 +548,19 @@ def _returns(
             )
         flag = flag | yes
     return flag.alias("is_return"), tuple(notes)
+
+
+def _first_present(values: pl.Series, where: pl.Series, n: int) -> pl.Series:
+    """The first ``n`` non-null ``values`` where ``where`` holds, in order.
+
+    Looks at a head window first: filtering the whole column copies it.
+    """
+    window = 10 * n
+    if len(values) > window:
+        head = values.head(window).filter(where.head(window)).drop_nulls()
+        if head.len() >= n:
+            return head.head(n)
+    return values.filter(where).drop_nulls().head(n)
 
 
 def _secondary_dates(
@@ -523,15 +582,43 @@ def _secondary_dates(
     return col.values.dt.date(), notes
 
 
+_MAX_PIECES = 1000
+
+
+def _drop_rows(frame: pl.DataFrame, drop: pl.Series) -> pl.DataFrame:
+    """``frame`` without the rows ``drop`` marks.
+
+    A few dropped rows (a handful of duplicates in millions) are cut out by
+    slicing around them: slices share memory, whereas a filter copies every
+    column (seconds on a wide frame of 10M text rows).
+    """
+    where = drop.arg_true()
+    if where.is_empty():
+        return frame
+    # Runs of consecutive dropped rows cost one cut each.
+    starts = where.filter(where.diff().fill_null(0) != 1)
+    if starts.len() > _MAX_PIECES:
+        return frame.filter(~drop)
+    ends = where.filter(where.diff(-1).fill_null(0) != -1) + 1
+    pieces, start = [], 0
+    for first, end in zip(starts.to_list(), ends.to_list(), strict=True):
+        if first > start:
+            pieces.append(frame.slice(start, first - start))
+        start = end
+    if start < frame.height:
+        pieces.append(frame.slice(start))
+    return pl.concat(pieces, rechunk=False) if pieces else frame.clear()
+
+
 def _has_time_of_day(order_dates: pl.Series) -> bool:
     """Whether any order timestamp is not at midnight (the log records times, not just days)."""
     return bool((order_dates.dt.time() != dt.time(0)).any())
 
 
-def _mark_duplicates(frame: pl.DataFrame, reason: pl.Series) -> pl.Series:
+def _mark_duplicates(frame: pl.DataFrame, hashes: pl.Series, reason: pl.Series) -> pl.Series:
     """Label repeats of an identical input row (all columns) among otherwise valid rows.
 
-    Row hashes find the candidates cheaply (sorting 64-bit hashes, not hashing
+    ``hashes`` is ``frame.hash_rows()``. Row hashes find the candidates cheaply (sorting 64-bit hashes, not hashing
     wide rows into a table); the exact comparison then runs on the candidates only,
     so a hash collision can never drop a row.
     """
@@ -539,7 +626,6 @@ def _mark_duplicates(frame: pl.DataFrame, reason: pl.Series) -> pl.Series:
     positions = ok.arg_true()
     if positions.len() < 2 or frame.width == 0:
         return reason
-    hashes = frame.hash_rows()
     if positions.len() < len(reason):
         hashes = hashes.filter(ok)
     # Sorting the hashes finds the repeated ones (usually none) at the cost of an

@@ -12,6 +12,8 @@ from hypothesis import example, given, settings
 from rfm.errors import AmbiguousDatesError, DataError
 from rfm.io.parse import (
     EXCEL_SERIAL,
+    MISSING_VALUES,
+    clean_columns,
     clean_series,
     convert_ids,
     convert_numbers,
@@ -34,6 +36,28 @@ def test_missing_markers_become_null() -> None:
 
 def test_minus_number_is_not_a_missing_marker() -> None:
     assert _numbers(["-5.25", "-"])[0] == [-5.25, None]
+
+
+@pytest.mark.parametrize("n", [9, 30_000])
+def test_clean_columns_trims_and_nulls_every_cell_of_few_and_many_valued_columns(n: int) -> None:
+    # 30,000 rows take the distinct-values path for the few-valued columns.
+    words = ["Paris", " Lyon", "Nice ", "\tNantes\u00a0", "NULL", "n/a", "", "  ", "-", "a b", None]
+    few = [words[i % len(words)] for i in range(n)]
+    many = [f" {i}" if i % 3 == 0 else ("N/A" if i % 7 == 0 else str(i)) for i in range(n)]
+
+    def by_hand(value: str | None) -> str | None:
+        # The oracle: Python's strip (these characters are whitespace to both).
+        if value is None or value.strip().lower() in MISSING_VALUES:
+            return None
+        return value.strip()
+
+    clean_few = [by_hand(v) for v in few]
+    frame = pl.DataFrame({"few": few, "many": many, "clean": clean_few})
+    got = clean_columns(frame, ["few", "many", "clean"])
+    assert got.columns == ["few", "many", "clean"]
+    assert got["few"].to_list() == clean_few
+    assert got["many"].to_list() == [by_hand(v) for v in many]
+    assert got["clean"].to_list() == clean_few
 
 
 # ----------------------------------------------------------------- numbers (case 11)

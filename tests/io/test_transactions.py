@@ -462,6 +462,34 @@ def test_duplicates_dropped_by_default_only_when_rows_can_be_told_apart() -> Non
     assert rfm.read_transactions(with_time, drop_duplicates=False).report.rows_kept == 3
 
 
+@pytest.mark.parametrize("n_repeats", [0, 1, 7, 1500])
+def test_excluded_rows_leave_the_others_in_order(n_repeats: int) -> None:
+    # Rows are cut out by slicing when few and by a filter when many (over 1000
+    # runs); either way the kept rows are exactly the distinct ones, in file order.
+    n = 3000
+    ids = [f"C{i % 97}" for i in range(n)]
+    orders = [str(100_000 + i) for i in range(n)]
+    amounts = [f"{i % 50}.25" for i in range(n)]
+    repeat_after = set(range(0, n, 2)[:n_repeats])
+    rows = []
+    for i in range(n):
+        rows.append((orders[i], ids[i], "2020-01-02 10:15", amounts[i]))
+        if i in repeat_after:
+            rows.append(rows[-1])
+    rows.append(("100003", "", "2020-01-03", "1"))  # missing customer id, last row
+    rows.insert(0, ("100004", "C4", "not a date", "1"))  # unparseable date, first row
+    frame = pl.DataFrame(rows, schema=["order", "customer", "date", "amount"], orient="row")
+    result = rfm.read_transactions(frame)
+    expected = {"unparseable date": 1, "missing customer id": 1}
+    if n_repeats:
+        expected["exact duplicate"] = n_repeats
+    assert dict(result.report.excluded) == expected
+    kept = result.transactions
+    assert kept["order_id"].to_list() == orders
+    assert kept["customer_id"].to_list() == ids
+    assert kept["amount"].to_list() == [i % 50 + 0.25 for i in range(n)]
+
+
 def test_nothing_left_says_what_was_excluded() -> None:
     frame = _frame(customer=["", "NULL"], date=["2020-01-02", "bad"], amount=["1", "2"])
     with pytest.raises(
