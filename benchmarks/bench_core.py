@@ -106,6 +106,21 @@ def one_pass(tx: pl.DataFrame) -> pl.DataFrame:
     return tx.group_by("customer_id").agg(pl.len())
 
 
+def lifetimes_in_polars(tx: pl.DataFrame) -> pl.DataFrame:
+    """What lifetimes computes, as one polars group-by: no scores, segments or orders.
+
+    Purchase days, first and last purchase, tenure and spend per customer id: the
+    straightforward polars port the issue's "about 6x" refers to.
+    """
+    day = pl.col("order_date").dt.date()
+    return tx.group_by("customer_id").agg(
+        day.n_unique().alias("purchase_days"),
+        day.min().alias("first"),
+        day.max().alias("last"),
+        pl.col("amount").sum().alias("monetary"),
+    )
+
+
 def segment_grid() -> np.ndarray:
     """The default R x FM grid as an array: grid[r - 1, fm - 1] is the segment name."""
     rules = rfm.DEFAULT_RULES
@@ -197,6 +212,7 @@ def run_size(
     cases_a: dict[str, Callable[[], Any]] = {
         "rfm": lambda: rfm_in_memory(tx),
         "one_pass": lambda: one_pass(tx),
+        "lean": lambda: lifetimes_in_polars(tx),
     }
     if not skip_peer:
         pdf = tx.select("customer_id", "order_date", "amount").to_pandas()
@@ -280,26 +296,30 @@ def report(rows: list[Row], *, repeat: tuple[int, int], command: str) -> str:
         'The floor of (a) is one `group_by("customer_id").agg(pl.len())` on the same polars '
         "frame: the least any per-customer summary does. lifetimes' time over it is the "
         "largest speed-up any polars method could reach here; rfm also counts distinct orders "
-        "and purchase days, the first day's value and returns, ranks and segments.",
+        "and purchase days, the first day's value and returns, ranks and segments. The lean "
+        "polars column is lifetimes' own output (purchase days, first and last day, spend) "
+        "as one polars group-by, without scores or segments.",
         "",
         "(b) from the CSV file: `rfm.read_transactions(path)` -> summarize -> score -> segment "
         f"vs a bare `polars.read_csv(path, try_parse_dates=True)` (target: at most {TARGET_B:g}x).",
         "",
         "| rows | customers | CSV MiB | load | (a) rfm | (a) lifetimes+pandas | (a) speed-up | "
-        "(a) floor: one pass | lifetimes / floor | "
+        "(a) floor: one pass | lifetimes / floor | (a) lean polars | lifetimes / lean | "
         "(b) rfm from CSV | (b) bare read | (b) ratio |",
-        "|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         ratio_a = row.ratio("lifetimes", "rfm")
         ratio_b = row.ratio("rfm_csv", "bare_read")
         ceiling = row.ratio("lifetimes", "one_pass")
+        lean = row.ratio("lifetimes", "lean")
         lines.append(
             f"| {row.rows:,} | {row.customers:,} | {row.csv_mb:,.0f} | "
             f"{row.load[0]:.1f} / {row.load[1]:.1f} | {wall(row, 'rfm')} | "
             f"{wall(row, 'lifetimes')} | {fmt(ratio_a, suffix='x')} "
             f"{verdict(ratio_a, TARGET_A, at_least=True)} | {wall(row, 'one_pass')} | "
-            f"{fmt(ceiling, suffix='x')} | {wall(row, 'rfm_csv')} | "
+            f"{fmt(ceiling, suffix='x')} | {wall(row, 'lean')} | {fmt(lean, suffix='x')} | "
+            f"{wall(row, 'rfm_csv')} | "
             f"{wall(row, 'bare_read')} | {fmt(ratio_b, suffix='x')} "
             f"{verdict(ratio_b, TARGET_B, at_least=False)} |"
         )
