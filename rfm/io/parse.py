@@ -514,10 +514,10 @@ def detect_date_format(
     present = int((~missing).sum())
     ambiguous = False
     if date_format is not None:
-        date_part, time_part = _split_format(date_format)
+        date_part, _ = _split_format(date_format)
+        # Time variants of a date-only format are added by _finish only where
+        # some value needs them, so the report lists the formats really used.
         formats: tuple[str, ...] = (date_format,)
-        if time_part == "" and date_part:
-            formats += tuple(f for f in _time_variants(date_part) if f != date_format)
         mirror = _mirror(date_part)
         if mirror is not None and present:
             day_only, month_only = _day_month_evidence(text, date_part)
