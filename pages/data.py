@@ -196,15 +196,15 @@ def quality_report(report: rfm.QualityReport) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown("**Where every row went**")
-        outcomes = report.to_frame()
-        st.dataframe(
-            outcomes, hide_index=True, width="stretch",
-            column_config={
-                "reason": st.column_config.TextColumn("Outcome"),
-                "rows": st.column_config.NumberColumn("Rows", format="localized"),
-            },
-        )
-        if not excluded:
+        if excluded:
+            st.dataframe(
+                report.to_frame(), hide_index=True, width="stretch",
+                column_config={
+                    "reason": st.column_config.TextColumn("Outcome"),
+                    "rows": st.column_config.NumberColumn("Rows", format="localized"),
+                },
+            )
+        else:  # an empty table next to this message only says "empty"
             st.success("Every row was kept.", icon=":material/check_circle:")
     with right:
         st.markdown("**Columns used**")

@@ -255,3 +255,20 @@ def test_parquet_and_excel_uploads(
         app.switch_page("pages/overview.py").run()
         shown = read_metrics(app)
         assert (shown["Customers"], shown["Orders"], shown["Revenue"]) == ("3", "5", "$70.00")
+
+
+def test_no_empty_outcome_table_when_every_row_is_kept(
+    app: AppTest, upload: Callable[..., AppTest]
+) -> None:
+    def outcome_tables(at: AppTest) -> list[object]:
+        return [df for df in at.dataframe if "reason" in df.value.columns]
+
+    upload(app, "orders.csv", b"customer,date,amount\nc1,2024-01-02,10\nc2,2024-01-03,5\n")
+    assert not app.exception
+    assert [s.value for s in app.success if "Every row was kept" in s.value]
+    assert outcome_tables(app) == []
+    upload(app, "orders.csv", b"customer,date,amount\nc1,2024-01-02,10\n,2024-01-03,5\n")
+    assert not app.exception
+    assert [df.value.to_dict("records") for df in outcome_tables(app)] == [
+        [{"reason": "missing customer id", "rows": 1}]
+    ]
