@@ -72,6 +72,17 @@ if isinstance(models, Failure):
 forecast = analytics.forecast(months)
 if isinstance(forecast, Failure):
     show_failure(forecast)
+penalized = [
+    f"{name} ({model.penalizer:g})"
+    for name, model in (("BG/NBD", models.purchase), ("Gamma-Gamma", models.spend))
+    if model.penalizer
+]
+if penalized:
+    st.caption(
+        f"Fitted with a small penalizer: {', '.join(penalized)}. Without one the parameters "
+        "ran off to infinity on this data (almost no customers seem to drop out, or spend "
+        "hardly differs between customers); the penalty keeps them finite."
+    )
 if models.left_out:
     st.caption(
         f"{fmt.count(models.left_out)} customers whose repeat purchases net to zero or less "

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 import streamlit as st
@@ -82,11 +82,28 @@ def _models(
     usable = pl.col("avg_repeat_value").is_null() | (pl.col("avg_repeat_value") > 0)
     customers = view.customers.filter(usable)
     try:
-        purchase = rfm.BetaGeo().fit(customers)
-        spend = rfm.GammaGamma().fit(customers)
+        purchase = _fit_penalized(rfm.BetaGeo, customers)
+        spend = _fit_penalized(rfm.GammaGamma, customers)
     except Exception as error:
         return _failure(error)
     return FittedModels(purchase, spend, customers, view.customers.height - customers.height)
+
+
+PENALIZERS = (0.0, 0.001, 0.01)
+"""Penalizers tried in turn. On logs where hardly anyone seems to drop out (steady buyers)
+or spend hardly differs between customers, unpenalised parameters run off to the
+boundary; the library then refuses the fit and suggests a small penalizer."""
+
+Model = TypeVar("Model", rfm.BetaGeo, rfm.GammaGamma)
+
+
+def _fit_penalized(model: type[Model], customers: pl.DataFrame) -> Model:
+    for penalizer in PENALIZERS[:-1]:
+        try:
+            return model(penalizer=penalizer).fit(customers)
+        except rfm.ConvergenceError:
+            continue
+    return model(penalizer=PENALIZERS[-1]).fit(customers)
 
 
 def fitted_models() -> FittedModels | Failure:

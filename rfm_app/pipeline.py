@@ -29,7 +29,7 @@ import streamlit as st
 import rfm
 from rfm import breakdowns
 from rfm.columns import REQUIRED
-from rfm.errors import DataError
+from rfm.errors import ConvergenceError, DataError
 from rfm.filters import FilteredData, Filters, apply_filters
 from rfm_app.session import Settings, Source
 
@@ -92,7 +92,7 @@ class Analysis:
 
 
 def _failure(error: Exception) -> Failure:
-    if isinstance(error, DataError):
+    if isinstance(error, DataError | ConvergenceError):  # messages written for people
         return Failure(
             message=str(error),
             kind=type(error).__name__,
