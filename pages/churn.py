@@ -345,8 +345,17 @@ else:
             "customers of |predicted - actual| purchase days in the holdout.",
         )
         scores = check.scores.with_columns(pl.col("model").replace(MODEL_NAMES)).select(
-            "model", "mae", pl.col("log_likelihood").round(0)
+            "model",
+            "mae",
+            pl.col("log_likelihood").round(0),
+            # A model that failed to fit has no scores: say why rather than "None".
+            pl.when(pl.col("mae").is_null())
+            .then(pl.lit("did not converge"))
+            .otherwise(pl.lit(""))
+            .alias("note"),
         )
+        if not scores["mae"].is_null().any():
+            scores = scores.drop("note")
         st.dataframe(
             scores,
             hide_index=True,
@@ -357,10 +366,12 @@ else:
                 "log_likelihood": st.column_config.NumberColumn(
                     "Log-likelihood", format="localized"
                 ),
+                "note": st.column_config.TextColumn("Note"),
             },
             key=keys.CHURN_MODEL_SCORES,
         )
         st.caption(
             f"Best forecaster on this data: **{best_name}** (lowest holdout error). "
             "The forecasts above use BG/NBD."
+            + (f" Every model fitted with penalizer {check.penalizer:g}." if check.penalizer else "")
         )

@@ -47,6 +47,8 @@ class ModelCheck:
     scores: pl.DataFrame
     evaluations: dict[str, Any]
     best: str
+    penalizer: float = 0.0
+    """The penalizer of every candidate: the one the forecast's BG/NBD needed."""
 
 
 def _view(
@@ -152,9 +154,15 @@ def _model_check(
             split.holdout_end,
             split.holdout_days,
         )
-        candidates: list[Any] = [rfm.BetaGeo(), rfm.ModifiedBetaGeo()]
+        # Judge the models as the forecast uses them: with its penalizer, if it needed one.
+        models = _models(digest, _data, settings, filters)
+        penalizer = 0.0 if isinstance(models, Failure) else models.purchase.penalizer
+        candidates: list[Any] = [
+            rfm.BetaGeo(penalizer=penalizer),
+            rfm.ModifiedBetaGeo(penalizer=penalizer),
+        ]
         if pareto:
-            candidates.append(rfm.ParetoNBD())
+            candidates.append(rfm.ParetoNBD(penalizer=penalizer))
         selection = rfm.select_model(split, candidates=candidates)
     except Exception as error:
         return _failure(error)
@@ -166,6 +174,7 @@ def _model_check(
         scores=selection.scores,
         evaluations=dict(selection.evaluations),
         best=type(selection.best).__name__,
+        penalizer=penalizer,
     )
 
 

@@ -139,3 +139,7 @@ def test_steady_buyers_still_get_a_forecast(app: AppTest, upload: Callable[..., 
     assert len(note) == 1
     assert "BG/NBD" in note[0]
     assert "Gamma-Gamma" in note[0]
+    check = app.dataframe[-1].value
+    # Judged as the forecast uses them (penalised), every model has a holdout score.
+    assert check["mae"].notna().all()
+    assert "note" not in check.columns
