@@ -37,6 +37,7 @@ _CORE = {
     ",": r"^(?:\d{1,3}(?:" + _GROUP[","] + r"\d{3})+|\d+)(?:,\d*)?$|^,\d+$",
 }
 _THOUSANDS_ONLY = r"^[-+]?\d{1,3}(?:\.\d{3})+$"
+_WHOLE_ID = r"^\d+(?:\.0+)?$"
 _SCIENTIFIC_ID = r"^\d(?:[.,]\d+)?[eE]\+?\d+$"
 
 
@@ -715,12 +716,16 @@ def convert_ids(values: pl.Series, *, cleaned: bool = False) -> tuple[pl.Series,
     text = values if cleaned else clean_series(values)
     # Cheap looks first (the head; any "+" at all): most id columns are neither
     # decimals nor in scientific notation, and copying the present values costs.
+    # Whole numbers with and without '.0' in one column (exports appended from a
+    # spreadsheet and from pandas) are one customer each: '12346' and '12346.0'.
+    head = text.head(1000).drop_nulls().head(100)
     if (
         text.null_count() < len(text)
-        and text.head(1000).drop_nulls().head(100).str.contains(r"^\d+\.0+$").all()
-        and text.drop_nulls().str.contains(r"^\d+\.0+$").all()
+        and head.str.contains(_WHOLE_ID).all()
+        and head.str.contains(r"\.0+$").any()
+        and text.drop_nulls().str.contains(_WHOLE_ID).all()
     ):
-        example = text.drop_nulls().item(0)
+        example = text.filter(text.str.contains(r"\.0+$")).item(0)
         text = text.str.replace(r"\.0+$", "")
         warnings.append(
             f"Column {name!r} held ids written as decimals (e.g. {example!r}); "
