@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import polars as pl
@@ -172,7 +173,11 @@ def _format_example(pattern: str) -> str:
 
 
 def choose_date_format(failure: Failure) -> None:
-    st.warning(plain(failure.message), icon=":material/calendar_month:")
+    # The library's advice ("Pass date_format=...") is for code; here the radio asks.
+    message = re.sub(r"\s*Pass date_format=.*$", "", failure.message, flags=re.DOTALL)
+    st.warning(
+        f"{plain(message)} Choose below how to read them.", icon=":material/calendar_month:"
+    )
     choice = st.radio(
         "How should the order dates be read?",
         list(failure.candidates),

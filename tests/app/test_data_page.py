@@ -113,12 +113,17 @@ def test_ambiguous_dates_ask_for_a_format(
     assert not app.exception
     choice = app.radio(key=keys.DATA_DATE_FORMAT)
     assert choice.value is None, "the app must not pick a format by itself"
+    asked = " ".join(w.value for w in app.warning).replace("\\", "")  # markdown escapes
+    assert "reads both day-first and month-first" in asked
+    assert "date_format=" not in asked, "advice for code, not for someone using the app"
     shown = [option for option in choice.options if "day first" in option]
     assert len(shown) == 1 and "31/12/2024" in shown[0]
     choice.set_value("%d/%m/%Y").run()
     assert not app.exception
     assert not app.error
     assert any("ambiguous" in caption.value for caption in app.caption)
+    # Plain dates read with the chosen format: no list of unused time formats.
+    assert not [w.value for w in app.warning if "formats" in w.value]
     app.switch_page("pages/overview.py").run()
     # Day-first: the last purchase is 7 August 2024, so as of 8 August.
     assert read_metrics(app)["Measured as of"] == "2024-08-08"
