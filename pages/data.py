@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime
 
 import polars as pl
@@ -12,7 +13,7 @@ import rfm
 from rfm.columns import OPTIONAL, REQUIRED
 from rfm_app import format as fmt
 from rfm_app import keys, session
-from rfm_app.pipeline import Failure, TableProfile, analysis, table_profile
+from rfm_app.pipeline import Failure, TableProfile, analysis, table_profile, workbook_sheets
 from rfm_app.routing import ensure_router
 from rfm_app.widgets import plain, show_failure
 
@@ -93,8 +94,28 @@ def describe_file(profile: TableProfile) -> None:
         parts.append(f"header on line {profile.header_row}")
     parts.append(fmt.plural(profile.rows, "row"))
     st.markdown(" · ".join(parts))
+    if len(profile.sheets) > 1:
+        choose_sheet(profile.sheets)
     for warning in profile.warnings:
+        if len(profile.sheets) > 1 and warning.startswith("The workbook has"):
+            continue  # the sheet picker above says it, without "Pass sheet=..."
         st.warning(plain(warning), icon=":material/warning:")
+
+
+def choose_sheet(names: tuple[str, ...]) -> None:
+    """Pick the workbook sheet to read (the first by default)."""
+    current = session.current_settings().sheet
+    sheets = list(names)
+    chosen = st.selectbox(
+        f"Sheet — this workbook has {len(sheets)}",
+        sheets,
+        index=sheets.index(current) if current in sheets else 0,
+        key=keys.DATA_SHEET,
+    )
+    if chosen != (current or sheets[0]):
+        # Another sheet is another table: start again from its detected columns.
+        session.update_settings(sheet=chosen, columns=None, date_format=None)
+        st.rerun()
 
 
 def fill_form(profile: TableProfile) -> None:
@@ -106,7 +127,8 @@ def fill_form(profile: TableProfile) -> None:
     source = session.current_source()
     settings = session.current_settings()
     chosen = settings.column_map if settings.column_map is not None else profile.detected
-    new_file = st.session_state.get(keys.DATA_FORM_FILLED_FOR) != source.digest
+    table = f"{source.digest}:{settings.sheet}"  # another sheet has other columns
+    new_file = st.session_state.get(keys.DATA_FORM_FILLED_FOR) != table
     values: dict[str, object] = {
         f"{keys.DATA_COLUMN_PREFIX}{name}": (
             chosen[name] if chosen.get(name) in profile.columns else NOT_USED
@@ -118,7 +140,7 @@ def fill_form(profile: TableProfile) -> None:
     for key, value in values.items():
         if new_file or key not in st.session_state:
             st.session_state[key] = value
-    st.session_state[keys.DATA_FORM_FILLED_FOR] = source.digest
+    st.session_state[keys.DATA_FORM_FILLED_FOR] = table
 
 
 def columns_form(profile: TableProfile) -> None:
@@ -223,7 +245,8 @@ def quality_report(report: rfm.QualityReport) -> None:
             note = " (ambiguous: your choice)" if report.date_ambiguous else ""
             st.caption(f"Dates read as `{date_format}`{plain(note)}")
     for warning in report.warnings:
-        st.warning(plain(warning), icon=":material/warning:")
+        if not warning.startswith("The workbook has"):  # the sheet picker says it
+            st.warning(plain(warning), icon=":material/warning:")
 
 
 st.title("Data", anchor=False)
@@ -233,8 +256,16 @@ st.caption(
 )
 choose_source()
 source = session.current_source()
-profile = table_profile(source.digest, source)
+profile = table_profile(source.digest, source, session.current_settings().sheet)
 if isinstance(profile, Failure):
+    sheets = workbook_sheets(source.digest, source.data)
+    if len(sheets) > 1:
+        choose_sheet(sheets)
+        said = re.sub(r"\s*The workbook has sheets .*$", "", profile.message, flags=re.DOTALL)
+        show_failure(
+            replace(profile, message=said),
+            where="Choose the sheet that holds the transactions above.",
+        )
     show_failure(profile, where="Upload a different file, or go back to the sample data.")
 describe_file(profile)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 from collections.abc import Callable
 
 import openpyxl
@@ -277,3 +278,34 @@ def test_no_empty_outcome_table_when_every_row_is_kept(
     assert [df.value.to_dict("records") for df in outcome_tables(app)] == [
         [{"reason": "missing customer id", "rows": 1}]
     ]
+
+
+def test_the_sheet_holding_the_orders_can_be_chosen(
+    app: AppTest, upload: Callable[..., AppTest], read_metrics: Callable[..., dict[str, str]]
+) -> None:
+    # A workbook whose first sheet is a cover page: the orders are on the second.
+    frame = pl.read_csv(SMALL_CSV, schema_overrides={"order_id": pl.String})
+    workbook = openpyxl.Workbook()
+    cover = workbook.active
+    cover.title = "Summary"
+    cover.append(["Report", "Q1 orders"])
+    orders = workbook.create_sheet("Orders")
+    orders.append(frame.columns)
+    for row in frame.iter_rows():
+        orders.append(list(row))
+    data = io.BytesIO()
+    workbook.save(data)
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    upload(app, "report.xlsx", data.getvalue(), xlsx)
+    assert not app.exception
+    assert app.error, "the cover sheet holds no transactions"
+    picker = app.selectbox(key=keys.DATA_SHEET)
+    assert picker.options == ["Summary", "Orders"]
+    assert "sheet=" not in " ".join(e.value for e in [*app.warning, *app.error])
+    picker.set_value("Orders").run()
+    assert not app.exception
+    assert not app.error, [e.value for e in app.error]
+    assert app.selectbox(key=f"{keys.DATA_COLUMN_PREFIX}customer_id").value == "customer_id"
+    app.switch_page("pages/overview.py").run()
+    shown = read_metrics(app)
+    assert (shown["Customers"], shown["Orders"], shown["Revenue"]) == ("3", "5", "$70.00")
