@@ -106,7 +106,8 @@ def choose_sheet(names: tuple[str, ...]) -> None:
     """Pick the workbook sheet to read (the first by default)."""
     current = session.current_settings().sheet
     sheets = list(names)
-    chosen = st.selectbox(
+    narrow, _ = st.columns([1, 2])
+    chosen = narrow.selectbox(
         f"Sheet — this workbook has {len(sheets)}",
         sheets,
         index=sheets.index(current) if current in sheets else 0,
