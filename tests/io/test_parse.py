@@ -388,6 +388,9 @@ def test_ids_with_and_without_a_decimal_zero_are_one_customer() -> None:
     ids, notes = convert_ids(pl.Series("id", ["12346", "12346.0", "17850", None, "17850.00"]))
     assert ids.to_list() == ["12346", "12346", "17850", None, "17850"]
     assert "'12346.0'" in notes[0]
+    # The decimals may start far down the column (the second export appended).
+    ids, _ = convert_ids(pl.Series("id", ["12346"] * 5000 + ["12346.0"]))
+    assert ids.unique().to_list() == ["12346"]
     ids, notes = convert_ids(pl.Series("id", ["12346", "12346.5", "17850.0"]))
     assert ids.to_list() == ["12346", "12346.5", "17850.0"]  # not all whole: left alone
     assert notes == ()
