@@ -12,7 +12,7 @@ import streamlit as st
 import rfm
 from rfm.columns import OPTIONAL, REQUIRED
 from rfm_app import format as fmt
-from rfm_app import keys, session
+from rfm_app import keys, pipeline, session
 from rfm_app.pipeline import Failure, TableProfile, analysis, table_profile, workbook_sheets
 from rfm_app.routing import ensure_router
 from rfm_app.widgets import plain, show_failure
@@ -294,6 +294,16 @@ st.success(
     icon=":material/check_circle:",
 )
 settings = session.current_settings()
+if settings.as_of is not None:
+    found = pipeline.view(source, settings)
+    if not isinstance(found, Failure):
+        later = found.transactions.filter(pl.col("order_date").dt.date() > settings.as_of).height
+        if later:
+            st.info(
+                f"{fmt.plural(later, 'row')} dated after the as-of date {settings.as_of} "
+                "are not counted (recency is measured at that date).",
+                icon=":material/event:",
+            )
 if settings.date_format and result.report.date_ambiguous and st.button(
     "Change the date format", icon=":material/calendar_month:",
     key=keys.DATA_CHANGE_DATE_FORMAT,

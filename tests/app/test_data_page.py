@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import io
 from collections.abc import Callable
@@ -309,3 +310,18 @@ def test_the_sheet_holding_the_orders_can_be_chosen(
     app.switch_page("pages/overview.py").run()
     shown = read_metrics(app)
     assert (shown["Customers"], shown["Orders"], shown["Revenue"]) == ("3", "5", "$70.00")
+
+
+def test_rows_after_the_as_of_date_are_said_to_be_left_out(
+    app: AppTest, upload: Callable[..., AppTest]
+) -> None:
+    upload(app, "orders.csv", SMALL_CSV)
+    app.date_input(key=keys.DATA_AS_OF).set_value(dt.date(2024, 3, 10))
+    app.button(key=keys.DATA_APPLY).click().run()
+    assert not app.exception
+    # SMALL_CSV: customer C's two orders (15 and 20 March) come after 10 March.
+    assert [i.value for i in app.info if "as-of date" in i.value] == [
+        "2 rows dated after the as-of date 2024-03-10 are not counted (recency is "
+        "measured at that date)."
+    ]
+    assert "2 customers, 3 orders" in " ".join(s.value for s in app.success)
