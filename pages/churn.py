@@ -127,6 +127,7 @@ order = [
 by_segment = by_segment.join(
     pl.DataFrame({"segment": order, "order": range(len(order))}), on="segment"
 ).sort("order")
+risk_format = fmt.percent_axis(by_segment["avg_churn_probability"].max())  # type: ignore[arg-type]
 left, right = st.columns(2)
 with left:
     event = st.altair_chart(
@@ -134,7 +135,7 @@ with left:
             by_segment,
             value="avg_churn_probability",
             title="Average churn probability",
-            value_format=".0%",
+            value_format=risk_format,
         ),
         width="stretch",
         on_select="rerun",
