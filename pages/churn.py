@@ -72,6 +72,17 @@ if isinstance(models, Failure):
 forecast = analytics.forecast(months)
 if isinstance(forecast, Failure):
     show_failure(forecast)
+penalized = [
+    f"{name} ({model.penalizer:g})"
+    for name, model in (("BG/NBD", models.purchase), ("Gamma-Gamma", models.spend))
+    if model.penalizer
+]
+if penalized:
+    st.caption(
+        f"Fitted with a small penalizer: {', '.join(penalized)}. Without one the parameters "
+        "ran off to infinity on this data (almost no customers seem to drop out, or spend "
+        "hardly differs between customers); the penalty keeps them finite."
+    )
 if models.left_out:
     st.caption(
         f"{fmt.count(models.left_out)} customers whose repeat purchases net to zero or less "
@@ -116,6 +127,7 @@ order = [
 by_segment = by_segment.join(
     pl.DataFrame({"segment": order, "order": range(len(order))}), on="segment"
 ).sort("order")
+risk_format = fmt.percent_axis(by_segment["avg_churn_probability"].max())  # type: ignore[arg-type]
 left, right = st.columns(2)
 with left:
     event = st.altair_chart(
@@ -123,7 +135,7 @@ with left:
             by_segment,
             value="avg_churn_probability",
             title="Average churn probability",
-            value_format=".0%",
+            value_format=risk_format,
         ),
         width="stretch",
         on_select="rerun",
@@ -334,8 +346,17 @@ else:
             "customers of |predicted - actual| purchase days in the holdout.",
         )
         scores = check.scores.with_columns(pl.col("model").replace(MODEL_NAMES)).select(
-            "model", "mae", pl.col("log_likelihood").round(0)
+            "model",
+            "mae",
+            pl.col("log_likelihood").round(0),
+            # A model that failed to fit has no scores: say why rather than "None".
+            pl.when(pl.col("mae").is_null())
+            .then(pl.lit("did not converge"))
+            .otherwise(pl.lit(""))
+            .alias("note"),
         )
+        if not scores["mae"].is_null().any():
+            scores = scores.drop("note")
         st.dataframe(
             scores,
             hide_index=True,
@@ -346,10 +367,12 @@ else:
                 "log_likelihood": st.column_config.NumberColumn(
                     "Log-likelihood", format="localized"
                 ),
+                "note": st.column_config.TextColumn("Note"),
             },
             key=keys.CHURN_MODEL_SCORES,
         )
         st.caption(
             f"Best forecaster on this data: **{best_name}** (lowest holdout error). "
             "The forecasts above use BG/NBD."
+            + (f" Every model fitted with penalizer {check.penalizer:g}." if check.penalizer else "")
         )

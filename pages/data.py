@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from datetime import datetime
 
 import polars as pl
@@ -10,8 +12,8 @@ import streamlit as st
 import rfm
 from rfm.columns import OPTIONAL, REQUIRED
 from rfm_app import format as fmt
-from rfm_app import keys, session
-from rfm_app.pipeline import Failure, TableProfile, analysis, table_profile
+from rfm_app import keys, pipeline, session
+from rfm_app.pipeline import Failure, TableProfile, analysis, table_profile, workbook_sheets
 from rfm_app.routing import ensure_router
 from rfm_app.widgets import plain, show_failure
 
@@ -92,8 +94,29 @@ def describe_file(profile: TableProfile) -> None:
         parts.append(f"header on line {profile.header_row}")
     parts.append(fmt.plural(profile.rows, "row"))
     st.markdown(" · ".join(parts))
+    if len(profile.sheets) > 1:
+        choose_sheet(profile.sheets)
     for warning in profile.warnings:
+        if len(profile.sheets) > 1 and warning.startswith("The workbook has"):
+            continue  # the sheet picker above says it, without "Pass sheet=..."
         st.warning(plain(warning), icon=":material/warning:")
+
+
+def choose_sheet(names: tuple[str, ...]) -> None:
+    """Pick the workbook sheet to read (the first by default)."""
+    current = session.current_settings().sheet
+    sheets = list(names)
+    narrow, _ = st.columns([1, 2])
+    chosen = narrow.selectbox(
+        f"Sheet — this workbook has {len(sheets)}",
+        sheets,
+        index=sheets.index(current) if current in sheets else 0,
+        key=keys.DATA_SHEET,
+    )
+    if chosen != (current or sheets[0]):
+        # Another sheet is another table: start again from its detected columns.
+        session.update_settings(sheet=chosen, columns=None, date_format=None)
+        st.rerun()
 
 
 def fill_form(profile: TableProfile) -> None:
@@ -105,7 +128,8 @@ def fill_form(profile: TableProfile) -> None:
     source = session.current_source()
     settings = session.current_settings()
     chosen = settings.column_map if settings.column_map is not None else profile.detected
-    new_file = st.session_state.get(keys.DATA_FORM_FILLED_FOR) != source.digest
+    table = f"{source.digest}:{settings.sheet}"  # another sheet has other columns
+    new_file = st.session_state.get(keys.DATA_FORM_FILLED_FOR) != table
     values: dict[str, object] = {
         f"{keys.DATA_COLUMN_PREFIX}{name}": (
             chosen[name] if chosen.get(name) in profile.columns else NOT_USED
@@ -117,7 +141,7 @@ def fill_form(profile: TableProfile) -> None:
     for key, value in values.items():
         if new_file or key not in st.session_state:
             st.session_state[key] = value
-    st.session_state[keys.DATA_FORM_FILLED_FOR] = source.digest
+    st.session_state[keys.DATA_FORM_FILLED_FOR] = table
 
 
 def columns_form(profile: TableProfile) -> None:
@@ -172,7 +196,11 @@ def _format_example(pattern: str) -> str:
 
 
 def choose_date_format(failure: Failure) -> None:
-    st.warning(plain(failure.message), icon=":material/calendar_month:")
+    # The library's advice ("Pass date_format=...") is for code; here the radio asks.
+    message = re.sub(r"\s*Pass date_format=.*$", "", failure.message, flags=re.DOTALL)
+    st.warning(
+        f"{plain(message)} Choose below how to read them.", icon=":material/calendar_month:"
+    )
     choice = st.radio(
         "How should the order dates be read?",
         list(failure.candidates),
@@ -196,15 +224,15 @@ def quality_report(report: rfm.QualityReport) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown("**Where every row went**")
-        outcomes = report.to_frame()
-        st.dataframe(
-            outcomes, hide_index=True, width="stretch",
-            column_config={
-                "reason": st.column_config.TextColumn("Outcome"),
-                "rows": st.column_config.NumberColumn("Rows", format="localized"),
-            },
-        )
-        if not excluded:
+        if excluded:
+            st.dataframe(
+                report.to_frame(), hide_index=True, width="stretch",
+                column_config={
+                    "reason": st.column_config.TextColumn("Outcome"),
+                    "rows": st.column_config.NumberColumn("Rows", format="localized"),
+                },
+            )
+        else:  # an empty table next to this message only says "empty"
             st.success("Every row was kept.", icon=":material/check_circle:")
     with right:
         st.markdown("**Columns used**")
@@ -218,7 +246,8 @@ def quality_report(report: rfm.QualityReport) -> None:
             note = " (ambiguous: your choice)" if report.date_ambiguous else ""
             st.caption(f"Dates read as `{date_format}`{plain(note)}")
     for warning in report.warnings:
-        st.warning(plain(warning), icon=":material/warning:")
+        if not warning.startswith("The workbook has"):  # the sheet picker says it
+            st.warning(plain(warning), icon=":material/warning:")
 
 
 st.title("Data", anchor=False)
@@ -228,8 +257,16 @@ st.caption(
 )
 choose_source()
 source = session.current_source()
-profile = table_profile(source.digest, source)
+profile = table_profile(source.digest, source, session.current_settings().sheet)
 if isinstance(profile, Failure):
+    sheets = workbook_sheets(source.digest, source.data)
+    if len(sheets) > 1:
+        choose_sheet(sheets)
+        said = re.sub(r"\s*The workbook has sheets .*$", "", profile.message, flags=re.DOTALL)
+        show_failure(
+            replace(profile, message=said),
+            where="Choose the sheet that holds the transactions above.",
+        )
     show_failure(profile, where="Upload a different file, or go back to the sample data.")
 describe_file(profile)
 
@@ -257,6 +294,16 @@ st.success(
     icon=":material/check_circle:",
 )
 settings = session.current_settings()
+if settings.as_of is not None:
+    found = pipeline.view(source, settings)
+    if not isinstance(found, Failure):
+        later = found.transactions.filter(pl.col("order_date").dt.date() > settings.as_of).height
+        if later:
+            st.info(
+                f"{fmt.plural(later, 'row')} dated after the as-of date {settings.as_of} "
+                "are not counted (recency is measured at that date).",
+                icon=":material/event:",
+            )
 if settings.date_format and result.report.date_ambiguous and st.button(
     "Change the date format", icon=":material/calendar_month:",
     key=keys.DATA_CHANGE_DATE_FORMAT,

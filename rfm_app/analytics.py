@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 import streamlit as st
@@ -47,6 +47,8 @@ class ModelCheck:
     scores: pl.DataFrame
     evaluations: dict[str, Any]
     best: str
+    penalizer: float = 0.0
+    """The penalizer of every candidate: the one the forecast's BG/NBD needed."""
 
 
 def _view(
@@ -54,7 +56,8 @@ def _view(
 ) -> FilteredData | Failure:
     # The same cached view the app's pipeline draws the Overview from (not a copy).
     return pipeline._view(
-        digest, data, settings.columns, settings.date_format, settings.as_of, filters
+        digest, data, settings.columns, settings.date_format, settings.as_of, filters,
+        settings.sheet,
     )
 
 
@@ -82,11 +85,28 @@ def _models(
     usable = pl.col("avg_repeat_value").is_null() | (pl.col("avg_repeat_value") > 0)
     customers = view.customers.filter(usable)
     try:
-        purchase = rfm.BetaGeo().fit(customers)
-        spend = rfm.GammaGamma().fit(customers)
+        purchase = _fit_penalized(rfm.BetaGeo, customers)
+        spend = _fit_penalized(rfm.GammaGamma, customers)
     except Exception as error:
         return _failure(error)
     return FittedModels(purchase, spend, customers, view.customers.height - customers.height)
+
+
+PENALIZERS = (0.0, 0.001, 0.01)
+"""Penalizers tried in turn. On logs where hardly anyone seems to drop out (steady buyers)
+or spend hardly differs between customers, unpenalised parameters run off to the
+boundary; the library then refuses the fit and suggests a small penalizer."""
+
+Model = TypeVar("Model", rfm.BetaGeo, rfm.GammaGamma)
+
+
+def _fit_penalized(model: type[Model], customers: pl.DataFrame) -> Model:
+    for penalizer in PENALIZERS[:-1]:
+        try:
+            return model(penalizer=penalizer).fit(customers)
+        except rfm.ConvergenceError:
+            continue
+    return model(penalizer=PENALIZERS[-1]).fit(customers)
 
 
 def fitted_models() -> FittedModels | Failure:
@@ -135,9 +155,15 @@ def _model_check(
             split.holdout_end,
             split.holdout_days,
         )
-        candidates: list[Any] = [rfm.BetaGeo(), rfm.ModifiedBetaGeo()]
+        # Judge the models as the forecast uses them: with its penalizer, if it needed one.
+        models = _models(digest, _data, settings, filters)
+        penalizer = 0.0 if isinstance(models, Failure) else models.purchase.penalizer
+        candidates: list[Any] = [
+            rfm.BetaGeo(penalizer=penalizer),
+            rfm.ModifiedBetaGeo(penalizer=penalizer),
+        ]
         if pareto:
-            candidates.append(rfm.ParetoNBD())
+            candidates.append(rfm.ParetoNBD(penalizer=penalizer))
         selection = rfm.select_model(split, candidates=candidates)
     except Exception as error:
         return _failure(error)
@@ -149,6 +175,7 @@ def _model_check(
         scores=selection.scores,
         evaluations=dict(selection.evaluations),
         best=type(selection.best).__name__,
+        penalizer=penalizer,
     )
 
 

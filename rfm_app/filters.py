@@ -33,7 +33,9 @@ def options(
     digest: str, _source: session.Source, settings: session.Settings
 ) -> FilterOptions | None:
     """What each filter can choose from in the current data (``None`` if unreadable)."""
-    result = _transactions(digest, _source.data, settings.columns, settings.date_format)
+    result = _transactions(
+        digest, _source.data, settings.columns, settings.date_format, settings.sheet
+    )
     if isinstance(result, Failure):
         return None
     return filter_options(result.transactions)

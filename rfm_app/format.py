@@ -57,3 +57,13 @@ def size(n_bytes: int) -> str:
 def plural(n: int, word: str) -> str:
     """``(1, 'customer') -> '1 customer'``, ``(3, 'customer') -> '3 customers'``."""
     return f"{count(n)} {word}" if n == 1 else f"{count(n)} {word}s"
+
+
+def percent_axis(top: float | None) -> str:
+    """d3 format for an axis of shares up to ``top``: enough decimals that ticks differ.
+
+    Whole percents label a 0-4 % axis (ticks every 0.5 %) "0% 1% 1% 2% 2% ...".
+    """
+    if top is None or math.isnan(top) or top >= 0.1:
+        return ".0%"
+    return ".1%" if top >= 0.01 else ".2%"

@@ -25,6 +25,7 @@ DATA_AS_OF: Final = "data.as_of"
 DATA_CURRENCY: Final = "data.currency"
 DATA_APPLY: Final = "data.apply"
 DATA_DATE_FORMAT: Final = "data.date_format"
+DATA_SHEET: Final = "data.sheet"
 DATA_CHANGE_DATE_FORMAT: Final = "data.change_date_format"
 DATA_RESET_COLUMNS: Final = "data.reset_columns"
 

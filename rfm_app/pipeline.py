@@ -29,7 +29,7 @@ import streamlit as st
 import rfm
 from rfm import breakdowns
 from rfm.columns import REQUIRED
-from rfm.errors import DataError
+from rfm.errors import ConvergenceError, DataError
 from rfm.filters import FilteredData, Filters, apply_filters
 from rfm_app.session import Settings, Source
 
@@ -92,7 +92,7 @@ class Analysis:
 
 
 def _failure(error: Exception) -> Failure:
-    if isinstance(error, DataError):
+    if isinstance(error, DataError | ConvergenceError):  # messages written for people
         return Failure(
             message=str(error),
             kind=type(error).__name__,
@@ -113,17 +113,19 @@ def _failure(error: Exception) -> Failure:
 
 
 @st.cache_resource(scope="session", max_entries=1, ttl=TTL, show_spinner="Reading the file…")
-def _raw_table(digest: str, _data: bytes) -> rfm.RawTable | Failure:
+def _raw_table(digest: str, _data: bytes, sheet: str | None = None) -> rfm.RawTable | Failure:
     try:
-        return rfm.read_table(_data)
+        return rfm.read_table(_data, sheet=sheet)
     except Exception as error:
         return _failure(error)
 
 
 @st.cache_data(scope="session", max_entries=2, ttl=TTL, show_spinner="Detecting columns…")
-def table_profile(digest: str, _source: Source) -> TableProfile | Failure:
+def table_profile(
+    digest: str, _source: Source, sheet: str | None = None
+) -> TableProfile | Failure:
     """Column names, detected mapping and a raw preview of ``_source`` (keyed on ``digest``)."""
-    raw = _raw_table(digest, _source.data)
+    raw = _raw_table(digest, _source.data, sheet)
     if isinstance(raw, Failure):
         return raw
     try:
@@ -146,14 +148,33 @@ def table_profile(digest: str, _source: Source) -> TableProfile | Failure:
     )
 
 
+@st.cache_data(scope="session", max_entries=2, ttl=TTL, show_spinner=False)
+def workbook_sheets(digest: str, _data: bytes) -> tuple[str, ...]:
+    """The sheet names of a workbook whose chosen sheet cannot be read, so the analyst can
+    pick another (empty for other files, or when no other sheet reads either).
+
+    A workbook often opens on a cover or summary sheet; the names come from reading one
+    of the next sheets, through the same checks as any upload.
+    """
+    if not _data.startswith(b"PK"):  # not a zip archive, so not .xlsx
+        return ()
+    for index in range(1, 4):
+        try:
+            return rfm.read_table(_data, sheet=index).sheets
+        except Exception:  # no such sheet, or that one is empty too
+            continue
+    return ()
+
+
 @st.cache_resource(scope="session", max_entries=2, ttl=TTL, show_spinner="Cleaning transactions…")
 def _transactions(
     digest: str,
     _data: bytes,
     columns: tuple[tuple[str, str], ...] | None,
     date_format: str | None,
+    sheet: str | None = None,
 ) -> rfm.ReadResult | Failure:
-    raw = _raw_table(digest, _data)
+    raw = _raw_table(digest, _data, sheet)
     if isinstance(raw, Failure):
         return raw
     try:
@@ -172,8 +193,9 @@ def _view(
     date_format: str | None,
     as_of: date | None,
     filters: Filters,
+    sheet: str | None = None,
 ) -> FilteredData | Failure:
-    result = _transactions(digest, _data, columns, date_format)
+    result = _transactions(digest, _data, columns, date_format, sheet)
     if isinstance(result, Failure):
         return result
     try:
@@ -189,7 +211,7 @@ def view(
     """The filtered transactions and their scored, segmented customers (shared, not copied)."""
     return _view(
         source.digest, source.data, settings.columns, settings.date_format, settings.as_of,
-        filters or Filters(),
+        filters or Filters(), settings.sheet,
     )
 
 
@@ -240,7 +262,9 @@ def analysis(
     per-customer table is kept apart (:func:`customers`) so that pages which only draw
     aggregates never copy it.
     """
-    result = _transactions(digest, _source.data, settings.columns, settings.date_format)
+    result = _transactions(
+        digest, _source.data, settings.columns, settings.date_format, settings.sheet
+    )
     if isinstance(result, Failure):
         return result
     found = view(_source, settings, filters)

@@ -46,6 +46,8 @@ class Settings:
     columns: tuple[tuple[str, str], ...] | None = None
     date_format: str | None = None
     as_of: date | None = None
+    sheet: str | None = None
+    """Excel sheet to read; None reads the first."""
 
     @property
     def column_map(self) -> dict[str, str] | None:

@@ -37,6 +37,7 @@ _CORE = {
     ",": r"^(?:\d{1,3}(?:" + _GROUP[","] + r"\d{3})+|\d+)(?:,\d*)?$|^,\d+$",
 }
 _THOUSANDS_ONLY = r"^[-+]?\d{1,3}(?:\.\d{3})+$"
+_WHOLE_ID = r"^\d+(?:\.0+)?$"
 _SCIENTIFIC_ID = r"^\d(?:[.,]\d+)?[eE]\+?\d+$"
 
 
@@ -514,10 +515,10 @@ def detect_date_format(
     present = int((~missing).sum())
     ambiguous = False
     if date_format is not None:
-        date_part, time_part = _split_format(date_format)
+        date_part, _ = _split_format(date_format)
+        # Time variants of a date-only format are added by _finish only where
+        # some value needs them, so the report lists the formats really used.
         formats: tuple[str, ...] = (date_format,)
-        if time_part == "" and date_part:
-            formats += tuple(f for f in _time_variants(date_part) if f != date_format)
         mirror = _mirror(date_part)
         if mirror is not None and present:
             day_only, month_only = _day_month_evidence(text, date_part)
@@ -715,12 +716,16 @@ def convert_ids(values: pl.Series, *, cleaned: bool = False) -> tuple[pl.Series,
     text = values if cleaned else clean_series(values)
     # Cheap looks first (the head; any "+" at all): most id columns are neither
     # decimals nor in scientific notation, and copying the present values costs.
+    # Whole numbers with and without '.0' in one column (exports appended from a
+    # spreadsheet and from pandas) are one customer each: '12346' and '12346.0'.
+    # Cheap looks first: the head, then a sample spread over the whole column.
     if (
         text.null_count() < len(text)
-        and text.head(1000).drop_nulls().head(100).str.contains(r"^\d+\.0+$").all()
-        and text.drop_nulls().str.contains(r"^\d+\.0+$").all()
+        and text.head(1000).drop_nulls().head(100).str.contains(_WHOLE_ID).all()
+        and text.gather_every(max(1, len(text) // 10_000)).str.contains(".", literal=True).any()
+        and text.drop_nulls().str.contains(_WHOLE_ID).all()
     ):
-        example = text.drop_nulls().item(0)
+        example = text.filter(text.str.contains(r"\.0+$")).item(0)
         text = text.str.replace(r"\.0+$", "")
         warnings.append(
             f"Column {name!r} held ids written as decimals (e.g. {example!r}); "

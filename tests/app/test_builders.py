@@ -81,3 +81,14 @@ def test_plain_escapes_markdown_and_html() -> None:
     assert "\\*\\*bold\\*\\*" in text
     assert "\\[x\\]\\(http" in text
     assert "\\:red\\[y\\]" in text
+
+
+@pytest.mark.parametrize(
+    ("top", "expected"),
+    [(0.6, ".0%"), (0.1, ".0%"), (0.045, ".1%"), (0.01, ".1%"), (0.004, ".2%"), (None, ".0%")],
+)
+def test_percent_axis_has_enough_decimals_for_distinct_ticks(
+    top: float | None, expected: str
+) -> None:
+    # A 0-4.5 % axis ticks every 0.5 %: whole percents would read "0% 1% 1% 2% ...".
+    assert fmt.percent_axis(top) == expected

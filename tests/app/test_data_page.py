@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
+import io
 from collections.abc import Callable
 
 import openpyxl
@@ -113,12 +115,17 @@ def test_ambiguous_dates_ask_for_a_format(
     assert not app.exception
     choice = app.radio(key=keys.DATA_DATE_FORMAT)
     assert choice.value is None, "the app must not pick a format by itself"
+    asked = " ".join(w.value for w in app.warning).replace("\\", "")  # markdown escapes
+    assert "reads both day-first and month-first" in asked
+    assert "date_format=" not in asked, "advice for code, not for someone using the app"
     shown = [option for option in choice.options if "day first" in option]
     assert len(shown) == 1 and "31/12/2024" in shown[0]
     choice.set_value("%d/%m/%Y").run()
     assert not app.exception
     assert not app.error
     assert any("ambiguous" in caption.value for caption in app.caption)
+    # Plain dates read with the chosen format: no list of unused time formats.
+    assert not [w.value for w in app.warning if "formats" in w.value]
     app.switch_page("pages/overview.py").run()
     # Day-first: the last purchase is 7 August 2024, so as of 8 August.
     assert read_metrics(app)["Measured as of"] == "2024-08-08"
@@ -255,3 +262,66 @@ def test_parquet_and_excel_uploads(
         app.switch_page("pages/overview.py").run()
         shown = read_metrics(app)
         assert (shown["Customers"], shown["Orders"], shown["Revenue"]) == ("3", "5", "$70.00")
+
+
+def test_no_empty_outcome_table_when_every_row_is_kept(
+    app: AppTest, upload: Callable[..., AppTest]
+) -> None:
+    def outcome_tables(at: AppTest) -> list[object]:
+        return [df for df in at.dataframe if "reason" in df.value.columns]
+
+    upload(app, "orders.csv", b"customer,date,amount\nc1,2024-01-02,10\nc2,2024-01-03,5\n")
+    assert not app.exception
+    assert [s.value for s in app.success if "Every row was kept" in s.value]
+    assert outcome_tables(app) == []
+    upload(app, "orders.csv", b"customer,date,amount\nc1,2024-01-02,10\n,2024-01-03,5\n")
+    assert not app.exception
+    assert [df.value.to_dict("records") for df in outcome_tables(app)] == [
+        [{"reason": "missing customer id", "rows": 1}]
+    ]
+
+
+def test_the_sheet_holding_the_orders_can_be_chosen(
+    app: AppTest, upload: Callable[..., AppTest], read_metrics: Callable[..., dict[str, str]]
+) -> None:
+    # A workbook whose first sheet is a cover page: the orders are on the second.
+    frame = pl.read_csv(SMALL_CSV, schema_overrides={"order_id": pl.String})
+    workbook = openpyxl.Workbook()
+    cover = workbook.active
+    cover.title = "Summary"
+    cover.append(["Report", "Q1 orders"])
+    orders = workbook.create_sheet("Orders")
+    orders.append(frame.columns)
+    for row in frame.iter_rows():
+        orders.append(list(row))
+    data = io.BytesIO()
+    workbook.save(data)
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    upload(app, "report.xlsx", data.getvalue(), xlsx)
+    assert not app.exception
+    assert app.error, "the cover sheet holds no transactions"
+    picker = app.selectbox(key=keys.DATA_SHEET)
+    assert picker.options == ["Summary", "Orders"]
+    assert "sheet=" not in " ".join(e.value for e in [*app.warning, *app.error])
+    picker.set_value("Orders").run()
+    assert not app.exception
+    assert not app.error, [e.value for e in app.error]
+    assert app.selectbox(key=f"{keys.DATA_COLUMN_PREFIX}customer_id").value == "customer_id"
+    app.switch_page("pages/overview.py").run()
+    shown = read_metrics(app)
+    assert (shown["Customers"], shown["Orders"], shown["Revenue"]) == ("3", "5", "$70.00")
+
+
+def test_rows_after_the_as_of_date_are_said_to_be_left_out(
+    app: AppTest, upload: Callable[..., AppTest]
+) -> None:
+    upload(app, "orders.csv", SMALL_CSV)
+    app.date_input(key=keys.DATA_AS_OF).set_value(dt.date(2024, 3, 10))
+    app.button(key=keys.DATA_APPLY).click().run()
+    assert not app.exception
+    # SMALL_CSV: customer C's two orders (15 and 20 March) come after 10 March.
+    assert [i.value for i in app.info if "as-of date" in i.value] == [
+        "2 rows dated after the as-of date 2024-03-10 are not counted (recency is "
+        "measured at that date)."
+    ]
+    assert "2 customers, 3 orders" in " ".join(s.value for s in app.success)

@@ -383,6 +383,19 @@ def test_decimal_written_ids_in_text_drop_the_zero() -> None:
     assert notes
 
 
+def test_ids_with_and_without_a_decimal_zero_are_one_customer() -> None:
+    # Two exports appended: one wrote 12346, the other (via a float column) 12346.0.
+    ids, notes = convert_ids(pl.Series("id", ["12346", "12346.0", "17850", None, "17850.00"]))
+    assert ids.to_list() == ["12346", "12346", "17850", None, "17850"]
+    assert "'12346.0'" in notes[0]
+    # The decimals may start far down the column (the second export appended).
+    ids, _ = convert_ids(pl.Series("id", ["12346"] * 5000 + ["12346.0"]))
+    assert ids.unique().to_list() == ["12346"]
+    ids, notes = convert_ids(pl.Series("id", ["12346", "12346.5", "17850.0"]))
+    assert ids.to_list() == ["12346", "12346.5", "17850.0"]  # not all whole: left alone
+    assert notes == ()
+
+
 def test_integer_ids_become_text() -> None:
     ids, _ = convert_ids(pl.Series("id", [1, 2]))
     assert ids.to_list() == ["1", "2"]

@@ -398,6 +398,24 @@ def test_ambiguous_dates_raise_then_read_with_the_chosen_format() -> None:
     ]
     assert result.report.date_ambiguous
     assert result.report.date_format == "%m/%d/%Y"
+
+
+def test_a_chosen_date_only_format_reports_only_the_formats_used() -> None:
+    # Choosing day-first for plain dates must not report time variants nobody wrote.
+    frame = _frame(customer=["1", "2"], InvoiceDate=["01/02/2020", "03/04/2020"], amount=["1", "2"])
+    result = rfm.read_transactions(frame, date_format="%d/%m/%Y")
+    assert not [w for w in result.report.warnings if "formats" in w]
+    mixed = _frame(
+        customer=["1", "2"], InvoiceDate=["01/02/2020 08:26", "03/04/2020"], amount=["1", "2"]
+    )
+    result = rfm.read_transactions(mixed, date_format="%d/%m/%Y")
+    assert result.transactions["order_date"].to_list() == [
+        dt.datetime(2020, 2, 1, 8, 26),
+        dt.datetime(2020, 4, 3),
+    ]
+    assert [w for w in result.report.warnings if "formats" in w] == [
+        "Order dates read with 2 formats: %d/%m/%Y, %d/%m/%Y %H:%M"
+    ]
     assert "ambiguous" in str(result.report)
 
 
