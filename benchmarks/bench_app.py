@@ -71,20 +71,27 @@ def bench_steps(data: bytes) -> dict[str, float]:
         return result
 
     raw = step("rfm.read_table", lambda: rfm.read_table(data))
-    read = step("rfm.read_transactions (from the raw table)",
-                lambda: rfm.read_transactions(raw))  # type: ignore[arg-type]
+    read = step("rfm.read_transactions (from the raw table)", lambda: rfm.read_transactions(raw))  # type: ignore[arg-type]
     transactions = read.transactions  # type: ignore[attr-defined]
     summary = step("rfm.summarize", lambda: rfm.summarize(transactions))
     customers = step("rfm.score + rfm.segment", lambda: rfm.segment(rfm.score(summary)))
-    step("kpis, segment table, grid, bands (per customer)", lambda: (
-        rfm.kpis(customers), rfm.segment_table(customers),  # type: ignore[arg-type]
-        breakdowns.segment_grid(customers), breakdowns.frequency_bands(customers),  # type: ignore[arg-type]
-    ))
-    step("revenue by month and by year, gender by segment (per transaction)", lambda: (
-        breakdowns.revenue_by_period(transactions, every="1mo"),
-        breakdowns.revenue_by_period(transactions, every="1y"),
-        breakdowns.gender_by_segment(transactions, customers),  # type: ignore[arg-type]
-    ))
+    step(
+        "kpis, segment table, grid, bands (per customer)",
+        lambda: (
+            rfm.kpis(customers),
+            rfm.segment_table(customers),  # type: ignore[arg-type]
+            breakdowns.segment_grid(customers),
+            breakdowns.frequency_bands(customers),  # type: ignore[arg-type]
+        ),
+    )
+    step(
+        "revenue by month and by year, gender by segment (per transaction)",
+        lambda: (
+            breakdowns.revenue_by_period(transactions, every="1mo"),
+            breakdowns.revenue_by_period(transactions, every="1y"),
+            breakdowns.gender_by_segment(transactions, customers),  # type: ignore[arg-type]
+        ),
+    )
     return figures
 
 
@@ -125,11 +132,26 @@ def bench_browser(csv: Path) -> dict[str, float]:
 
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
-         "--server.headless", "true", "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "streamlit_app.py",
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     idle = '[data-testid="stApp"][data-test-script-state="notRunning"]'
@@ -144,8 +166,14 @@ def bench_browser(csv: Path) -> dict[str, float]:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path="/usr/bin/chromium",
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                      "--disable-component-update", "--disable-sync", "--no-first-run"],
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                ],
             )
             page = browser.new_page(viewport={"width": 1400, "height": 900})
 
@@ -220,9 +248,7 @@ def main() -> None:
         "polars.read_csv (all columns as text)": timed(
             lambda: pl.read_csv(data, infer_schema=False)
         ),
-        "pandas.read_csv (types inferred)": timed(
-            lambda: pd.read_csv(csv, low_memory=False)
-        ),
+        "pandas.read_csv (types inferred)": timed(lambda: pd.read_csv(csv, low_memory=False)),
     }
     load_before = os.getloadavg()[0]
     steps = bench_steps(data)

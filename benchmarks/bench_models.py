@@ -75,8 +75,12 @@ def _pareto_section(repeat: int) -> list[str]:
 
     cases = [("bundled sample", rfm.summarize(load_sample()))]
     for size in (20_000, 100_000):
-        cases.append((f"simulated {size:,}", simulate_summary(
-            TRUE, size, max_tenure_days=365, random_state=1)))
+        cases.append(
+            (
+                f"simulated {size:,}",
+                simulate_summary(TRUE, size, max_tenure_days=365, random_state=1),
+            )
+        )
     rows = []
     for name, summary in cases:
         x = (summary["purchase_days"] - 1).to_numpy().astype(float)
@@ -90,13 +94,17 @@ def _pareto_section(repeat: int) -> list[str]:
             )
             ones = np.ones_like(x)
             ll_ours = -ParetoNBDFitter._negative_log_likelihood(
-                list(ours.params_.as_dict().values()), x, t_x, T, ones, 0.0)
+                list(ours.params_.as_dict().values()), x, t_x, T, ones, 0.0
+            )
             ll_theirs = -ParetoNBDFitter._negative_log_likelihood(
-                [theirs.params_[k] for k in ("r", "alpha", "s", "beta")], x, t_x, T, ones, 0.0)
+                [theirs.params_[k] for k in ("r", "alpha", "s", "beta")], x, t_x, T, ones, 0.0
+            )
         rows.append((name, x.size, ours_s, ours_cpu, theirs_s, theirs_cpu, ll_ours - ll_theirs))
-        print(f"Pareto/NBD {name}: rfm {ours_s:.2f} s (cpu {ours_cpu:.2f}), lifetimes "
-              f"{theirs_s:.2f} s (cpu {theirs_cpu:.2f}), LL rfm - lifetimes "
-              f"{ll_ours - ll_theirs:.3g}")
+        print(
+            f"Pareto/NBD {name}: rfm {ours_s:.2f} s (cpu {ours_cpu:.2f}), lifetimes "
+            f"{theirs_s:.2f} s (cpu {theirs_cpu:.2f}), LL rfm - lifetimes "
+            f"{ll_ours - ll_theirs:.3g}"
+        )
     lines = [
         "",
         "## Pareto/NBD fit, rfm vs lifetimes",
@@ -139,10 +147,12 @@ def main(argv: list[str] | None = None) -> None:
             )
         worst = max(abs(ours[k] / theirs[k] - 1) for k in ours)
         rows.append((size, ours_s, theirs_s, ours_cpu, theirs_cpu, single_s, worst))
-        print(f"{size:>9} customers: rfm {ours_s:6.2f} s (cpu {ours_cpu:.2f}), lifetimes "
-              f"{theirs_s:6.2f} s (cpu {theirs_cpu:.2f}), ratio {theirs_s / ours_s:5.1f}x wall, "
-              f"{theirs_cpu / ours_cpu:5.1f}x cpu, lifetimes with 1 BLAS thread {single_s:.2f} s "
-              f"({single_s / ours_s:.1f}x), max parameter difference {worst:.1e}")
+        print(
+            f"{size:>9} customers: rfm {ours_s:6.2f} s (cpu {ours_cpu:.2f}), lifetimes "
+            f"{theirs_s:6.2f} s (cpu {theirs_cpu:.2f}), ratio {theirs_s / ours_s:5.1f}x wall, "
+            f"{theirs_cpu / ours_cpu:5.1f}x cpu, lifetimes with 1 BLAS thread {single_s:.2f} s "
+            f"({single_s / ours_s:.1f}x), max parameter difference {worst:.1e}"
+        )
 
     lines = [
         "# Models benchmark: BG/NBD fit + predict, rfm vs lifetimes",

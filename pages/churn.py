@@ -374,5 +374,9 @@ else:
         st.caption(
             f"Best forecaster on this data: **{best_name}** (lowest holdout error). "
             "The forecasts above use BG/NBD."
-            + (f" Every model fitted with penalizer {check.penalizer:g}." if check.penalizer else "")
+            + (
+                f" Every model fitted with penalizer {check.penalizer:g}."
+                if check.penalizer
+                else ""
+            )
         )

@@ -77,14 +77,12 @@ def choose_source() -> None:
         help="One row per order line: a customer id, an order date and an amount at least.",
     )
     if uploaded is None and current.kind == "sample":
-        st.info("Until a file is uploaded, the sample data stays loaded.",
-                icon=":material/info:")
+        st.info("Until a file is uploaded, the sample data stays loaded.", icon=":material/info:")
 
 
 def describe_file(profile: TableProfile) -> None:
     source = session.current_source()
-    parts = [f"**{plain(source.name)}**", fmt.size(source.size),
-             profile.source_format.upper()]
+    parts = [f"**{plain(source.name)}**", fmt.size(source.size), profile.source_format.upper()]
     if profile.encoding:
         parts.append(f"encoding {plain(profile.encoding)}")
     if profile.delimiter:
@@ -181,8 +179,9 @@ def columns_form(profile: TableProfile) -> None:
             format_func=lambda symbol: symbol or "(none)",
             key=keys.DATA_CURRENCY,
         )
-        if st.form_submit_button("Apply", type="primary", icon=":material/check:",
-                                 key=keys.DATA_APPLY):
+        if st.form_submit_button(
+            "Apply", type="primary", icon=":material/check:", key=keys.DATA_APPLY
+        ):
             mapping = tuple(sorted((k, v) for k, v in picked.items() if v != NOT_USED))
             st.session_state[keys.CURRENCY] = currency
             session.update_settings(columns=mapping, as_of=as_of or None)
@@ -198,9 +197,7 @@ def _format_example(pattern: str) -> str:
 def choose_date_format(failure: Failure) -> None:
     # The library's advice ("Pass date_format=...") is for code; here the radio asks.
     message = re.sub(r"\s*Pass date_format=.*$", "", failure.message, flags=re.DOTALL)
-    st.warning(
-        f"{plain(message)} Choose below how to read them.", icon=":material/calendar_month:"
-    )
+    st.warning(f"{plain(message)} Choose below how to read them.", icon=":material/calendar_month:")
     choice = st.radio(
         "How should the order dates be read?",
         list(failure.candidates),
@@ -226,7 +223,9 @@ def quality_report(report: rfm.QualityReport) -> None:
         st.markdown("**Where every row went**")
         if excluded:
             st.dataframe(
-                report.to_frame(), hide_index=True, width="stretch",
+                report.to_frame(),
+                hide_index=True,
+                width="stretch",
                 column_config={
                     "reason": st.column_config.TextColumn("Outcome"),
                     "rows": st.column_config.NumberColumn("Rows", format="localized"),
@@ -304,9 +303,14 @@ if settings.as_of is not None:
                 "are not counted (recency is measured at that date).",
                 icon=":material/event:",
             )
-if settings.date_format and result.report.date_ambiguous and st.button(
-    "Change the date format", icon=":material/calendar_month:",
-    key=keys.DATA_CHANGE_DATE_FORMAT,
+if (
+    settings.date_format
+    and result.report.date_ambiguous
+    and st.button(
+        "Change the date format",
+        icon=":material/calendar_month:",
+        key=keys.DATA_CHANGE_DATE_FORMAT,
+    )
 ):
     session.update_settings(date_format=None)
     st.rerun()

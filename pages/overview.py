@@ -21,19 +21,30 @@ source_caption()
 first = st.columns(4)
 first[0].metric("Customers", fmt.count(kpi.customers), border=True)
 first[1].metric("Orders", fmt.count(kpi.orders), border=True)
-first[2].metric("Revenue", fmt.money(kpi.revenue, currency), border=True,
-                help="Net of returns.")
-first[3].metric("Quantity", fmt.count(kpi.quantity), border=True,
-                help=None if kpi.quantity is not None else "Map a quantity column on the "
-                "Data page to see units.")
+first[2].metric("Revenue", fmt.money(kpi.revenue, currency), border=True, help="Net of returns.")
+first[3].metric(
+    "Quantity",
+    fmt.count(kpi.quantity),
+    border=True,
+    help=None
+    if kpi.quantity is not None
+    else "Map a quantity column on the Data page to see units.",
+)
 second = st.columns(4)
-second[0].metric("Average order value", fmt.money(kpi.avg_order_value, currency),
-                 border=True)
+second[0].metric("Average order value", fmt.money(kpi.avg_order_value, currency), border=True)
 second[1].metric("Orders per customer", fmt.number(kpi.orders_per_customer), border=True)
-second[2].metric("Active customers", fmt.percent(kpi.share_active), border=True,
-                 help=f"Bought within the last {kpi.active_days} days.")
-second[3].metric("Measured as of", str(result.as_of), border=True,
-                 help="Recency is counted up to this date (set it on the Data page).")
+second[2].metric(
+    "Active customers",
+    fmt.percent(kpi.share_active),
+    border=True,
+    help=f"Bought within the last {kpi.active_days} days.",
+)
+second[3].metric(
+    "Measured as of",
+    str(result.as_of),
+    border=True,
+    help="Recency is counted up to this date (set it on the Data page).",
+)
 
 st.subheader("Segments", anchor=False)
 st.caption("Tile area = number of customers. Hover a tile for details.")
@@ -43,22 +54,25 @@ left, right = st.columns(2)
 with left:
     st.subheader("RFM score distribution", anchor=False)
     st.altair_chart(
-        charts.score_histogram(result.scores, score="rfm_total",
-                               title="Total RFM score (R + F + M)"),
+        charts.score_histogram(
+            result.scores, score="rfm_total", title="Total RFM score (R + F + M)"
+        ),
         width="stretch",
     )
 with right:
     st.subheader("Activity status", anchor=False)
-    st.altair_chart(charts.activity_bars(result.activity, value="customers", title="Customers"),
-                    width="stretch")
+    st.altair_chart(
+        charts.activity_bars(result.activity, value="customers", title="Customers"), width="stretch"
+    )
     st.caption("Active: bought in the last 90 days · Inactive: 91–365 days · Museum: longer ago.")
 
 left, right = st.columns(2)
 with left:
     st.subheader("Revenue by segment", anchor=False)
     st.altair_chart(
-        charts.bar_by_segment(result.segments, value="revenue",
-                              title=fmt.money_title("Net revenue", currency)),
+        charts.bar_by_segment(
+            result.segments, value="revenue", title=fmt.money_title("Net revenue", currency)
+        ),
         width="stretch",
     )
 with right:
@@ -69,22 +83,33 @@ with right:
             width="stretch",
         )
     else:
-        st.info("Map a **quantity** column on the Data page to see units by segment.",
-                icon=":material/info:")
+        st.info(
+            "Map a **quantity** column on the Data page to see units by segment.",
+            icon=":material/info:",
+        )
 
 st.subheader("Revenue over time", anchor=False)
 monthly, yearly = st.tabs(["By month", "By year"])
 with monthly:
     st.altair_chart(
-        charts.period_trend(result.monthly, period="period", value="revenue",
-                            title=fmt.money_title("Net revenue", currency),
-                            time_unit="yearmonth"),
+        charts.period_trend(
+            result.monthly,
+            period="period",
+            value="revenue",
+            title=fmt.money_title("Net revenue", currency),
+            time_unit="yearmonth",
+        ),
         width="stretch",
     )
 with yearly:
     st.altair_chart(
-        charts.period_trend(result.yearly, period="period", value="revenue",
-                            title=fmt.money_title("Net revenue", currency), time_unit="year"),
+        charts.period_trend(
+            result.yearly,
+            period="period",
+            value="revenue",
+            title=fmt.money_title("Net revenue", currency),
+            time_unit="year",
+        ),
         width="stretch",
     )
 
@@ -94,18 +119,27 @@ with left:
     if result.gender is not None:
         st.altair_chart(
             charts.stacked_share_by_segment(
-                result.gender, group="gender", value="customers", group_title="Gender",
+                result.gender,
+                group="gender",
+                value="customers",
+                group_title="Gender",
                 segments=result.segments["segment"].to_list(),
             ),
             width="stretch",
         )
     else:
-        st.info("Map a **gender** column on the Data page to see this split.",
-                icon=":material/info:")
+        st.info(
+            "Map a **gender** column on the Data page to see this split.", icon=":material/info:"
+        )
 with right:
     st.subheader("Orders per customer", anchor=False)
     st.altair_chart(
-        charts.category_bars(result.frequency, category="orders", value="customers",
-                             title="Customers", category_title="Orders in the period"),
+        charts.category_bars(
+            result.frequency,
+            category="orders",
+            value="customers",
+            title="Customers",
+            category_title="Orders in the period",
+        ),
         width="stretch",
     )

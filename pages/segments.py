@@ -38,7 +38,8 @@ st.dataframe(
         "segment": st.column_config.TextColumn("Segment", pinned=True),
         "customers": st.column_config.NumberColumn("Customers", format="localized"),
         "share": st.column_config.ProgressColumn(
-            "Share of customers", format="percent", min_value=0.0, max_value=1.0),
+            "Share of customers", format="percent", min_value=0.0, max_value=1.0
+        ),
         "revenue": st.column_config.NumberColumn("Revenue", format=money),
         "revenue_share": st.column_config.NumberColumn("Share of revenue", format="percent"),
         "avg_recency_days": st.column_config.NumberColumn("Avg recency (days)", format="%.0f"),
@@ -50,39 +51,44 @@ st.dataframe(
 )
 if empty:
     st.caption(f"No customers in: {', '.join(empty)}.")
-download_buttons(result.segments, stem="segment_table",
-                 key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}table")
+download_buttons(result.segments, stem="segment_table", key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}table")
 
 st.subheader("R × FM grid", anchor=False)
-st.caption("Each cell is a combination of recency score and frequency-monetary score; "
-           "the colour is its segment and the number its customers.")
+st.caption(
+    "Each cell is a combination of recency score and frequency-monetary score; "
+    "the colour is its segment and the number its customers."
+)
 st.altair_chart(
     charts.rfm_grid(result.grid, order=result.segments["segment"].to_list()), width="stretch"
 )
 
 st.subheader("Top customers", anchor=False)
-top_n = st.slider("How many", min_value=5, max_value=100, value=20, step=5,
-                  key=keys.SEGMENTS_TOP_N)
+top_n = st.slider("How many", min_value=5, max_value=100, value=20, step=5, key=keys.SEGMENTS_TOP_N)
 by_spend, by_score = st.tabs(["By spend", "By RFM score"])
 shown = ["customer_id", "segment", "rfm_score", "recency_days", "frequency", "monetary"]
 with by_spend:
     top = breakdowns.top_customers(segmented, by="spend", n=top_n).select(shown)
     st.dataframe(top, hide_index=True, width="stretch", column_config=columns)
-    download_buttons(top, stem="top_customers_by_spend",
-                     key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}top_spend")
+    download_buttons(
+        top, stem="top_customers_by_spend", key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}top_spend"
+    )
 with by_score:
     top = breakdowns.top_customers(segmented, by="rfm_score", n=top_n).select(shown)
     st.dataframe(top, hide_index=True, width="stretch", column_config=columns)
-    download_buttons(top, stem="top_customers_by_rfm_score",
-                     key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}top_score")
+    download_buttons(
+        top, stem="top_customers_by_rfm_score", key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}top_score"
+    )
 
 st.subheader("Customer explorer", anchor=False)
 names = result.segments["segment"].to_list()
-chosen = st.multiselect("Segments", names, default=names[:1], key=keys.SEGMENTS_EXPLORER,
-                        placeholder="Choose segments")
+chosen = st.multiselect(
+    "Segments", names, default=names[:1], key=keys.SEGMENTS_EXPLORER, placeholder="Choose segments"
+)
 in_segments = segmented.filter(segmented["segment"].is_in(chosen))
 st.caption(fmt.plural(in_segments.height, "customer"))
 st.dataframe(in_segments, hide_index=True, width="stretch", column_config=columns)
-download_buttons(in_segments, stem="customers_" + "_".join(n.lower().replace(" ", "_")
-                                                         for n in chosen)[:80],
-                 key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}explorer")
+download_buttons(
+    in_segments,
+    stem="customers_" + "_".join(n.lower().replace(" ", "_") for n in chosen)[:80],
+    key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}explorer",
+)

@@ -56,7 +56,12 @@ def _view(
 ) -> FilteredData | Failure:
     # The same cached view the app's pipeline draws the Overview from (not a copy).
     return pipeline._view(
-        digest, data, settings.columns, settings.date_format, settings.as_of, filters,
+        digest,
+        data,
+        settings.columns,
+        settings.date_format,
+        settings.as_of,
+        filters,
         settings.sheet,
     )
 

@@ -72,15 +72,15 @@ def category_bars(
         color = alt.ColorValue(ACCENT)
     else:
         color = alt.Color(
-            f"{category}:N", scale=alt.Scale(domain=names, range=colors_for(names, colors)),
+            f"{category}:N",
+            scale=alt.Scale(domain=names, range=colors_for(names, colors)),
             legend=None,
         )
     return (
         alt.Chart(table.select(category, value))
         .mark_bar(cornerRadiusEnd=2)
         .encode(
-            x=alt.X(f"{category}:N", sort=names, title=category_title,
-                    axis=alt.Axis(labelAngle=0)),
+            x=alt.X(f"{category}:N", sort=names, title=category_title, axis=alt.Axis(labelAngle=0)),
             y=alt.Y(f"{value}:Q", title=title, axis=alt.Axis(format=value_format)),
             color=color,
             tooltip=[
@@ -95,8 +95,12 @@ def category_bars(
 def activity_bars(table: pl.DataFrame, *, value: str, title: str) -> alt.Chart:
     """Customers (or revenue) by activity status, in Active, Inactive, Museum order."""
     return category_bars(
-        table, category="activity", value=value, title=title,
-        category_title="Activity status", colors=ACTIVITY_COLORS,
+        table,
+        category="activity",
+        value=value,
+        title=title,
+        category_title="Activity status",
+        colors=ACTIVITY_COLORS,
     )
 
 
@@ -109,9 +113,15 @@ def period_trend(
         alt.Chart(table.select(period, value))
         .mark_bar(color=ACCENT, cornerRadiusEnd=2)
         .encode(
-            x=alt.X(f"{time_unit}({period}):O", title=None,
-                    axis=alt.Axis(format=label_format, labelAngle=-45 if
-                                  time_unit == "yearmonth" else 0, labelOverlap=True)),
+            x=alt.X(
+                f"{time_unit}({period}):O",
+                title=None,
+                axis=alt.Axis(
+                    format=label_format,
+                    labelAngle=-45 if time_unit == "yearmonth" else 0,
+                    labelOverlap=True,
+                ),
+            ),
             y=alt.Y(f"{value}:Q", title=title, axis=alt.Axis(format=",.0f")),
             tooltip=[
                 alt.Tooltip(f"{time_unit}({period}):O", title="Period", format=label_format),
@@ -130,12 +140,19 @@ def stacked_share_by_segment(
         alt.Chart(table.select("segment", group, value))
         .mark_bar()
         .encode(
-            y=alt.Y("segment:N", sort=list(segments), title=None,
-                    axis=alt.Axis(labelLimit=180, labelOverlap=False)),
-            x=alt.X(f"sum({value}):Q", stack="normalize", title="Share of customers",
-                    axis=alt.Axis(format="%")),
-            color=alt.Color(f"{group}:N", title=group_title,
-                            legend=alt.Legend(orient="bottom")),
+            y=alt.Y(
+                "segment:N",
+                sort=list(segments),
+                title=None,
+                axis=alt.Axis(labelLimit=180, labelOverlap=False),
+            ),
+            x=alt.X(
+                f"sum({value}):Q",
+                stack="normalize",
+                title="Share of customers",
+                axis=alt.Axis(format="%"),
+            ),
+            color=alt.Color(f"{group}:N", title=group_title, legend=alt.Legend(orient="bottom")),
             tooltip=[
                 alt.Tooltip("segment:N", title="Segment"),
                 alt.Tooltip(f"{group}:N", title=group_title),
@@ -154,20 +171,31 @@ def rfm_grid(grid: pl.DataFrame, *, order: Sequence[str] | None = None) -> alt.L
     size = int(grid.select(pl.col("r_score").max()).item() or 5)
     fills = dict(zip(names, colors_for(names, SEGMENT_COLORS), strict=True))
     cells = grid.with_columns(
-        pl.col("segment").replace_strict({n: text_color_on(c) for n, c in fills.items()},
-                                         return_dtype=pl.String).alias("ink")
+        pl.col("segment")
+        .replace_strict({n: text_color_on(c) for n, c in fills.items()}, return_dtype=pl.String)
+        .alias("ink")
     )
     base = alt.Chart(cells)
-    x = alt.X("r_score:O", title="Recency score (5 = most recent)",
-              scale=alt.Scale(domain=list(range(1, size + 1))), axis=alt.Axis(labelAngle=0))
-    y = alt.Y("fm_score:O", title="Frequency & monetary score (5 = most)",
-              scale=alt.Scale(domain=list(range(size, 0, -1))))
+    x = alt.X(
+        "r_score:O",
+        title="Recency score (5 = most recent)",
+        scale=alt.Scale(domain=list(range(1, size + 1))),
+        axis=alt.Axis(labelAngle=0),
+    )
+    y = alt.Y(
+        "fm_score:O",
+        title="Frequency & monetary score (5 = most)",
+        scale=alt.Scale(domain=list(range(size, 0, -1))),
+    )
     rects = base.mark_rect(stroke="white", strokeWidth=2).encode(
         x=x,
         y=y,
-        color=alt.Color("segment:N", title="Segment",
-                        scale=alt.Scale(domain=names, range=[fills[n] for n in names]),
-                        legend=alt.Legend(orient="right", labelLimit=200)),
+        color=alt.Color(
+            "segment:N",
+            title="Segment",
+            scale=alt.Scale(domain=names, range=[fills[n] for n in names]),
+            legend=alt.Legend(orient="right", labelLimit=200),
+        ),
         tooltip=[
             alt.Tooltip("segment:N", title="Segment"),
             alt.Tooltip("r_score:O", title="R"),
@@ -176,7 +204,9 @@ def rfm_grid(grid: pl.DataFrame, *, order: Sequence[str] | None = None) -> alt.L
         ],
     )
     counts = base.mark_text(fontSize=13, fontWeight=600).encode(
-        x=x, y=y, text=alt.Text("customers:Q", format=","),
+        x=x,
+        y=y,
+        text=alt.Text("customers:Q", format=","),
         color=alt.Color("ink:N", scale=None),
     )
     return alt.LayerChart(layer=[rects, counts], height=380)

@@ -38,7 +38,6 @@ def percent(share: float | None, *, decimals: int = 1) -> str:
     return f"{share * 100:.{decimals}f}%"
 
 
-
 def money_title(label: str, currency: str) -> str:
     """Axis title with the currency: ``('Revenue', '€') -> 'Revenue (€)'``."""
     return f"{label} ({currency})" if currency else label

@@ -27,8 +27,16 @@ ACCENT: Final = "#2b6cb0"
 """The theme's primary colour (kept equal to primaryColor in .streamlit/config.toml)."""
 
 _FALLBACK: Final = (
-    "#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2",
-    "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac",
+    "#4c78a8",
+    "#f58518",
+    "#54a24b",
+    "#e45756",
+    "#72b7b2",
+    "#eeca3b",
+    "#b279a2",
+    "#ff9da6",
+    "#9d755d",
+    "#bab0ac",
 )
 
 

@@ -121,9 +121,7 @@ def _raw_table(digest: str, _data: bytes, sheet: str | None = None) -> rfm.RawTa
 
 
 @st.cache_data(scope="session", max_entries=2, ttl=TTL, show_spinner="Detecting columns…")
-def table_profile(
-    digest: str, _source: Source, sheet: str | None = None
-) -> TableProfile | Failure:
+def table_profile(digest: str, _source: Source, sheet: str | None = None) -> TableProfile | Failure:
     """Column names, detected mapping and a raw preview of ``_source`` (keyed on ``digest``)."""
     raw = _raw_table(digest, _source.data, sheet)
     if isinstance(raw, Failure):
@@ -210,8 +208,13 @@ def view(
 ) -> FilteredData | Failure:
     """The filtered transactions and their scored, segmented customers (shared, not copied)."""
     return _view(
-        source.digest, source.data, settings.columns, settings.date_format, settings.as_of,
-        filters or Filters(), settings.sheet,
+        source.digest,
+        source.data,
+        settings.columns,
+        settings.date_format,
+        settings.as_of,
+        filters or Filters(),
+        settings.sheet,
     )
 
 

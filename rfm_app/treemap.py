@@ -33,8 +33,14 @@ def treemap_layout(
     )
     if not pairs:
         return pl.DataFrame(
-            schema={"name": pl.String, "size": pl.Float64, "x": pl.Float64,
-                    "y": pl.Float64, "x2": pl.Float64, "y2": pl.Float64}
+            schema={
+                "name": pl.String,
+                "size": pl.Float64,
+                "x": pl.Float64,
+                "y": pl.Float64,
+                "x2": pl.Float64,
+                "y2": pl.Float64,
+            }
         )
     normalised = squarify.normalize_sizes([size for _, size in pairs], width, height)
     rects = squarify.squarify(normalised, 0.0, 0.0, width, height)
@@ -85,8 +91,13 @@ def treemap_chart(
         pl.Series(
             "label",
             [
-                _label(row["name"], row["size"], row["share"], row["x2"] - row["x"],
-                       row["y2"] - row["y"])
+                _label(
+                    row["name"],
+                    row["size"],
+                    row["share"],
+                    row["x2"] - row["x"],
+                    row["y2"] - row["y"],
+                )
                 for row in tiles.iter_rows(named=True)
             ],
         ),

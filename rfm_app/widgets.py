@@ -71,9 +71,7 @@ def require_analysis() -> Analysis:
 
 def require_customers() -> pl.DataFrame:
     """The current scored, segmented customer table (call after :func:`require_analysis`)."""
-    result = customers(
-        session.current_source(), session.current_settings(), view_filters.current()
-    )
+    result = customers(session.current_source(), session.current_settings(), view_filters.current())
     if isinstance(result, Failure):
         show_failure(result, where="Open the **Data** page to change the file or its columns.")
     return result
@@ -109,6 +107,7 @@ def analysis_page(title: str) -> Analysis:
 
 def download_buttons(frame: pl.DataFrame, *, stem: str, key: str) -> None:
     """CSV (spreadsheet-safe) and Parquet downloads of ``frame``, built only when clicked."""
+
     def parquet() -> bytes:
         buffer = io.BytesIO()
         frame.write_parquet(buffer)

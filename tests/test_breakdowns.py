@@ -18,8 +18,9 @@ def _transactions(n: int = 500, seed: int = 3, *, order_ids: bool = True) -> pl.
     days = rng.integers(0, 800, n)
     data = {
         "customer_id": [f"c{i}" for i in rng.integers(0, 60, n)],
-        "order_date": [datetime(2022, 1, 1) + pd.Timedelta(days=int(d), hours=int(d % 7))
-                       for d in days],
+        "order_date": [
+            datetime(2022, 1, 1) + pd.Timedelta(days=int(d), hours=int(d % 7)) for d in days
+        ],
         "amount": np.round(rng.normal(40, 30, n), 2),
         "quantity": rng.integers(-2, 9, n).astype(float),
         "gender": rng.choice(["F", "M", None], n).tolist(),
@@ -36,7 +37,8 @@ def test_revenue_by_period_agrees_with_pandas(every: str, freq: str) -> None:
     frame = tx.to_pandas()
     frame["period"] = frame["order_date"].dt.to_period(freq[0]).dt.start_time.dt.date
     expected = frame.groupby("period").agg(
-        revenue=("amount", "sum"), customers=("customer_id", "nunique"),
+        revenue=("amount", "sum"),
+        customers=("customer_id", "nunique"),
         quantity=("quantity", "sum"),
     )
     expected["orders"] = frame.groupby("period")[["customer_id", "order_id"]].apply(
@@ -53,8 +55,12 @@ def test_revenue_by_period_without_order_ids_counts_timestamps() -> None:
     tx = pl.DataFrame(
         {
             "customer_id": ["a", "a", "a", "b"],
-            "order_date": [datetime(2024, 1, 3, 10), datetime(2024, 1, 3, 10),
-                           datetime(2024, 1, 3, 11), datetime(2024, 1, 3, 10)],
+            "order_date": [
+                datetime(2024, 1, 3, 10),
+                datetime(2024, 1, 3, 10),
+                datetime(2024, 1, 3, 11),
+                datetime(2024, 1, 3, 10),
+            ],
             "amount": [1.0, 2.0, 3.0, 4.0],
         }
     )
@@ -65,8 +71,11 @@ def test_revenue_by_period_respects_as_of_by_day_and_takes_lazy() -> None:
     tx = pl.DataFrame(
         {
             "customer_id": ["a", "a", "b"],
-            "order_date": [datetime(2024, 1, 31, 23, 59), datetime(2024, 2, 1),
-                           datetime(2024, 3, 5)],
+            "order_date": [
+                datetime(2024, 1, 31, 23, 59),
+                datetime(2024, 2, 1),
+                datetime(2024, 3, 5),
+            ],
             "amount": [1.0, 2.0, 4.0],
         }
     )
@@ -105,11 +114,11 @@ def test_score_histogram_counts_totals() -> None:
 
 def test_gender_by_segment_majority_and_ties() -> None:
     tx = pl.DataFrame(
-        {"customer_id": ["a", "a", "a", "b", "b", "c"],
-         "gender": ["M", "F", "F", "M", "F", None]}
+        {"customer_id": ["a", "a", "a", "b", "b", "c"], "gender": ["M", "F", "F", "M", "F", None]}
     )
-    customers = pl.DataFrame({"customer_id": ["a", "b", "c", "d"],
-                              "segment": ["Lost", "Lost", "Lost", "Lost"]})
+    customers = pl.DataFrame(
+        {"customer_id": ["a", "b", "c", "d"], "segment": ["Lost", "Lost", "Lost", "Lost"]}
+    )
     result = breakdowns.gender_by_segment(tx, customers)
     # a: F twice; b: tie -> "F" (alphabetical); c only nulls and d no rows -> Unknown.
     assert result.rows() == [("Lost", "F", 2), ("Lost", "Unknown", 2)]
@@ -131,15 +140,22 @@ def test_segment_grid_takes_custom_rules() -> None:
     rules = {1: ("Cold", "Warm"), 2: ("Warm", "Hot")}
     table = pl.DataFrame({"r_score": [2, 2], "fm_score": [2, 1]})
     assert breakdowns.segment_grid(table, rules=rules).rows() == [
-        (1, 1, "Cold", 0), (1, 2, "Warm", 0), (2, 1, "Warm", 1), (2, 2, "Hot", 1)
+        (1, 1, "Cold", 0),
+        (1, 2, "Warm", 0),
+        (2, 1, "Warm", 1),
+        (2, 2, "Hot", 1),
     ]
 
 
 def test_quantity_by_segment_against_pandas() -> None:
     rng = np.random.default_rng(5)
     names = ["Champions", "Lost", "At Risk", "Custom"]
-    table = pl.DataFrame({"segment": rng.choice(names, 300).tolist(),
-                          "quantity": rng.integers(-3, 20, 300).astype(float)})
+    table = pl.DataFrame(
+        {
+            "segment": rng.choice(names, 300).tolist(),
+            "quantity": rng.integers(-3, 20, 300).astype(float),
+        }
+    )
     result = breakdowns.quantity_by_segment(table)
     expected = table.to_pandas().groupby("segment")["quantity"].sum()
     got = dict(result.rows())
@@ -151,8 +167,10 @@ def test_quantity_by_segment_against_pandas() -> None:
 
 def test_measured_as_of_inverts_recency() -> None:
     summary = pl.DataFrame(
-        {"last_purchase": [datetime(2024, 1, 1, 23), datetime(2024, 2, 1)],
-         "recency_days": [41, 10]}
+        {
+            "last_purchase": [datetime(2024, 1, 1, 23), datetime(2024, 2, 1)],
+            "recency_days": [41, 10],
+        }
     )
     assert breakdowns.measured_as_of(summary) == date(2024, 2, 11)
     assert breakdowns.measured_as_of(summary.clear()) is None
@@ -168,5 +186,6 @@ def test_top_customers_rejects_bad_options() -> None:
 
 def test_missing_columns_are_named() -> None:
     with pytest.raises(DataError, match=r"revenue_by_period needs.*Missing: \['amount'\]"):
-        breakdowns.revenue_by_period(pl.DataFrame({"customer_id": ["a"],
-                                                   "order_date": [datetime(2024, 1, 1)]}))
+        breakdowns.revenue_by_period(
+            pl.DataFrame({"customer_id": ["a"], "order_date": [datetime(2024, 1, 1)]})
+        )

@@ -19,8 +19,18 @@ def _rows(data: bytes) -> list[list[str]]:
 
 @pytest.mark.parametrize(
     "cell",
-    ["=1+1", "+SUM(A1:A2)", "-2+3+cmd|' /C calc'!A0", "@SUM(1)", "\t=1", "\r=1", "\n=1",
-     "=HYPERLINK(\"http://x\",\"y\")", "-", "+"],
+    [
+        "=1+1",
+        "+SUM(A1:A2)",
+        "-2+3+cmd|' /C calc'!A0",
+        "@SUM(1)",
+        "\t=1",
+        "\r=1",
+        "\n=1",
+        '=HYPERLINK("http://x","y")',
+        "-",
+        "+",
+    ],
 )
 def test_formula_text_gets_a_quote_prefix(cell: str) -> None:
     rows = _rows(to_safe_csv(pl.DataFrame({"note": [cell]})))

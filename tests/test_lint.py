@@ -31,3 +31,10 @@ def test_ruff_check() -> None:
 def test_mypy_rfm() -> None:
     proc = subprocess.run([*_tool("mypy"), "rfm"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_ruff_format() -> None:
+    proc = subprocess.run(
+        [*_tool("ruff"), "format", "--check", "."], cwd=ROOT, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, "run `ruff format .`\n" + proc.stdout + proc.stderr

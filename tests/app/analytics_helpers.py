@@ -33,9 +33,8 @@ def sample_transactions() -> pl.DataFrame:
 @cache
 def minimal_csv() -> bytes:
     """The sample's first 4,000 lines with only customer_id, order_date and amount."""
-    frame = (
-        pl.read_csv(sample_path(), infer_schema=False, n_rows=4000)
-        .select("customer_id", "order_date", "amount")
+    frame = pl.read_csv(sample_path(), infer_schema=False, n_rows=4000).select(
+        "customer_id", "order_date", "amount"
     )
     buffer = io.BytesIO()
     frame.write_csv(buffer)

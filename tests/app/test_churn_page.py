@@ -73,9 +73,7 @@ def test_location_table_is_the_library_allocation(france: AppTest) -> None:
 
 def test_at_risk_table_lists_high_value_likely_churned_customers(france: AppTest) -> None:
     table = france.dataframe[1].value
-    expected = at_risk_customers(
-        _library_forecast(Filters(countries=("France",)), 6), top=None
-    )
+    expected = at_risk_customers(_library_forecast(Filters(countries=("France",)), 6), top=None)
     assert table["customer_id"].tolist() == expected["customer_id"].head(200).to_list()
     assert (table["churn_probability"] >= 0.5).all()
 

@@ -25,9 +25,18 @@ def test_renders_every_section_on_the_sample(women: AppTest) -> None:
     assert not women.error, texts(women.error)
     assert not women.info, texts(women.info)  # no section is missing a column
     headers = texts(women.subheader)
-    for header in ("Age groups", "Gender", "Where customers are", "Payment methods",
-                   "Returns", "Revenue by tenure", "Revenue by signup cohort", "Recency",
-                   "Monthly purchase frequency", "Spend vs recency"):
+    for header in (
+        "Age groups",
+        "Gender",
+        "Where customers are",
+        "Payment methods",
+        "Returns",
+        "Revenue by tenure",
+        "Revenue by signup cohort",
+        "Recency",
+        "Monthly purchase frequency",
+        "Spend vs recency",
+    ):
         assert header in headers
 
 
@@ -46,8 +55,16 @@ def test_without_optional_columns_each_section_names_its_column(
 ) -> None:
     app = minimal_page(PAGE)
     notes = " ".join(texts(app.info))
-    for column in ("age", "birth_date", "gender", "country", "payment_method", "category",
-                   "department", "theme"):
+    for column in (
+        "age",
+        "birth_date",
+        "gender",
+        "country",
+        "payment_method",
+        "category",
+        "department",
+        "theme",
+    ):
         assert f"`{column}`" in notes, column
     # Sections that need only the required columns still draw.
     assert "Revenue by tenure" in texts(app.subheader)

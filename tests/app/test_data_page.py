@@ -68,8 +68,7 @@ def test_segment_table_matches_the_library(app: AppTest, upload: Callable[..., A
     upload(app, "orders.csv", SMALL_CSV)
     app.switch_page("pages/segments.py").run()
     assert not app.exception
-    customers = rfm.segment(rfm.score(rfm.summarize(rfm.read_transactions(SMALL_CSV)
-                                                    .transactions)))
+    customers = rfm.segment(rfm.score(rfm.summarize(rfm.read_transactions(SMALL_CSV).transactions)))
     expected = rfm.segment_table(customers).filter(pl.col("customers") > 0)
     shown = app.dataframe[0].value  # the segment table comes first on the page
     assert shown["segment"].tolist() == expected["segment"].to_list()
@@ -212,11 +211,19 @@ def test_a_new_file_refills_the_column_form(app: AppTest, upload: Callable[..., 
         name: app.selectbox(key=f"{keys.DATA_COLUMN_PREFIX}{name}").value
         for name in ("customer_id", "order_date", "amount", "order_id", "quantity")
     }
-    assert shown == {"customer_id": "client", "order_date": "day", "amount": "amount",
-                     "order_id": "— not used —", "quantity": "— not used —"}
+    assert shown == {
+        "customer_id": "client",
+        "order_date": "day",
+        "amount": "amount",
+        "order_id": "— not used —",
+        "quantity": "— not used —",
+    }
     upload(app, "bad.csv", b"a,b\n1,2\n")
     assert app.selectbox(key=f"{keys.DATA_COLUMN_PREFIX}customer_id").value in {
-        "— not used —", "a", "b"}
+        "— not used —",
+        "a",
+        "b",
+    }
     assert app.error
 
 

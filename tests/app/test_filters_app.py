@@ -42,8 +42,10 @@ def _expected_kpis(filters: Filters) -> rfm.Kpis:
             {"dates": ["2022-01-01", "2022-12-31"], "gender": "Female"},
             Filters(date_range=(dt.date(2022, 1, 1), dt.date(2022, 12, 31)), genders=("Female",)),
         ),
-        ({"category": "Candles", "age": ["25-34", "65+"]},
-         Filters(categories=("Candles",), age_groups=("25-34", "65+"))),
+        (
+            {"category": "Candles", "age": ["25-34", "65+"]},
+            Filters(categories=("Candles",), age_groups=("25-34", "65+")),
+        ),
     ],
 )
 def test_a_filtered_link_shows_the_library_numbers_for_that_view(
@@ -82,8 +84,12 @@ def test_changing_a_widget_changes_the_numbers() -> None:
 
 
 def test_a_view_without_customers_says_so_without_a_traceback() -> None:
-    at = _open("pages/overview.py", country="Australia", segment="New Customers",
-               dates=["2020-01-01", "2020-01-02"])
+    at = _open(
+        "pages/overview.py",
+        country="Australia",
+        segment="New Customers",
+        dates=["2020-01-01", "2020-01-02"],
+    )
     assert not at.exception
     assert any("No customer matches these filters" in e.value for e in at.error)
 
@@ -95,8 +101,12 @@ def test_filters_for_absent_columns_are_not_drawn(
     assert not app.exception
     keys = {widget.key for widget in app.sidebar if getattr(widget, "key", None)}
     assert view_filters.DATES in keys and view_filters.SEGMENT in keys
-    for absent in (view_filters.COUNTRY, view_filters.CATEGORY, view_filters.GENDER,
-                   view_filters.AGE):
+    for absent in (
+        view_filters.COUNTRY,
+        view_filters.CATEGORY,
+        view_filters.GENDER,
+        view_filters.AGE,
+    ):
         assert absent not in keys
 
 

@@ -45,8 +45,9 @@ def test_every_analytics_page_draws_on_the_sample(
     for title, name in ANALYTICS.items():
         _open(page, title)
         # Model fits and clustering show progress, then finish.
-        page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]',
-                               timeout=120_000)
+        page.wait_for_selector(
+            '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=120_000
+        )
         _no_exception(page)
         _no_error(page)
         expect(page.locator(".vega-embed").first).to_be_visible()

@@ -103,17 +103,17 @@ def test_stable_bg_nbd_log_likelihood_reference_points(
 
     from rfm.models.beta_geo import log_likelihood
 
-    value = log_likelihood(np.log([0.25, 4.0, 0.8, 2.5]), np.array([x]), np.array([t_x]),
-                           np.array([40.0]))
+    value = log_likelihood(
+        np.log([0.25, 4.0, 0.8, 2.5]), np.array([x]), np.array([t_x]), np.array([40.0])
+    )
     assert value[0] == pytest.approx(expected, abs=tol)
 
 
-def test_fit_in_weeks_gives_the_same_shapes_and_weekly_scales(summary: pl.DataFrame,
-                                                              repeat_days: int) -> None:
+def test_fit_in_weeks_gives_the_same_shapes_and_weekly_scales(
+    summary: pl.DataFrame, repeat_days: int
+) -> None:
     """Rescaling time leaves r, a, b unchanged, divides alpha by 7 and shifts the LL."""
-    weeks = summary.with_columns(
-        pl.col("recency_days") / WEEK, pl.col("tenure_days") / WEEK
-    )
+    weeks = summary.with_columns(pl.col("recency_days") / WEEK, pl.col("tenure_days") / WEEK)
     days_model = rfm.BetaGeo().fit(summary)
     weeks_model = rfm.BetaGeo().fit(weeks)
     for name in ("r", "a", "b"):

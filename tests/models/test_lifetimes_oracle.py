@@ -67,7 +67,10 @@ def summary(cdnow_summary: pl.DataFrame) -> pl.DataFrame:
     ],
 )
 def test_p_alive_and_expected_purchases_equal_lifetimes(
-    summary: pl.DataFrame, lifetimes: Any, model_class: Any, fitter_name: str,
+    summary: pl.DataFrame,
+    lifetimes: Any,
+    model_class: Any,
+    fitter_name: str,
     params: dict[str, float],
 ) -> None:
     model = model_class.from_params(params)
@@ -77,13 +80,15 @@ def test_p_alive_and_expected_purchases_equal_lifetimes(
     ours = model.p_alive(summary)
     expected = _quiet(oracle.conditional_probability_alive, x, t_x, T)
     np.testing.assert_allclose(ours["p_alive"].to_numpy(), expected, rtol=1e-6)
-    np.testing.assert_allclose(ours["churn_probability"].to_numpy(), 1 - expected, rtol=1e-6,
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        ours["churn_probability"].to_numpy(), 1 - expected, rtol=1e-6, atol=1e-12
+    )
 
     for days in (30.0, 182.0, 365.0):
         ours_e = model.expected_purchases(summary, days)["expected_purchases"].to_numpy()
-        expected_e = _quiet(oracle.conditional_expected_number_of_purchases_up_to_time,
-                            days, x, t_x, T)
+        expected_e = _quiet(
+            oracle.conditional_expected_number_of_purchases_up_to_time, days, x, t_x, T
+        )
         np.testing.assert_allclose(ours_e, expected_e, rtol=1e-6)
 
 
@@ -96,7 +101,10 @@ def test_p_alive_and_expected_purchases_equal_lifetimes(
     ],
 )
 def test_log_likelihood_equals_lifetimes(
-    cdnow_summary: pl.DataFrame, lifetimes: Any, model_class: Any, fitter_name: str,
+    cdnow_summary: pl.DataFrame,
+    lifetimes: Any,
+    model_class: Any,
+    fitter_name: str,
     params: dict[str, float],
 ) -> None:
     """Per-customer log-likelihood sums to lifetimes' negative log-likelihood."""
@@ -122,12 +130,15 @@ def test_fitted_bg_nbd_equals_lifetimes_fit(cdnow_summary: pl.DataFrame, lifetim
         assert ours[name] == pytest.approx(oracle.params_[name], rel=1e-4)
 
 
-def test_fitted_gamma_gamma_equals_lifetimes_fit(cdnow_summary: pl.DataFrame,
-                                                 lifetimes: Any) -> None:
+def test_fitted_gamma_gamma_equals_lifetimes_fit(
+    cdnow_summary: pl.DataFrame, lifetimes: Any
+) -> None:
     repeaters = cdnow_summary.filter(pl.col("purchase_days") > 1)
-    oracle = _quiet(lifetimes.GammaGammaFitter().fit,
-                    (repeaters["purchase_days"] - 1).to_numpy(),
-                    repeaters["avg_repeat_value"].to_numpy())
+    oracle = _quiet(
+        lifetimes.GammaGammaFitter().fit,
+        (repeaters["purchase_days"] - 1).to_numpy(),
+        repeaters["avg_repeat_value"].to_numpy(),
+    )
     ours = rfm.GammaGamma().fit(cdnow_summary).params_
     assert ours.p == pytest.approx(oracle.params_["p"], rel=1e-4)
     assert ours.q == pytest.approx(oracle.params_["q"], rel=1e-4)
@@ -145,8 +156,9 @@ def test_expected_spend_equals_lifetimes(summary: pl.DataFrame, lifetimes: Any) 
 
 
 @pytest.mark.parametrize(("months", "rate"), [(12, 0.01), (6, 0.0), (3, 0.05)])
-def test_clv_equals_lifetimes(summary: pl.DataFrame, lifetimes: Any, months: int,
-                              rate: float) -> None:
+def test_clv_equals_lifetimes(
+    summary: pl.DataFrame, lifetimes: Any, months: int, rate: float
+) -> None:
     bg = rfm.BetaGeo.from_params(BG)
     gg = rfm.GammaGamma.from_params(GG)
     oracle_bg = _oracle(lifetimes.BetaGeoFitter, BG)
@@ -155,56 +167,85 @@ def test_clv_equals_lifetimes(summary: pl.DataFrame, lifetimes: Any, months: int
     x, t_x, T = _btyd(summary)
     index = pd.Index(summary["customer_id"].to_list())
     expected = _quiet(
-        oracle_gg.customer_lifetime_value, oracle_bg, pd.Series(x, index=index),
-        pd.Series(t_x, index=index), pd.Series(T, index=index),
+        oracle_gg.customer_lifetime_value,
+        oracle_bg,
+        pd.Series(x, index=index),
+        pd.Series(t_x, index=index),
+        pd.Series(T, index=index),
         pd.Series(summary["avg_repeat_value"].fill_null(0.0).to_numpy(), index=index),
-        time=months, discount_rate=rate, freq="D",
+        time=months,
+        discount_rate=rate,
+        freq="D",
     )
-    ours = rfm.clv(summary, purchase_model=bg, spend_model=gg, horizon_days=30 * months,
-                   discount_rate=rate, period_days=30)
+    ours = rfm.clv(
+        summary,
+        purchase_model=bg,
+        spend_model=gg,
+        horizon_days=30 * months,
+        discount_rate=rate,
+        period_days=30,
+    )
     np.testing.assert_allclose(ours["clv"].to_numpy(), expected.to_numpy(), rtol=1e-6)
 
 
-def test_expected_value_is_purchases_times_spend_and_units(summary: pl.DataFrame,
-                                                            lifetimes: Any) -> None:
+def test_expected_value_is_purchases_times_spend_and_units(
+    summary: pl.DataFrame, lifetimes: Any
+) -> None:
     bg = rfm.BetaGeo.from_params(BG)
     gg = rfm.GammaGamma.from_params(GG)
     out = rfm.expected_value(summary, purchase_model=bg, spend_model=gg, horizon_days=182)
     x, t_x, T = _btyd(summary)
-    purchases = _quiet(_oracle(lifetimes.BetaGeoFitter, BG)
-                       .conditional_expected_number_of_purchases_up_to_time, 182.0, x, t_x, T)
-    spend = _quiet(_oracle(lifetimes.GammaGammaFitter, GG).conditional_expected_average_profit,
-                   x, summary["avg_repeat_value"].fill_null(0.0).to_numpy())
+    purchases = _quiet(
+        _oracle(lifetimes.BetaGeoFitter, BG).conditional_expected_number_of_purchases_up_to_time,
+        182.0,
+        x,
+        t_x,
+        T,
+    )
+    spend = _quiet(
+        _oracle(lifetimes.GammaGammaFitter, GG).conditional_expected_average_profit,
+        x,
+        summary["avg_repeat_value"].fill_null(0.0).to_numpy(),
+    )
     np.testing.assert_allclose(out["expected_revenue"].to_numpy(), purchases * spend, rtol=1e-6)
     units_per_day = (summary["quantity"] / summary["purchase_days"]).to_numpy()
-    np.testing.assert_allclose(out["expected_units"].to_numpy(), purchases * units_per_day,
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        out["expected_units"].to_numpy(), purchases * units_per_day, rtol=1e-6
+    )
     assert out["customer_id"].to_list() == summary["customer_id"].to_list()
 
 
 def test_expected_value_without_quantity_has_no_units(summary: pl.DataFrame) -> None:
     out = rfm.expected_value(
-        summary.drop("quantity"), purchase_model=rfm.BetaGeo.from_params(BG),
-        spend_model=rfm.GammaGamma.from_params(GG), horizon_days=90,
+        summary.drop("quantity"),
+        purchase_model=rfm.BetaGeo.from_params(BG),
+        spend_model=rfm.GammaGamma.from_params(GG),
+        horizon_days=90,
     )
     assert "expected_units" not in out.columns
 
 
-def test_holdout_split_and_evaluation_equal_lifetimes(cdnow_transactions: pl.DataFrame,
-                                                      lifetimes: Any) -> None:
-    split = rfm.calibration_holdout(cdnow_transactions, calibration_end=CALIBRATION_END,
-                                    holdout_end="1998-06-30")
+def test_holdout_split_and_evaluation_equal_lifetimes(
+    cdnow_transactions: pl.DataFrame, lifetimes: Any
+) -> None:
+    split = rfm.calibration_holdout(
+        cdnow_transactions, calibration_end=CALIBRATION_END, holdout_end="1998-06-30"
+    )
     assert split.holdout_days == 273
     frame = cdnow_transactions.select("customer_id", "order_date", "amount").to_pandas()
     # Shim for pandas 3: lifetimes' holdout count aggregates over the columns left after
     # grouping, so it needs a third column (the amount) to be present.
     oracle = _quiet(
-        lifetimes.utils.calibration_and_holdout_data, frame, "customer_id", "order_date",
-        calibration_period_end="1997-09-30", observation_period_end="1998-06-30", freq="D",
+        lifetimes.utils.calibration_and_holdout_data,
+        frame,
+        "customer_id",
+        "order_date",
+        calibration_period_end="1997-09-30",
+        observation_period_end="1998-06-30",
+        freq="D",
         monetary_value_col="amount",
     )
-    oracle = pl.from_pandas(oracle.reset_index()).rename({"index": "customer_id"},
-                                                         strict=False)
+    oracle = pl.from_pandas(oracle.reset_index()).rename({"index": "customer_id"}, strict=False)
     joined = split.holdout.join(oracle, on="customer_id", validate="1:1")
     assert joined.height == 2357
     assert (joined["holdout_purchases"] == joined["frequency_holdout"]).all()
@@ -214,48 +255,67 @@ def test_holdout_split_and_evaluation_equal_lifetimes(cdnow_transactions: pl.Dat
     evaluation = rfm.evaluate_holdout(model, split)
     fitter = _oracle(lifetimes.BetaGeoFitter, model.params_.as_dict())
     x, t_x, T = _btyd(split.calibration)
-    predicted = _quiet(fitter.conditional_expected_number_of_purchases_up_to_time, 273.0,
-                       x, t_x, T)
-    np.testing.assert_allclose(evaluation.per_customer["predicted_purchases"].to_numpy(),
-                               predicted, rtol=1e-6)
+    predicted = _quiet(fitter.conditional_expected_number_of_purchases_up_to_time, 273.0, x, t_x, T)
+    np.testing.assert_allclose(
+        evaluation.per_customer["predicted_purchases"].to_numpy(), predicted, rtol=1e-6
+    )
     # Aggregated like lifetimes' calibration-vs-holdout plot: mean by calibration x.
     pandas_view = (
         evaluation.per_customer.to_pandas()
         .assign(bin=lambda d: d["calibration_purchases"].clip(upper=7))
-        .groupby("bin")[["predicted_purchases", "actual_purchases"]].mean()
+        .groupby("bin")[["predicted_purchases", "actual_purchases"]]
+        .mean()
     )
-    np.testing.assert_allclose(evaluation.by_frequency["predicted_purchases"].to_numpy(),
-                               pandas_view["predicted_purchases"].to_numpy(), rtol=1e-12)
-    np.testing.assert_allclose(evaluation.by_frequency["actual_purchases"].to_numpy(),
-                               pandas_view["actual_purchases"].to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(
+        evaluation.by_frequency["predicted_purchases"].to_numpy(),
+        pandas_view["predicted_purchases"].to_numpy(),
+        rtol=1e-12,
+    )
+    np.testing.assert_allclose(
+        evaluation.by_frequency["actual_purchases"].to_numpy(),
+        pandas_view["actual_purchases"].to_numpy(),
+        rtol=1e-12,
+    )
     mae = np.mean(np.abs(predicted - joined.sort("customer_id")["frequency_holdout"].to_numpy()))
     assert evaluation.mae == pytest.approx(mae, rel=1e-6)
 
 
-def test_select_model_keeps_the_lowest_holdout_error(cdnow_transactions: pl.DataFrame,
-                                                     lifetimes: Any) -> None:
-    split = rfm.calibration_holdout(cdnow_transactions, calibration_end=CALIBRATION_END,
-                                    holdout_end="1998-06-30")
+def test_select_model_keeps_the_lowest_holdout_error(
+    cdnow_transactions: pl.DataFrame, lifetimes: Any
+) -> None:
+    split = rfm.calibration_holdout(
+        cdnow_transactions, calibration_end=CALIBRATION_END, holdout_end="1998-06-30"
+    )
     selection = rfm.select_model(split)
     assert set(selection.scores["model"]) == {"BetaGeo", "ModifiedBetaGeo", "ParetoNBD"}
     assert selection.scores["error"].null_count() == 3
     # Each MAE recomputed from lifetimes' predictions at the selected parameters.
-    fitters = {"BetaGeo": lifetimes.BetaGeoFitter, "ModifiedBetaGeo":
-               lifetimes.ModifiedBetaGeoFitter, "ParetoNBD": lifetimes.ParetoNBDFitter}
+    fitters = {
+        "BetaGeo": lifetimes.BetaGeoFitter,
+        "ModifiedBetaGeo": lifetimes.ModifiedBetaGeoFitter,
+        "ParetoNBD": lifetimes.ParetoNBDFitter,
+    }
     x, t_x, T = _btyd(split.calibration)
     actual = split.holdout["holdout_purchases"].to_numpy()
     maes = {}
     for name, evaluation in selection.evaluations.items():
-        fitted = {"BetaGeo": rfm.BetaGeo, "ModifiedBetaGeo": rfm.ModifiedBetaGeo,
-                  "ParetoNBD": rfm.ParetoNBD}[name]().fit(split.calibration)
+        fitted = {
+            "BetaGeo": rfm.BetaGeo,
+            "ModifiedBetaGeo": rfm.ModifiedBetaGeo,
+            "ParetoNBD": rfm.ParetoNBD,
+        }[name]().fit(split.calibration)
         oracle = _oracle(fitters[name], fitted.params_.as_dict())
-        predicted = _quiet(oracle.conditional_expected_number_of_purchases_up_to_time,
-                           float(split.holdout_days), x, t_x, T)
+        predicted = _quiet(
+            oracle.conditional_expected_number_of_purchases_up_to_time,
+            float(split.holdout_days),
+            x,
+            t_x,
+            T,
+        )
         maes[name] = float(np.mean(np.abs(predicted - actual)))
         assert evaluation.mae == pytest.approx(maes[name], rel=1e-6)
     assert type(selection.best).__name__ == min(maes, key=maes.__getitem__)
-    np.testing.assert_allclose(selection.scores["mae"].to_numpy(), sorted(maes.values()),
-                               rtol=1e-9)
+    np.testing.assert_allclose(selection.scores["mae"].to_numpy(), sorted(maes.values()), rtol=1e-9)
 
 
 def test_fitted_pareto_nbd_equals_lifetimes_fit_on_the_sample(lifetimes: Any) -> None:
@@ -274,12 +334,25 @@ def test_fitted_pareto_nbd_equals_lifetimes_fit_on_the_sample(lifetimes: Any) ->
     for name in ("r", "alpha", "s", "beta"):
         assert getattr(ours.params_, name) == pytest.approx(oracle.params_[name], rel=0.05)
     ones = np.ones_like(x)
-    nll = _quiet(lifetimes.ParetoNBDFitter._negative_log_likelihood,
-                 list(ours.params_.as_dict().values()), x, t_x, T, ones, 0.0)
+    nll = _quiet(
+        lifetimes.ParetoNBDFitter._negative_log_likelihood,
+        list(ours.params_.as_dict().values()),
+        x,
+        t_x,
+        T,
+        ones,
+        0.0,
+    )
     assert ours.log_likelihood_ == pytest.approx(-nll, rel=1e-9)
-    nll_oracle = _quiet(lifetimes.ParetoNBDFitter._negative_log_likelihood,
-                        [oracle.params_[k] for k in ("r", "alpha", "s", "beta")], x, t_x, T,
-                        ones, 0.0)
+    nll_oracle = _quiet(
+        lifetimes.ParetoNBDFitter._negative_log_likelihood,
+        [oracle.params_[k] for k in ("r", "alpha", "s", "beta")],
+        x,
+        t_x,
+        T,
+        ones,
+        0.0,
+    )
     assert ours.log_likelihood_ >= -nll_oracle - 1e-6
 
 
@@ -306,8 +379,15 @@ def test_pareto_nbd_fits_a_small_slice_without_warnings(lifetimes: Any) -> None:
     # nan further along the ridge, at our optimum); ours is at least as high.
     x, t_x, T = _btyd(summary)
     stop = {"r": 1.8920564919, "alpha": 139.67802748, "s": 183.32925782, "beta": 58221.118006}
-    nll = _quiet(lifetimes.ParetoNBDFitter._negative_log_likelihood,
-                 list(stop.values()), x, t_x, T, np.ones_like(x), 0.0)
+    nll = _quiet(
+        lifetimes.ParetoNBDFitter._negative_log_likelihood,
+        list(stop.values()),
+        x,
+        t_x,
+        T,
+        np.ones_like(x),
+        0.0,
+    )
     at_stop = rfm.ParetoNBD.from_params(stop).log_likelihood(summary)["log_likelihood"].sum()
     assert at_stop == pytest.approx(-nll, rel=1e-9)
     assert model.log_likelihood_ >= at_stop - 1e-6

@@ -140,25 +140,43 @@ def test_clv_rejects_bad_rate_and_models() -> None:
     bg = rfm.BetaGeo.from_params({"r": 0.24, "alpha": 30.0, "a": 0.8, "b": 2.4})
     gg = rfm.GammaGamma.from_params({"p": 6.0, "q": 3.7, "gamma": 15.0})
     with pytest.raises(DataError, match=r"'discount_rate' parameter of clv"):
-        rfm.clv(_summary(), purchase_model=bg, spend_model=gg, horizon_days=90,
-                discount_rate=-0.1)
+        rfm.clv(_summary(), purchase_model=bg, spend_model=gg, horizon_days=90, discount_rate=-0.1)
     with pytest.raises(DataError, match=r"'period_days' parameter of clv must be > 0"):
-        rfm.clv(_summary(), purchase_model=bg, spend_model=gg, horizon_days=90,
-                discount_rate=0.01, period_days=0)
+        rfm.clv(
+            _summary(),
+            purchase_model=bg,
+            spend_model=gg,
+            horizon_days=90,
+            discount_rate=0.01,
+            period_days=0,
+        )
     with pytest.raises(DataError, match=r"'spend_model' parameter of clv must be a fitted"):
-        rfm.clv(_summary(), purchase_model=bg, spend_model=bg,  # type: ignore[arg-type]
-                horizon_days=90, discount_rate=0.01)
+        rfm.clv(
+            _summary(),
+            purchase_model=bg,
+            spend_model=bg,  # type: ignore[arg-type]
+            horizon_days=90,
+            discount_rate=0.01,
+        )
     with pytest.raises(NotFittedError):
-        rfm.clv(_summary(), purchase_model=rfm.BetaGeo(), spend_model=gg, horizon_days=90,
-                discount_rate=0.01)
+        rfm.clv(
+            _summary(),
+            purchase_model=rfm.BetaGeo(),
+            spend_model=gg,
+            horizon_days=90,
+            discount_rate=0.01,
+        )
 
 
 def _transactions() -> pl.DataFrame:
     return pl.DataFrame(
         {
             "customer_id": ["a", "a", "b"],
-            "order_date": [dt.datetime(2024, 1, 1), dt.datetime(2024, 2, 1),
-                           dt.datetime(2024, 1, 5)],
+            "order_date": [
+                dt.datetime(2024, 1, 1),
+                dt.datetime(2024, 2, 1),
+                dt.datetime(2024, 1, 5),
+            ],
             "amount": [10.0, 20.0, 5.0],
         }
     )
@@ -180,19 +198,23 @@ def test_holdout_rejects_bad_dates() -> None:
 
 
 def test_holdout_returns_are_not_purchases() -> None:
-    tx = pl.concat([
-        _transactions(),
-        pl.DataFrame({"customer_id": ["b"], "order_date": [dt.datetime(2024, 2, 3)],
-                      "amount": [-5.0]}),
-    ])
+    tx = pl.concat(
+        [
+            _transactions(),
+            pl.DataFrame(
+                {"customer_id": ["b"], "order_date": [dt.datetime(2024, 2, 3)], "amount": [-5.0]}
+            ),
+        ]
+    )
     split = rfm.calibration_holdout(tx, calibration_end="2024-01-10")
     assert split.holdout.sort("customer_id").rows() == [("a", 1), ("b", 0)]
     assert split.holdout_end == dt.date(2024, 2, 3)
 
 
 def test_select_model_reports_candidates_that_fail(cdnow_transactions: pl.DataFrame) -> None:
-    split = rfm.calibration_holdout(cdnow_transactions, calibration_end="1997-09-30",
-                                    holdout_end="1998-06-30")
+    split = rfm.calibration_holdout(
+        cdnow_transactions, calibration_end="1997-09-30", holdout_end="1998-06-30"
+    )
     selection = rfm.select_model(split, candidates=[rfm.BetaGeo(maxiter=1), rfm.BetaGeo()])
     assert selection.scores["error"].null_count() == 1
     assert selection.scores["error"].drop_nulls()[0].startswith("BetaGeo.fit did not converge")
@@ -224,8 +246,13 @@ def test_gamma_gamma_without_interior_optimum_says_what_to_try() -> None:
 
     rng = np.random.default_rng(0)
     spend = (rng.pareto(0.7, 2000) + 1) * 10
-    summary = pl.DataFrame({"customer_id": [str(i) for i in range(2000)],
-                            "purchase_days": np.full(2000, 2), "avg_repeat_value": spend})
+    summary = pl.DataFrame(
+        {
+            "customer_id": [str(i) for i in range(2000)],
+            "purchase_days": np.full(2000, 2),
+            "avg_repeat_value": spend,
+        }
+    )
     with pytest.raises(ConvergenceError, match=r"ran off towards 0 or infinity.*penalizer"):
         rfm.GammaGamma().fit(summary)
     assert rfm.GammaGamma(penalizer=0.01).fit(summary).params_.q > 1
@@ -233,10 +260,16 @@ def test_gamma_gamma_without_interior_optimum_says_what_to_try() -> None:
 
 @pytest.mark.parametrize(
     "params",
-    [{"r": 0.2}, {"r": 0.2, "alpha": 30.0, "a": 0.8, "b": -1.0},
-     {"r": 0.2, "alpha": 30.0, "a": 0.8, "b": 2.0, "s": 1.0}],
+    [
+        {"r": 0.2},
+        {"r": 0.2, "alpha": 30.0, "a": 0.8, "b": -1.0},
+        {"r": 0.2, "alpha": 30.0, "a": 0.8, "b": 2.0, "s": 1.0},
+    ],
 )
 def test_from_params_names_the_expected_parameters(params: dict[str, float]) -> None:
-    with pytest.raises(DataError, match=r"BetaGeo.from_params needs positive numbers for "
-                                        r"exactly r, alpha, a, b \(time in days\)"):
+    with pytest.raises(
+        DataError,
+        match=r"BetaGeo.from_params needs positive numbers for "
+        r"exactly r, alpha, a, b \(time in days\)",
+    ):
         rfm.BetaGeo.from_params(params)

@@ -31,9 +31,7 @@ def test_bg_objective_value_and_gradient(module: Any) -> None:
     value, grad = module._objective(point, history)
     assert value == pytest.approx(total(point), rel=1e-12)
     step = 1e-6
-    numeric = [
-        (total(point + step * e) - total(point - step * e)) / (2 * step) for e in np.eye(4)
-    ]
+    numeric = [(total(point + step * e) - total(point - step * e)) / (2 * step) for e in np.eye(4)]
     np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-6)
 
 
@@ -46,8 +44,11 @@ def test_gamma_gamma_objective_gradient() -> None:
     _, grad = gamma_gamma._objective(point, x, spend, weight)
     step = 1e-6
     numeric = [
-        (np.sum(gamma_gamma.log_likelihood(point + step * e, x, spend))
-         - np.sum(gamma_gamma.log_likelihood(point - step * e, x, spend))) / (2 * step)
+        (
+            np.sum(gamma_gamma.log_likelihood(point + step * e, x, spend))
+            - np.sum(gamma_gamma.log_likelihood(point - step * e, x, spend))
+        )
+        / (2 * step)
         for e in np.eye(3)
     ]
     np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-6)
@@ -70,7 +71,5 @@ def test_pareto_objective_value_and_gradient(params: list[float]) -> None:
     value, grad = pareto_nbd._objective(point, history)
     assert value == pytest.approx(total(point), rel=1e-12)
     step = 1e-6
-    numeric = [
-        (total(point + step * e) - total(point - step * e)) / (2 * step) for e in np.eye(4)
-    ]
+    numeric = [(total(point + step * e) - total(point - step * e)) / (2 * step) for e in np.eye(4)]
     np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-5)

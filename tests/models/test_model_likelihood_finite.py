@@ -26,9 +26,7 @@ from rfm.models._base import PurchaseHistory
 MODULES = [beta_geo, modified_beta_geo, pareto_nbd]
 
 log_param = st.floats(-8.0, 8.0)
-times = st.one_of(
-    st.floats(1e-8, 1e6), st.sampled_from([1e-8, 1e-3, 1.0, 5.5e4, 1e6])
-)
+times = st.one_of(st.floats(1e-8, 1e6), st.sampled_from([1e-8, 1e-3, 1.0, 5.5e4, 1e6]))
 repeats = st.one_of(st.integers(0, 50), st.sampled_from([0, 1, 1000, 100_000, 1_000_000]))
 
 
@@ -133,20 +131,35 @@ def _quad_log_likelihood(params: np.ndarray, x: float, t_x: float, T: float) -> 
     log_alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
     log_dead = np.log(s) + peak + np.log(integral) if integral > 0 else -np.inf
     return float(
-        special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+        special.gammaln(r + x)
+        - special.gammaln(r)
+        + r * np.log(alpha)
+        + s * np.log(beta)
         + np.logaddexp(log_alive, log_dead)
     )
 
 
 @pytest.mark.parametrize(
     "log_params",
-    [SMALL_SLICE_NAN, SMALL_SLICE_PATH, (0.637, -0.495, 5.586, 5.919),
-     tuple(np.log([0.553, 10.58 / 7, 0.606, 11.67 / 7])), (-2.0, 3.0, 1.0, -1.0)],
+    [
+        SMALL_SLICE_NAN,
+        SMALL_SLICE_PATH,
+        (0.637, -0.495, 5.586, 5.919),
+        tuple(np.log([0.553, 10.58 / 7, 0.606, 11.67 / 7])),
+        (-2.0, 3.0, 1.0, -1.0),
+    ],
 )
 @pytest.mark.parametrize(
     "row",
-    [(0.0, 0.0, 0.0436), (0.0, 0.0, 1.97), (1.0, 0.0436, 0.89), (1.0, 0.0393, 1.95),
-     (23.0, 1.81, 1.82), (5.0, 0.2, 0.2 + 1e-7), (1.0, 0.0, 30.0)],
+    [
+        (0.0, 0.0, 0.0436),
+        (0.0, 0.0, 1.97),
+        (1.0, 0.0436, 0.89),
+        (1.0, 0.0393, 1.95),
+        (23.0, 1.81, 1.82),
+        (5.0, 0.2, 0.2 + 1e-7),
+        (1.0, 0.0, 30.0),
+    ],
 )
 def test_pareto_nbd_likelihood_matches_adaptive_quadrature(
     log_params: tuple[float, ...], row: tuple[float, float, float]
@@ -158,6 +171,7 @@ def test_pareto_nbd_likelihood_matches_adaptive_quadrature(
     """
     x, t_x, T = row
     expected = _quad_log_likelihood(np.exp(np.array(log_params)), x, t_x, T)
-    got = pareto_nbd.log_likelihood(np.array(log_params), np.array([x]), np.array([t_x]),
-                                    np.array([T]))[0]
+    got = pareto_nbd.log_likelihood(
+        np.array(log_params), np.array([x]), np.array([t_x]), np.array([T])
+    )[0]
     assert got == pytest.approx(expected, rel=1e-10, abs=1e-10)

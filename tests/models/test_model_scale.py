@@ -41,15 +41,19 @@ def test_simulated_summary_moments_match_the_model() -> None:
     # E[X(t)] from the model at the sampled tenures: a customer with x=0 and T=0 forecast
     # over t = T (the unconditional expectation of eq. 9).
     newcomers = summary.select(
-        "customer_id", pl.lit(1).alias("purchase_days"), pl.lit(0).alias("recency_days"),
+        "customer_id",
+        pl.lit(1).alias("purchase_days"),
+        pl.lit(0).alias("recency_days"),
         pl.lit(0).alias("tenure_days"),
     )
     tenures = summary["tenure_days"].to_numpy()
     model = rfm.BetaGeo.from_params(TRUE)
-    expected = np.mean([
-        model.expected_purchases(newcomers.head(1), float(t))["expected_purchases"][0]
-        for t in np.unique(tenures)
-    ])
+    expected = np.mean(
+        [
+            model.expected_purchases(newcomers.head(1), float(t))["expected_purchases"][0]
+            for t in np.unique(tenures)
+        ]
+    )
     # Tenures are uniform, so averaging over the distinct tenures is averaging over customers.
     assert mean_x == pytest.approx(expected, rel=0.02)
 
