@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import altair as alt
 import numpy as np
@@ -267,7 +267,7 @@ def calibration_chart(by_frequency: pl.DataFrame, *, model: str) -> alt.Chart:
             {"predicted_purchases": f"Predicted ({model})", "actual_purchases": "Actual"}
         )
     )
-    top = int(by_frequency["calibration_purchases"].max() or 0)
+    top = int(by_frequency.select(pl.col("calibration_purchases").max()).item() or 0)
     return (
         alt.Chart(long)
         .mark_line(point=True, strokeWidth=2.5)
@@ -317,7 +317,7 @@ def k_selection(scores: pl.DataFrame, *, chosen: int) -> alt.HConcatChart:
                 alt.Tooltip(f"{field}:Q", title=title, format=fmt),
             ],
         )
-        return alt.layer(line, points).properties(height=240, width=320)
+        return cast(alt.LayerChart, alt.layer(line, points).properties(height=240, width=320))
 
     return alt.hconcat(
         panel("silhouette", "Silhouette (higher is better)", ".3f"),
@@ -405,7 +405,7 @@ def crosstab(table: pl.DataFrame, *, rows: Sequence[str], columns: Sequence[str]
         ],
     )
     # White on the darkest cells (top of the blues scale), dark elsewhere, grey for zero.
-    dark = 0.55 * float(table["customers"].max() or 0)
+    dark = 0.55 * float(table.select(pl.col("customers").max()).item() or 0)
     text = base.mark_text(fontSize=12).encode(
         text=alt.Text("customers:Q", format=","),
         color=alt.when(f"datum.customers > {dark}")
@@ -414,7 +414,7 @@ def crosstab(table: pl.DataFrame, *, rows: Sequence[str], columns: Sequence[str]
         .then(alt.value("#1f1f1f"))
         .otherwise(alt.value("#bbbbbb")),
     )
-    return alt.layer(cells, text).properties(height=max(200, 44 * len(rows)))
+    return cast(alt.LayerChart, alt.layer(cells, text).properties(height=max(200, 44 * len(rows))))
 
 
 def sample_points(frame: pl.DataFrame, *, limit: int = MAX_POINTS, seed: int = 0) -> pl.DataFrame:
@@ -481,7 +481,9 @@ def world_map(
             ],
         )
     )
-    return alt.layer(background, filled).project(type="equalEarth").properties(height=440)
+    # altair types .properties() on a layer as LayerChart | FacetChart; it is a layer.
+    chart = alt.layer(background, filled).project(type="equalEarth").properties(height=440)
+    return cast(alt.LayerChart, chart)
 
 
 def monthly_line(table: pl.DataFrame, *, value: str, title: str, value_format: str) -> alt.Chart:
