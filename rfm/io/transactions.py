@@ -527,7 +527,8 @@ def _returns(
         if marker.any() and plain:
             notes.append(
                 f"{int(marker.sum()):,} rows have a cancellation marker ('C' before the order "
-                f"id in {mapping['order_id']!r}) and are returns."
+                f"id in {mapping['order_id']!r}) and are read as returns (counted before any "
+                "row is set aside; the returns kept are counted in the report)."
             )
             flag = flag | marker
     if flags is not None:
