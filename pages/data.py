@@ -188,6 +188,21 @@ def columns_form(profile: TableProfile) -> None:
             st.rerun()
 
 
+def adopt_currency(digest: str, written: str | None) -> None:
+    """Default the currency to the one the file's amounts are written in, once per file.
+
+    An analyst's own choice afterwards stands; a file of plain numbers keeps the
+    current choice.
+    """
+    if written not in fmt.CURRENCIES or not written:
+        return
+    if st.session_state.get(keys.CURRENCY_ADOPTED_FOR) == digest:
+        return
+    st.session_state[keys.CURRENCY_ADOPTED_FOR] = digest
+    st.session_state[keys.CURRENCY] = written
+    st.session_state[keys.DATA_CURRENCY] = written  # the picker, drawn further down
+
+
 def _format_example(pattern: str) -> str:
     example = datetime(2024, 12, 31, 17, 45).strftime(pattern)
     first = "day first" if pattern.find("%d") < pattern.find("%m") else "month first"
@@ -292,6 +307,7 @@ st.success(
     "Open **Overview** or **Segments** to explore.",
     icon=":material/check_circle:",
 )
+adopt_currency(source.digest, result.report.currency)
 settings = session.current_settings()
 if settings.as_of is not None:
     found = pipeline.view(source, settings)

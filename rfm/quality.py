@@ -39,6 +39,10 @@ class QualityReport:
         month-first) and the format was chosen by the caller.
     encoding, delimiter : str or None
         What the table reader detected (``None`` for in-memory frames).
+    currency : str or None
+        The one currency written in the amounts (or unit prices), as a symbol
+        (``"€"``) or a code (``"CHF"``); ``None`` when the amounts are plain numbers
+        or name more than one currency.
     warnings : tuple of str
         Everything else worth knowing: derived columns, converted ids, ...
 
@@ -61,6 +65,7 @@ class QualityReport:
     date_ambiguous: bool = False
     encoding: str | None = None
     delimiter: str | None = None
+    currency: str | None = None
     warnings: tuple[str, ...] = ()
 
     @property
@@ -106,6 +111,8 @@ class QualityReport:
             lines.append(f"Encoding: {self.encoding}")
         if self.delimiter is not None:
             lines.append(f"Delimiter: {self.delimiter!r}")
+        if self.currency is not None:
+            lines.append(f"Currency: {self.currency}")
         if self.warnings:
             lines.append("Warnings:")
             lines += [f"  - {warning}" for warning in self.warnings]

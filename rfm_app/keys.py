@@ -13,6 +13,7 @@ SETTINGS: Final = "rfm.settings"
 CURRENCY: Final = "rfm.currency"
 """Currency symbol used to display amounts."""
 DATA_FORM_FILLED_FOR: Final = "rfm.data_form_filled_for"
+CURRENCY_ADOPTED_FOR: Final = "rfm.currency_adopted_for"
 """SHA-256 of the file whose settings the Data page's form widgets currently show."""
 
 # Data page widgets.

@@ -112,6 +112,43 @@ def clean_series(values: pl.Series) -> pl.Series:
 
 # --------------------------------------------------------------------------- numbers
 
+_CODE_SYMBOLS: Final = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "cny": "¥", "inr": "₹"}
+
+
+def detect_currency(values: pl.Series, *, sample: int = 10_000) -> str | None:
+    """The currency written in a column of amounts, e.g. ``"€"`` for ``"1.234,50 €"``.
+
+    Looks at the first ``sample`` present text values. Codes with a common symbol are
+    given as that symbol (``EUR`` -> ``€``), other codes in capitals (``CHF``). None
+    when the column is numeric, no value names a currency, or two currencies are
+    written (the most frequent would be a guess).
+
+    Examples
+    --------
+    >>> detect_currency(pl.Series(["€1.234,50", "12,00 €", None]))
+    '€'
+    >>> detect_currency(pl.Series(["10 CHF", "2.50 chf"]))
+    'CHF'
+    >>> detect_currency(pl.Series(["$5", "£5"])) is None
+    True
+    >>> detect_currency(pl.Series([1.5, 2.0])) is None
+    True
+    """
+    if values.dtype != pl.String:
+        return None
+    found = (
+        values.drop_nulls()
+        .head(sample)
+        .str.extract_all(_CURRENCY)
+        .explode()
+        .drop_nulls()
+        .str.to_lowercase()
+        .replace(_CODE_SYMBOLS)
+        .str.to_uppercase()  # symbols are unchanged; codes read as written on invoices
+        .unique()
+    )
+    return str(found.item()) if found.len() == 1 else None
+
 
 def _number_parts(expr: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     """Split a number text into its bare digits-and-separators, a sign and a conflict flag."""

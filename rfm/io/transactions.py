@@ -22,6 +22,7 @@ from rfm.io.parse import (
     clean_series,
     convert_ids,
     convert_numbers,
+    detect_currency,
     detect_date_format,
 )
 from rfm.io.table import RawTable, read_table
@@ -192,6 +193,8 @@ def read_transactions(
         dates, secondary, date_notes = dates_job.result()
         hashes = hashes_job.result()
     amount_missing, amount_invalid = amounts
+    money = next((c for c in (AMOUNT, "unit_price") if c in mapping), None)
+    currency = detect_currency(column_for(money)) if money is not None else None
     warnings += notes[0]
     warnings += dates.warnings
     if len(dates.formats) > 1:
@@ -246,6 +249,7 @@ def read_transactions(
         date_ambiguous=dates.ambiguous,
         encoding=loaded.encoding,
         delimiter=loaded.delimiter,
+        currency=currency,
         warnings=tuple(warnings),
     )
     if transactions.is_empty():

@@ -332,3 +332,22 @@ def test_rows_after_the_as_of_date_are_said_to_be_left_out(
         "measured at that date)."
     ]
     assert "2 customers, 3 orders" in " ".join(s.value for s in app.success)
+
+
+def test_currency_written_in_the_file_becomes_the_default(
+    app: AppTest, upload: Callable[..., AppTest], read_metrics: Callable[..., dict[str, str]]
+) -> None:
+    euro = (
+        "Kunde;Datum;Betrag\na;2024-01-02;1.234,50 €\nb;2024-01-03;12,00 €\na;2024-02-01;3,50 €\n"
+    ).encode()
+    upload(app, "umsatz.csv", euro)
+    assert not app.exception
+    assert app.selectbox(key=keys.DATA_CURRENCY).value == "€"
+    app.switch_page("pages/overview.py").run()
+    assert read_metrics(app)["Revenue"] == "€1,250.00"
+    # The analyst's own choice stands on later runs of the same file.
+    app.switch_page("pages/data.py").run()
+    app.selectbox(key=keys.DATA_CURRENCY).select("$")
+    app.button(key=keys.DATA_APPLY).click().run()
+    app.switch_page("pages/overview.py").run()
+    assert read_metrics(app)["Revenue"] == "$1,250.00"

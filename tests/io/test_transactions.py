@@ -693,3 +693,39 @@ def test_typed_boolean_return_flag() -> None:
     tx = rfm.read_transactions(frame).transactions
     assert tx["is_return"].to_list() == [False, True]
     assert tx["amount"].to_list() == [5.0, -3.0]
+
+
+@pytest.mark.parametrize(
+    ("amounts", "expected"),
+    [
+        (["1.234,50 €", "12,00 €", "-3,00 €"], "€"),  # BAD_INPUTS 11: euro amounts
+        (["$1,234.50", "(12.00)", "$3"], "$"),  # a value without the symbol is fine
+        (["10.00 GBP", "5.00 gbp", "1.00"], "£"),  # codes with a common symbol
+        (["10.00 CHF", "5.00", "1 chf"], "CHF"),
+        (["$5", "£5", "€5"], None),  # several currencies: no guess
+        (["5", "6.5", "7"], None),  # plain numbers
+    ],
+)
+def test_currency_written_in_the_amounts_is_reported(
+    amounts: list[str], expected: str | None
+) -> None:
+    frame = pl.DataFrame(
+        {"customer": ["a", "b", "c"], "date": ["2024-01-02"] * 3, "amount": amounts}
+    )
+    report = rfm.read_transactions(frame).report
+    assert report.currency == expected
+    assert (f"Currency: {expected}" in str(report)) == (expected is not None)
+
+
+def test_currency_read_from_unit_prices_when_amount_is_derived() -> None:
+    frame = pl.DataFrame(
+        {
+            "CustomerID": ["1", "2"],
+            "InvoiceDate": ["2024-01-02", "2024-01-03"],
+            "Quantity": [2, 1],
+            "UnitPrice": ["£1.50", "£2.00"],
+        }
+    )
+    result = rfm.read_transactions(frame)
+    assert result.report.currency == "£"
+    assert result.transactions["amount"].to_list() == [3.0, 2.0]
