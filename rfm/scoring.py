@@ -140,7 +140,8 @@ def score(summary: pl.DataFrame, *, bins: int = 5) -> pl.DataFrame:
     summary
         A customer summary from :func:`rfm.summarize`.
     bins
-        Number of score levels, 2 to 10 (so ``rfm_score`` stays three digits).
+        Number of score levels, 2 to 10. Below 10, ``rfm_score`` is three digits; with
+        10, a score of 10 is written "10" (e.g. ``"10910"``).
 
     Examples
     --------
