@@ -30,7 +30,8 @@ st.subheader("Segment table", anchor=False)
 populated = result.segments.filter(pl.col("customers") > 0)
 empty = result.segments.filter(pl.col("customers") == 0)["segment"].to_list()
 st.dataframe(
-    populated,
+    # Shares as percentages with one decimal, as the treemap labels them.
+    populated.with_columns(pl.col("share", "revenue_share") * 100),
     hide_index=True,
     width="stretch",
     height=35 * (populated.height + 1) + 3,
@@ -38,10 +39,10 @@ st.dataframe(
         "segment": st.column_config.TextColumn("Segment", pinned=True),
         "customers": st.column_config.NumberColumn("Customers", format="localized"),
         "share": st.column_config.ProgressColumn(
-            "Share of customers", format="percent", min_value=0.0, max_value=1.0
+            "Share of customers", format="%.1f%%", min_value=0.0, max_value=100.0
         ),
         "revenue": st.column_config.NumberColumn("Revenue", format=money),
-        "revenue_share": st.column_config.NumberColumn("Share of revenue", format="percent"),
+        "revenue_share": st.column_config.NumberColumn("Share of revenue", format="%.1f%%"),
         "avg_recency_days": st.column_config.NumberColumn("Avg recency (days)", format="%.0f"),
         "avg_frequency": st.column_config.NumberColumn("Avg orders", format="%.1f"),
         "avg_monetary": st.column_config.NumberColumn("Avg spend", format=money),
