@@ -95,9 +95,14 @@ def describe_file(profile: TableProfile) -> None:
     if len(profile.sheets) > 1:
         choose_sheet(profile.sheets)
     for warning in profile.warnings:
-        if len(profile.sheets) > 1 and warning.startswith("The workbook has"):
+        if len(profile.sheets) > 1 and _is_sheet_note(warning):
             continue  # the sheet picker above says it, without "Pass sheet=..."
         st.warning(plain(warning), icon=":material/warning:")
+
+
+def _is_sheet_note(warning: str) -> bool:
+    """The reader's note naming the workbook's sheets: the sheet picker says it."""
+    return warning.startswith("The workbook has")
 
 
 def choose_sheet(names: tuple[str, ...]) -> None:
@@ -260,7 +265,7 @@ def quality_report(report: rfm.QualityReport) -> None:
             note = " (ambiguous: your choice)" if report.date_ambiguous else ""
             st.caption(f"Dates read as `{date_format}`{plain(note)}")
     for warning in report.warnings:
-        if not warning.startswith("The workbook has"):  # the sheet picker says it
+        if not _is_sheet_note(warning):
             st.warning(plain(warning), icon=":material/warning:")
 
 
@@ -309,16 +314,13 @@ st.success(
 )
 adopt_currency(source.digest, result.report.currency)
 settings = session.current_settings()
-if settings.as_of is not None:
-    found = pipeline.view(source, settings)
-    if not isinstance(found, Failure):
-        later = found.transactions.filter(pl.col("order_date").dt.date() > settings.as_of).height
-        if later:
-            st.info(
-                f"{fmt.plural(later, 'row')} dated after the as-of date {settings.as_of} "
-                "are not counted (recency is measured at that date).",
-                icon=":material/event:",
-            )
+later = pipeline.rows_after_as_of(source, settings)
+if later:
+    st.info(
+        f"{fmt.plural(later, 'row')} dated after the as-of date {settings.as_of} "
+        "are not counted (recency is measured at that date).",
+        icon=":material/event:",
+    )
 if (
     settings.date_format
     and result.report.date_ambiguous

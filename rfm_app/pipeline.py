@@ -218,6 +218,16 @@ def view(
     )
 
 
+def rows_after_as_of(source: Source, settings: Settings) -> int:
+    """Transactions dated after the chosen as-of date: read, but not counted."""
+    if settings.as_of is None:
+        return 0
+    found = view(source, settings)
+    if isinstance(found, Failure):
+        return 0
+    return found.transactions.filter(pl.col("order_date").dt.date() > settings.as_of).height
+
+
 def customers(
     source: Source, settings: Settings, filters: Filters | None = None
 ) -> pl.DataFrame | Failure:

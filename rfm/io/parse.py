@@ -751,11 +751,11 @@ def convert_ids(values: pl.Series, *, cleaned: bool = False) -> tuple[pl.Series,
                 )
         return text.alias(name), tuple(warnings)
     text = values if cleaned else clean_series(values)
-    # Cheap looks first (the head; any "+" at all): most id columns are neither
-    # decimals nor in scientific notation, and copying the present values costs.
-    # Whole numbers with and without '.0' in one column (exports appended from a
-    # spreadsheet and from pandas) are one customer each: '12346' and '12346.0'.
-    # Cheap looks first: the head, then a sample spread over the whole column.
+    # Cheap looks first (the head, a sample spread over the column, any "+" at all):
+    # most id columns are neither decimals nor in scientific notation, and copying
+    # the present values costs. Whole numbers with and without '.0' in one column
+    # (exports appended from a spreadsheet and from pandas) are one customer each:
+    # '12346' and '12346.0'.
     if (
         text.null_count() < len(text)
         and text.head(1000).drop_nulls().head(100).str.contains(_WHOLE_ID).all()
