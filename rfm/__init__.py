@@ -1,28 +1,25 @@
 """RFM Studio: RFM segments, clusters, churn risk and lifetime value from transactions.
 
-The flow is ``read_transactions`` -> ``summarize`` -> ``score`` -> ``segment``, with
-``cluster`` and the models working on the same one-row-per-customer summary.
+The flow is ``read_transactions`` -> ``analysis_view`` (the transactions cut at the
+as-of date and filtered, with their customer summary, scores and segments), with
+``cluster`` and the models working on the view's one-row-per-customer table. The
+measures every figure counts with are defined once, in :mod:`rfm.measures`.
+
+Clustering (scikit-learn) and the models (scipy) are imported when first used, so
+``import rfm`` and ``python -m rfm --help`` stay fast.
 """
 
 from __future__ import annotations
 
-from rfm import datasets
-from rfm.clustering import ClusterResult, cluster
+import importlib
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
+
+from rfm import datasets, measures
 from rfm.errors import AmbiguousDatesError, ConvergenceError, DataError, NotFittedError
+from rfm.filters import Filters
 from rfm.io import Limits, RawTable, ReadResult, detect_columns, read_table, read_transactions
 from rfm.kpis import Kpis, kpis
-from rfm.models import (
-    BetaGeo,
-    CalibrationHoldout,
-    GammaGamma,
-    ModifiedBetaGeo,
-    ParetoNBD,
-    calibration_holdout,
-    clv,
-    evaluate_holdout,
-    expected_value,
-    select_model,
-)
 from rfm.quality import QualityReport
 from rfm.scoring import score
 from rfm.segments import (
@@ -36,19 +33,72 @@ from rfm.segments import (
     segment_table,
 )
 from rfm.summary import SUMMARY_COLUMNS, summarize
+from rfm.view import AnalysisView, CustomerCounts, analysis_view, breakdown
 
-__version__ = "0.1.0"
+if TYPE_CHECKING:
+    from rfm.clustering import ClusterResult, cluster
+    from rfm.models import (
+        BetaGeo,
+        CalibrationHoldout,
+        GammaGamma,
+        ModifiedBetaGeo,
+        ParetoNBD,
+        calibration_holdout,
+        clv,
+        evaluate_holdout,
+        expected_value,
+        select_model,
+    )
+
+try:  # one source for the version: the installed package's metadata (pyproject.toml)
+    __version__ = version("rfm-studio")
+except PackageNotFoundError:  # a checkout on sys.path that was never installed
+    __version__ = "0+unknown"
+
+# Public names whose modules import scikit-learn or scipy: loaded on first use.
+_LAZY = {
+    "ClusterResult": "rfm.clustering",
+    "cluster": "rfm.clustering",
+    "BetaGeo": "rfm.models",
+    "CalibrationHoldout": "rfm.models",
+    "GammaGamma": "rfm.models",
+    "ModifiedBetaGeo": "rfm.models",
+    "ParetoNBD": "rfm.models",
+    "calibration_holdout": "rfm.models",
+    "clv": "rfm.models",
+    "evaluate_holdout": "rfm.models",
+    "expected_value": "rfm.models",
+    "select_model": "rfm.models",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        msg = f"module 'rfm' has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "DEFAULT_RULES",
     "SEGMENTS",
     "SUMMARY_COLUMNS",
     "AmbiguousDatesError",
+    "AnalysisView",
     "BetaGeo",
     "CalibrationHoldout",
     "ClusterResult",
     "ConvergenceError",
+    "CustomerCounts",
     "DataError",
+    "Filters",
     "GammaGamma",
     "Kpis",
     "Limits",
@@ -60,6 +110,8 @@ __all__ = [
     "ReadResult",
     "Segment",
     "activity_status",
+    "analysis_view",
+    "breakdown",
     "calibration_holdout",
     "cluster",
     "clv",
@@ -68,6 +120,7 @@ __all__ = [
     "evaluate_holdout",
     "expected_value",
     "kpis",
+    "measures",
     "read_table",
     "read_transactions",
     "rules_frame",

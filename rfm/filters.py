@@ -1,103 +1,169 @@
-"""Narrow the transactions to one view: a date range, countries, categories, genders, age
-groups and RFM segments.
+"""Which lines and customers a view looks at: a date range, values of any column, segments.
 
-Transaction attributes (date, country, category, gender, age group) select rows. Segments
-are a property of customers, computed by :func:`rfm.segment` on the transactions left by
-the other filters; the segment filter then keeps the customers in the chosen segments
-(with all their remaining transactions). Segments are *not* recomputed on that final
-subset: re-scoring only the Champions would spread them over all segments again.
+:class:`Filters` is a plain, hashable spec; :func:`rfm.analysis_view` applies it. Line
+attributes (date, country, category, gender, age group, ...) select lines. Segments are a
+property of customers, computed on the lines the other filters keep; the segment filter
+then keeps the customers in the chosen segments (with all their lines). Segments are
+*not* recomputed on that final subset: re-scoring only the Champions would spread them
+over all segments again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
 import polars as pl
 
 from rfm.errors import DataError
-from rfm.scoring import score
-from rfm.segments import segment
-from rfm.summary import summarize
 
 __all__ = [
+    "AGE_GROUP",
     "AGE_GROUPS",
     "FilterOptions",
-    "FilteredData",
     "Filters",
     "age_group",
-    "apply_filters",
     "filter_options",
-    "filter_transactions",
 ]
+
+AGE_GROUP: Final = "age_group"
+"""Name of the derived age-group column (from ``age`` or ``birth_date``)."""
 
 AGE_GROUPS: Final = ("Under 25", "25-34", "35-44", "45-54", "55-64", "65+")
 """Age-group labels, youngest first. Lower bounds: 25, 35, 45, 55, 65 (years, inclusive)."""
 
 _AGE_BREAKS: Final = (25, 35, 45, 55, 65)
 
-# filter name -> the transaction column it needs (age groups come from age or birth_date).
-_COLUMN: Final = {"countries": "country", "categories": "category", "genders": "gender"}
-
 
 @dataclass(frozen=True)
 class Filters:
-    """One view of the data. ``None`` (or an empty tuple) means "no filter".
-
-    Hashable, so the app can use it as part of a cache key.
+    """One view of the data. Empty means "no filter". Hashable (a cache key).
 
     Attributes
     ----------
     date_range : tuple of date, optional
         First and last order day, both included.
-    countries, categories, genders, age_groups, segments : tuple of str
-        Keep rows whose value is one of these. Age groups are :data:`AGE_GROUPS` labels.
+    values : tuple of (column, values) pairs
+        Keep lines whose ``column`` is one of ``values`` (as text). Any line column
+        works, and ``age_group`` (derived from ``age`` or ``birth_date``).
+    segments : tuple of str
+        Keep the customers in these segments.
+
+    Examples
+    --------
+    >>> f = Filters.of(country=["France"], segments=["Champions"])
+    >>> f.values, f.segments, f.get("country"), f.get("category")
+    ((('country', ('France',)),), ('Champions',), ('France',), ())
     """
 
     date_range: tuple[dt.date, dt.date] | None = None
-    countries: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-    genders: tuple[str, ...] = ()
-    age_groups: tuple[str, ...] = ()
+    values: tuple[tuple[str, tuple[str, ...]], ...] = ()
     segments: tuple[str, ...] = ()
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        date_range: tuple[dt.date, dt.date] | None = None,
+        segments: Sequence[str] = (),
+        **values: Sequence[str],
+    ) -> Filters:
+        """Build filters from keyword arguments, one per column; empty ones are dropped."""
+        pairs = tuple(
+            (column, tuple(str(v) for v in chosen))
+            for column, chosen in sorted(values.items())
+            if chosen
+        )
+        return cls(date_range=date_range, values=pairs, segments=tuple(segments))
+
+    def get(self, column: str) -> tuple[str, ...]:
+        """The values chosen for ``column`` (empty: no filter on it)."""
+        return dict(self.values).get(column, ())
 
     @property
     def active(self) -> bool:
         """True when at least one filter narrows the data."""
-        return self.date_range is not None or any(
-            (self.countries, self.categories, self.genders, self.age_groups, self.segments)
+        return self.date_range is not None or bool(self.segments) or any(v for _, v in self.values)
+
+    def describe(self) -> str:
+        """The filters in words, e.g. ``"orders 2024-01-01 to 2024-03-31; country: France"``."""
+        parts = (
+            []
+            if self.date_range is None
+            else [f"orders {self.date_range[0]} to {self.date_range[1]}"]
         )
+        parts += [f"{column.replace('_', ' ')}: {', '.join(v)}" for column, v in self.values if v]
+        if self.segments:
+            parts.append(f"segments: {', '.join(self.segments)}")
+        return "; ".join(parts) or "no filter"
 
+    def apply(self, transactions: pl.DataFrame) -> pl.DataFrame:
+        """The lines that pass the date range and value filters (not the segment filter).
 
-@dataclass(frozen=True)
-class FilteredData:
-    """The transactions and the segmented customers of one view.
-
-    Attributes
-    ----------
-    transactions : DataFrame
-        Rows that pass every filter.
-    customers : DataFrame
-        ``rfm.segment(rfm.score(rfm.summarize(...)))`` of the transactions that pass the
-        row filters, restricted to the chosen segments.
-    """
-
-    transactions: pl.DataFrame
-    customers: pl.DataFrame
+        Raises
+        ------
+        DataError
+            The date range is reversed, or a filter needs a column the table lacks.
+        """
+        conditions: list[pl.Expr] = []
+        if self.date_range is not None:
+            first, last = self.date_range
+            if first > last:
+                msg = (
+                    f"The date range must start on or before its end. Got {first} to {last}. "
+                    "Swap the two dates."
+                )
+                raise DataError(msg)
+            day = pl.col("order_date").cast(pl.Date)
+            conditions.append(day.is_between(first, last, closed="both"))
+        for column, chosen in self.values:
+            if not chosen:
+                continue
+            if column == AGE_GROUP and column not in transactions.columns:
+                unknown = sorted(set(chosen) - set(AGE_GROUPS))
+                if unknown:
+                    msg = (
+                        f"Unknown age group(s): {', '.join(unknown)}. Expected some of "
+                        f"{', '.join(AGE_GROUPS)}."
+                    )
+                    raise DataError(msg)
+                expr = age_group(transactions.columns)
+                if expr is None:
+                    msg = (
+                        "Filtering by age group needs an 'age' or 'birth_date' column. Columns "
+                        f"found: {', '.join(transactions.columns)}. Map one when reading the "
+                        "data, or drop the age-group filter."
+                    )
+                    raise DataError(msg)
+                conditions.append(expr.is_in(list(chosen)))
+                continue
+            if column not in transactions.columns:
+                msg = (
+                    f"Filtering by {column.replace('_', ' ')} needs a '{column}' column. "
+                    f"Columns found: {', '.join(transactions.columns)}. Map a {column} "
+                    f"column when reading the data, or drop the {column} filter."
+                )
+                raise DataError(msg)
+            conditions.append(pl.col(column).cast(pl.String).is_in(list(chosen)))
+        if not conditions:
+            return transactions
+        return transactions.filter(pl.all_horizontal(conditions))
 
 
 @dataclass(frozen=True)
 class FilterOptions:
-    """What each filter can choose from in a transaction table (empty: column absent)."""
+    """The date span of a transaction table and the distinct values of its filterable
+    columns (``values``: column -> sorted values; only columns present are listed)."""
 
     first_day: dt.date | None
     last_day: dt.date | None
-    countries: tuple[str, ...]
-    categories: tuple[str, ...]
-    genders: tuple[str, ...]
-    age_groups: tuple[str, ...]
+    values: Mapping[str, tuple[str, ...]]
+
+    def get(self, column: str) -> tuple[str, ...]:
+        """The values ``column`` can be filtered to (empty: column absent)."""
+        return tuple(self.values.get(column, ()))
 
 
 def age_group(columns: Sequence[str], *, as_of: dt.date | None = None) -> pl.Expr | None:
@@ -149,14 +215,19 @@ def age_group(columns: Sequence[str], *, as_of: dt.date | None = None) -> pl.Exp
 
 
 def _sorted_values(frame: pl.DataFrame, column: str) -> tuple[str, ...]:
-    if column not in frame.columns:
-        return ()
     values = frame.get_column(column).cast(pl.String).drop_nulls().unique().sort()
     return tuple(value for value in values.to_list() if value.strip())
 
 
-def filter_options(transactions: pl.DataFrame) -> FilterOptions:
+def filter_options(
+    transactions: pl.DataFrame,
+    *,
+    columns: Sequence[str] = ("country", "category", "gender"),
+) -> FilterOptions:
     """The date span and the distinct values each filter can pick from.
+
+    ``columns`` are the line columns to list (those absent are skipped); age groups
+    are listed under ``age_group`` when ``age`` or ``birth_date`` is present.
 
     Examples
     --------
@@ -168,180 +239,20 @@ def filter_options(transactions: pl.DataFrame) -> FilterOptions:
     ...     "country": ["France", "Chile"],
     ... })
     >>> options = filter_options(tx)
-    >>> options.first_day, options.last_day, options.countries, options.genders
+    >>> options.first_day, options.last_day, options.get("country"), options.get("gender")
     (datetime.date(2024, 1, 5), datetime.date(2024, 3, 1), ('Chile', 'France'), ())
     """
     days = transactions.select(
         pl.col("order_date").cast(pl.Date).min().alias("first"),
         pl.col("order_date").cast(pl.Date).max().alias("last"),
     ).row(0)
+    values = {
+        column: _sorted_values(transactions, column)
+        for column in columns
+        if column in transactions.columns and column != AGE_GROUP
+    }
     expr = age_group(transactions.columns)
-    present: tuple[str, ...] = ()
     if expr is not None:
-        seen = set(transactions.select(expr).get_column("age_group").drop_nulls().to_list())
-        present = tuple(name for name in AGE_GROUPS if name in seen)
-    return FilterOptions(
-        first_day=days[0],
-        last_day=days[1],
-        countries=_sorted_values(transactions, "country"),
-        categories=_sorted_values(transactions, "category"),
-        genders=_sorted_values(transactions, "gender"),
-        age_groups=present,
-    )
-
-
-def _describe(filters: Filters) -> str:
-    parts = (
-        []
-        if filters.date_range is None
-        else [f"orders {filters.date_range[0]} to {filters.date_range[1]}"]
-    )
-    for name in ("countries", "categories", "genders", "age_groups", "segments"):
-        values: tuple[str, ...] = getattr(filters, name)
-        if values:
-            parts.append(f"{name.replace('_', ' ')}: {', '.join(values)}")
-    return "; ".join(parts) or "no filter"
-
-
-def _need(transactions: pl.DataFrame, column: str, what: str) -> None:
-    if column not in transactions.columns:
-        msg = (
-            f"Filtering by {what} needs a '{column}' column. Columns found: "
-            f"{', '.join(transactions.columns)}. Map a {column} column when reading the "
-            f"data, or drop the {what} filter."
-        )
-        raise DataError(msg)
-
-
-def _row_filter(transactions: pl.DataFrame, filters: Filters) -> pl.DataFrame:
-    conditions: list[pl.Expr] = []
-    if filters.date_range is not None:
-        first, last = filters.date_range
-        if first > last:
-            msg = (
-                f"The date range must start on or before its end. Got {first} to {last}. "
-                "Swap the two dates."
-            )
-            raise DataError(msg)
-        day = pl.col("order_date").cast(pl.Date)
-        conditions.append(day.is_between(first, last, closed="both"))
-    for name, column in _COLUMN.items():
-        chosen: tuple[str, ...] = getattr(filters, name)
-        if chosen:
-            _need(transactions, column, column)
-            conditions.append(pl.col(column).cast(pl.String).is_in(list(chosen)))
-    if filters.age_groups:
-        unknown = sorted(set(filters.age_groups) - set(AGE_GROUPS))
-        if unknown:
-            msg = (
-                f"Unknown age group(s): {', '.join(unknown)}. Expected some of "
-                f"{', '.join(AGE_GROUPS)}."
-            )
-            raise DataError(msg)
-        expr = age_group(transactions.columns)
-        if expr is None:
-            msg = (
-                "Filtering by age group needs an 'age' or 'birth_date' column. Columns "
-                f"found: {', '.join(transactions.columns)}. Map one when reading the data, "
-                "or drop the age-group filter."
-            )
-            raise DataError(msg)
-        conditions.append(expr.is_in(list(filters.age_groups)))
-    if not conditions:
-        return transactions
-    return transactions.filter(pl.all_horizontal(conditions))
-
-
-def apply_filters(
-    transactions: pl.DataFrame,
-    filters: Filters,
-    *,
-    as_of: dt.date | dt.datetime | str | None = None,
-) -> FilteredData:
-    """Filter ``transactions`` and segment the customers of the view.
-
-    Parameters
-    ----------
-    transactions
-        Canonical transactions (see :func:`rfm.read_transactions`).
-    filters
-        The view; ``Filters()`` keeps everything.
-    as_of
-        Passed to :func:`rfm.summarize` (default: the day after the last transaction
-        that passes the row filters).
-
-    Returns
-    -------
-    FilteredData
-        Filtered transactions and their segmented customer summary.
-
-    Raises
-    ------
-    DataError
-        A filter needs a column the table lacks, the date range is reversed, or no
-        customer is left.
-
-    Examples
-    --------
-    >>> import datetime as dt
-    >>> import polars as pl
-    >>> tx = pl.DataFrame({
-    ...     "customer_id": ["a", "a", "b"], "amount": [10.0, 5.0, 7.0],
-    ...     "order_date": [dt.datetime(2024, 1, d) for d in (1, 9, 3)],
-    ...     "country": ["France", "France", "Chile"],
-    ... })
-    >>> view = apply_filters(tx, Filters(countries=("France",)))
-    >>> view.transactions.height, view.customers["customer_id"].to_list()
-    (2, ['a'])
-    """
-    rows = _row_filter(transactions, filters)
-    customers = segment(score(summarize(rows, as_of=as_of))) if rows.height else None
-    if filters.segments and customers is not None:
-        customers = customers.filter(pl.col("segment").is_in(list(filters.segments)))
-    if customers is None or customers.height == 0:
-        msg = (
-            f"No customer matches these filters ({_describe(filters)}). Widen or clear the filters."
-        )
-        raise DataError(msg)
-    if filters.segments:
-        rows = rows.join(
-            customers.select("customer_id"), on="customer_id", how="semi", maintain_order="left"
-        )
-    return FilteredData(transactions=rows, customers=customers)
-
-
-def filter_transactions(
-    transactions: pl.DataFrame,
-    *,
-    date_range: tuple[dt.date, dt.date] | None = None,
-    countries: Sequence[str] | None = None,
-    categories: Sequence[str] | None = None,
-    segments: Sequence[str] | None = None,
-    genders: Sequence[str] | None = None,
-    age_groups: Sequence[str] | None = None,
-    as_of: dt.date | dt.datetime | str | None = None,
-) -> pl.DataFrame:
-    """The rows of ``transactions`` in one view (see :func:`apply_filters`).
-
-    Examples
-    --------
-    >>> import datetime as dt
-    >>> import polars as pl
-    >>> tx = pl.DataFrame({
-    ...     "customer_id": ["a", "b", "c"], "amount": [10.0, 5.0, 7.0],
-    ...     "order_date": [dt.datetime(2024, 1, d) for d in (1, 9, 20)],
-    ... })
-    >>> filter_transactions(
-    ...     tx, date_range=(dt.date(2024, 1, 2), dt.date(2024, 1, 20))
-    ... )["customer_id"].to_list()
-    ['b', 'c']
-    """
-    filters = Filters(
-        date_range=date_range,
-        countries=tuple(countries or ()),
-        categories=tuple(categories or ()),
-        genders=tuple(genders or ()),
-        age_groups=tuple(age_groups or ()),
-        segments=tuple(segments or ()),
-    )
-    return apply_filters(transactions, filters, as_of=as_of).transactions
+        seen = set(transactions.select(expr).get_column(AGE_GROUP).drop_nulls().to_list())
+        values[AGE_GROUP] = tuple(name for name in AGE_GROUPS if name in seen)
+    return FilterOptions(first_day=days[0], last_day=days[1], values=values)

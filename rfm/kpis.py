@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from rfm.errors import DataError
+
+if TYPE_CHECKING:
+    from rfm.view import AnalysisView
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,10 @@ class Kpis:
     orders_per_customer: float
     share_active: float
     active_days: int
+    returns_only_customers: int = 0
+    """Customers with only returns in the view: not counted as customers."""
+    returns_only_revenue: float = 0.0
+    """Their net value (negative), included in ``revenue``."""
 
     def as_dict(self) -> dict[str, float | int | None]:
         """The figures as a plain dict (for JSON or a table)."""
@@ -38,14 +46,24 @@ class Kpis:
                 f"Orders per customer  {self.orders_per_customer:,.2f}",
                 f"{f'Active (<= {self.active_days} days)':<21}{self.share_active:.1%}",
             ]
+            + (
+                [
+                    f"Revenue includes {self.returns_only_revenue:,.2f} of returns by "
+                    f"{self.returns_only_customers:,} customers with no purchase"
+                ]
+                if self.returns_only_customers
+                else []
+            )
         )
 
 
-def kpis(summary: pl.DataFrame, *, active_days: int = 90) -> Kpis:
+def kpis(summary: pl.DataFrame | AnalysisView, *, active_days: int = 90) -> Kpis:
     """Customers, orders, revenue, quantity, average order value, orders per customer, share active.
 
-    Orders are the sum of each customer's ``frequency`` and revenue the sum of net
-    ``monetary``, so the figures agree with the summary they come from.
+    Given an :class:`rfm.AnalysisView`, the view's own figures (:meth:`~rfm.AnalysisView.kpis`:
+    revenue then includes the returns of customers with no purchase in the view). Given a
+    customer summary, orders are the sum of each customer's ``frequency`` and revenue the
+    sum of net ``monetary``, so the figures agree with the summary they come from.
 
     Examples
     --------
@@ -57,6 +75,8 @@ def kpis(summary: pl.DataFrame, *, active_days: int = 90) -> Kpis:
     >>> k.customers, k.orders, k.revenue, k.avg_order_value, k.share_active
     (2, 4, 100.0, 25.0, 0.5)
     """
+    if not isinstance(summary, pl.DataFrame):
+        return summary.kpis()
     missing = [
         c
         for c in ("customer_id", "recency_days", "frequency", "monetary")

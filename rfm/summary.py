@@ -19,6 +19,7 @@ from typing import Any, TypeVar, overload
 import narwhals.stable.v2 as nw
 import polars as pl
 
+from rfm import measures
 from rfm.columns import AMOUNT, CUSTOMER_ID, ORDER_DATE
 from rfm.dates import to_date
 from rfm.errors import DataError
@@ -53,7 +54,6 @@ _LAST_DAY = "__last_day"
 _LAST_ANY_DAY = "__last_any_day"
 _BUY_VALUE = "__purchase_value"
 _FIRST_VALUE = "__first_value"
-_NULL_ORDER_ID = "\x00"  # purchases without an order id count as one order, as polars does
 
 _SUPPORTED = "a polars DataFrame or LazyFrame, a DuckDB relation or a PySpark DataFrame"
 
@@ -128,16 +128,11 @@ def customer_aggregates(frame: nw.LazyFrame[Any], *, as_of: dt.date | None) -> n
     schema = frame.collect_schema()
     _check_schema(schema)
     amount = nw.col(AMOUNT).cast(nw.Float64)
-    if "is_return" in schema:
-        is_return = nw.col("is_return").fill_null(value=False) | (amount < 0)
-    else:
-        is_return = amount < 0
+    names = list(schema)
+    is_return = measures.is_return(names, ns=nw).fill_null(value=False)
     has_order_id = "order_id" in schema
     has_quantity = "quantity" in schema
-
-    # A row with no amount and no return flag is neither a purchase nor a return
-    # (filter(null) drops the row in every engine, as polars' filter does).
-    buy = ~is_return
+    buy = measures.is_purchase(names, ns=nw)
     rows = frame.select(
         nw.col(CUSTOMER_ID).cast(nw.String),
         nw.col(ORDER_DATE).cast(nw.Datetime("us")),
@@ -182,7 +177,7 @@ def customer_aggregates(frame: nw.LazyFrame[Any], *, as_of: dt.date | None) -> n
         how="inner",
     ).select(CUSTOMER_ID, nw.col(_DAY_VALUE).alias(_FIRST_VALUE))
     # Distinct orders: purchase lines without an order id count as one order.
-    order_key = nw.col("order_id").fill_null(_NULL_ORDER_ID) if has_order_id else nw.col(ORDER_DATE)
+    order_key = measures.order_key(names, ns=nw)
     orders = (
         purchases.select(CUSTOMER_ID, order_key.alias(_ORDER_KEY))
         .unique()
@@ -242,22 +237,16 @@ def _hashed_aggregates(transactions: pl.DataFrame, *, as_of: dt.date | None) -> 
     schema = nw.from_native(transactions.lazy()).collect_schema()
     _check_schema(schema)
     amount = pl.col(AMOUNT).cast(pl.Float64)
-    is_return = amount < 0
-    if "is_return" in schema:
-        is_return = pl.col("is_return").fill_null(value=False) | is_return
-    if "order_id" in schema:
-        order_key = pl.col("order_id").cast(pl.String).fill_null(_NULL_ORDER_ID)
-    else:
-        order_key = pl.col(ORDER_DATE)
+    names = list(schema)
+    order_key = measures.order_key(names)
     has_quantity = "quantity" in schema
     rows = transactions.lazy().select(
         pl.col(CUSTOMER_ID).cast(pl.String),
         pl.col(ORDER_DATE).cast(pl.Datetime("us")),
         pl.col(ORDER_DATE).cast(pl.Date).alias(_DAY),
         amount.alias(AMOUNT),
-        # As in customer_aggregates: a row with no amount and no return flag is neither.
-        (~is_return).fill_null(value=False).alias(_BUY),
-        is_return.fill_null(value=False).alias(_RETURN),
+        measures.is_purchase(names).alias(_BUY),
+        measures.is_return(names).fill_null(value=False).alias(_RETURN),
         order_key.alias(_ORDER_KEY),
         *([pl.col("quantity").cast(pl.Float64)] if has_quantity else []),
     )

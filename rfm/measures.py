@@ -1,0 +1,150 @@
+"""The product's measures, defined once.
+
+Every figure RFM Studio shows -- the KPIs, each breakdown, the customer summary, the
+forecasts and the model check -- counts lines, orders, revenue and customers with the
+expressions below, so a breakdown by any dimension adds up to its total.
+
+- A **return line** has a negative amount or a return flag (``is_return``; the reader
+  sets it for cancellation invoices such as the UCI retail ``C`` prefix and negates
+  their amounts).
+- A **purchase line** is any other line with an amount (zero included: a free item
+  still belongs to an order the customer placed).
+- An **order** is a distinct purchase order id of one customer; without order ids, a
+  distinct purchase timestamp. A cancellation invoice is a return, never an order.
+  Purchase lines of a customer without an order id count together as one order.
+- **Revenue** is net: the sum of all kept amounts, purchases plus returns.
+- **Quantity** is net units: the sum of all kept quantities.
+- A **customer of the window** has at least one purchase line in it; customers whose
+  only lines are returns are counted beside them (:attr:`rfm.AnalysisView.returns_only`).
+
+Each function takes the names of the frame's columns and a namespace, ``polars`` (the
+default) or ``narwhals``, whose ``col`` / ``lit`` expressions share these methods, so
+:func:`rfm.summarize` uses the same definition on every engine.
+
+Examples
+--------
+>>> import polars as pl
+>>> from rfm import measures
+>>> lines = pl.DataFrame({
+...     "customer_id": ["a", "a", "a", "b"],
+...     "order_id": ["1", "1", "C2", "3"],
+...     "amount": [10.0, 5.0, -4.0, 7.0],
+...     "is_return": [False, False, True, False],
+... })
+>>> lines.select(measures.totals(lines.columns)).row(0, named=True)
+{'lines': 4, 'orders': 2, 'revenue': 18.0, 'gross_sales': 22.0, 'returned_value': 4.0}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import ModuleType
+from typing import Any, Final
+
+import polars as pl
+
+from rfm.columns import AMOUNT, CUSTOMER_ID, ORDER_DATE
+
+__all__ = [
+    "IS_RETURN",
+    "NO_ORDER_ID",
+    "ORDER_ID",
+    "QUANTITY",
+    "customers",
+    "is_purchase",
+    "is_return",
+    "order_key",
+    "orders",
+    "totals",
+]
+
+IS_RETURN: Final = "is_return"
+ORDER_ID: Final = "order_id"
+QUANTITY: Final = "quantity"
+NO_ORDER_ID: Final = "\x00"
+"""Stands in for a missing order id, so a customer's purchase lines without one form one order."""
+
+
+def is_return(columns: Sequence[str], *, ns: ModuleType = pl) -> Any:
+    """True on return lines: a negative amount or a set return flag.
+
+    Null when the line has no amount and no flag (neither a purchase nor a return).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> frame = pl.DataFrame({"amount": [5.0, -5.0, 0.0, None]})
+    >>> frame.select(is_return(frame.columns))["amount"].to_list()
+    [False, True, False, None]
+    """
+    flag = ns.col(AMOUNT) < 0
+    if IS_RETURN in columns:
+        flag = ns.col(IS_RETURN).fill_null(value=False) | flag
+    return flag
+
+
+def is_purchase(columns: Sequence[str], *, ns: ModuleType = pl) -> Any:
+    """True on purchase lines: an amount, no return flag and not negative (never null).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> frame = pl.DataFrame({"amount": [5.0, -5.0, 0.0, None], "is_return": [True, False, None, None]})
+    >>> frame.select(is_purchase(frame.columns))["is_return"].to_list()
+    [False, False, True, False]
+    """
+    return (~is_return(columns, ns=ns)).fill_null(value=False)
+
+
+def order_key(columns: Sequence[str], *, ns: ModuleType = pl) -> Any:
+    """What tells one order of a customer from another: the order id, else the timestamp.
+
+    Only meaningful on purchase lines and together with ``customer_id``.
+    """
+    if ORDER_ID in columns:
+        return ns.col(ORDER_ID).cast(ns.String).fill_null(NO_ORDER_ID)
+    return ns.col(ORDER_DATE)
+
+
+def orders(columns: Sequence[str]) -> pl.Expr:
+    """Distinct (customer, order) pairs among purchase lines, as an aggregation.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> frame = pl.DataFrame({"customer_id": ["a", "a", "b"], "order_id": ["1", "1", "1"],
+    ...                       "amount": [2.0, 3.0, 4.0]})
+    >>> frame.select(orders(frame.columns)).item()
+    2
+    """
+    key = pl.struct(pl.col(CUSTOMER_ID), order_key(columns).alias("__order"))
+    return key.filter(is_purchase(columns)).n_unique().cast(pl.Int64).alias("orders")
+
+
+def customers(columns: Sequence[str]) -> pl.Expr:
+    """Distinct customers with at least one purchase line, as an aggregation."""
+    return (
+        pl.col(CUSTOMER_ID).filter(is_purchase(columns)).n_unique().cast(pl.Int64).alias("customers")
+    )
+
+
+def totals(columns: Sequence[str], *, with_customers: bool = False) -> list[pl.Expr]:
+    """The standard measures of a set of lines, as aggregations.
+
+    ``lines``, [``customers``,] ``orders``, ``revenue`` (net), ``gross_sales`` (purchase
+    lines), ``returned_value`` (absolute value of return lines) [, ``quantity`` (net)].
+    """
+    buy = is_purchase(columns)
+    returned = is_return(columns).fill_null(value=False)
+    amount = pl.col(AMOUNT).cast(pl.Float64)
+    out = [
+        pl.len().cast(pl.Int64).alias("lines"),
+        *([customers(columns)] if with_customers else []),
+        orders(columns),
+        amount.sum().alias("revenue"),
+        amount.filter(buy).sum().alias("gross_sales"),
+        amount.filter(returned).abs().sum().alias("returned_value"),
+    ]
+    if QUANTITY in columns:
+        out.append(pl.col(QUANTITY).cast(pl.Float64).sum().alias("quantity"))
+    return out
