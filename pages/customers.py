@@ -79,7 +79,7 @@ with right:
 st.subheader("Where customers are", anchor=False)
 if "country" in columns:
     table = breakdown(tx, by="country").with_columns(
-        pl.col("country").map_elements(charts.map_name, return_dtype=pl.String).alias("map_country")
+        charts.map_names(pl.col("country")).alias("map_country")
     )
     measure = st.segmented_control(
         "Colour by", ["Revenue", "Customers"], default="Revenue", key=keys.CUSTOMERS_MAP_MEASURE

@@ -59,6 +59,13 @@ COUNTRY_ALIASES: Final = {
 }
 """Common spellings -> the names in world-atlas (Natural Earth 'name')."""
 
+_WHITESPACE: Final = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+"""The characters Python's ``str.strip()`` removes, so :func:`map_names` strips what
+:func:`map_name` strips (polars' default strips a slightly different set)."""
+
 
 def _segment_scale(names: Sequence[str]) -> alt.Scale:
     return alt.Scale(domain=list(names), range=colors_for(names, SEGMENT_COLORS))
@@ -446,6 +453,30 @@ def map_name(country: str) -> str | None:
         return alias
     lowered = {name.lower(): name for name in names}
     return lowered.get(country.strip().lower())
+
+
+def map_names(country: pl.Expr) -> pl.Expr:
+    """:func:`map_name` of every value of ``country`` as a polars expression.
+
+    A native expression, not ``map_elements``: a Python callback run by polars' thread
+    pool waits for the GIL, and deadlocked the server while another thread pickled a frame.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> frame = pl.DataFrame({"country": ["France", " uk", "Atlantis", None]})
+    >>> frame.select(map_names(pl.col("country")))["country"].to_list()
+    ['France', 'United Kingdom', None, None]
+    """
+    names = atlas_names()
+    lookup = {name.lower(): name for name in sorted(names)}
+    lookup.update(COUNTRY_ALIASES)  # an alias wins over a case-insensitive match, as above
+    key = country.str.strip_chars(_WHITESPACE).str.to_lowercase()
+    return (
+        pl.when(country.is_in(sorted(names)))
+        .then(country)
+        .otherwise(key.replace_strict(lookup, default=None, return_dtype=pl.String))
+    )
 
 
 def world_map(

@@ -87,6 +87,10 @@ def treemap_chart(
         ((pl.col("x") + pl.col("x2")) / 2).alias("cx"),
         ((pl.col("y") + pl.col("y2")) / 2).alias("cy"),
     )
+    # Labels and share texts are built in Python over the few tiles, never by a Python
+    # callback inside polars (map_elements): polars' pool waiting on the GIL deadlocked the
+    # server while another thread pickled a frame.
+    rows = list(tiles.iter_rows(named=True))
     tiles = tiles.with_columns(
         pl.Series(
             "label",
@@ -98,10 +102,11 @@ def treemap_chart(
                     row["x2"] - row["x"],
                     row["y2"] - row["y"],
                 )
-                for row in tiles.iter_rows(named=True)
+                for row in rows
             ],
+            dtype=pl.String,
         ),
-        pl.col("share").map_elements(fmt.percent, return_dtype=pl.String).alias("share_text"),
+        pl.Series("share_text", [fmt.percent(row["share"]) for row in rows], dtype=pl.String),
     )
     x = alt.X("x:Q", scale=alt.Scale(domain=[0, WIDTH], nice=False, zero=True), axis=None)
     y = alt.Y("y:Q", scale=alt.Scale(domain=[0, HEIGHT], nice=False, reverse=True), axis=None)
