@@ -117,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
     from rfm.scoring import score
     from rfm.segments import segment
     from rfm.summary import summarize
+    from rfm.view import analysis_view
 
     if not args.input.exists():
         msg = f"Input file not found: {args.input}. Check the path."
@@ -126,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
         msg = f"Output must be .csv or .parquet (or pass --format). Got {args.output.name!r}."
         raise DataError(msg)
     report = None
+    view = None
     if args.streaming:
         from rfm._summary_scan import scan_transactions
 
@@ -133,19 +135,27 @@ def run(args: argparse.Namespace) -> int:
             args.input, columns=_mapping(args.map), date_format=args.date_format
         )
         summary = summarize(scanned, as_of=args.as_of).collect(engine="streaming")
+        customers = segment(
+            score(summary, bins=args.bins),
+            bins=args.bins,
+            active_days=args.active_days,
+            inactive_days=args.inactive_days,
+        )
     else:
         options = {"sheet": args.sheet} if args.sheet else {}
         result = read_transactions(
             args.input, columns=_mapping(args.map) or None, date_format=args.date_format, **options
         )
         report = result.report
-        summary = summarize(result.transactions, as_of=args.as_of)
-    customers = segment(
-        score(summary, bins=args.bins),
-        bins=args.bins,
-        active_days=args.active_days,
-        inactive_days=args.inactive_days,
-    )
+        # The same analysis view the app draws from, so the figures agree with it.
+        view = analysis_view(
+            result.transactions,
+            as_of=args.as_of,
+            bins=args.bins,
+            active_days=args.active_days,
+            inactive_days=args.inactive_days,
+        )
+        customers = view.customers
     if args.output is not None:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "parquet":
@@ -155,7 +165,12 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(report if report is not None else "Streamed: no quality report (rows not cleaned).")
         print()
-        print(kpis(summary, active_days=args.active_days))
+        if view is not None:
+            print(view.counts)
+            print()
+            print(view.kpis())
+        else:
+            print(kpis(summary, active_days=args.active_days))
         print()
         counts = (
             customers.group_by("segment")
