@@ -434,7 +434,7 @@ def analysis_view(
         if AGE_GROUP not in transactions.columns
         else None
     )
-    rows = filters.apply(transactions.with_columns(age) if age is not None else transactions)
+    rows = filters.filter_lines(transactions.with_columns(age) if age is not None else transactions)
     in_window = day <= cut
     window = rows.filter(in_window)
     later = rows.filter(~in_window)
@@ -458,9 +458,8 @@ def analysis_view(
     if customers is None or customers.height == 0:
         if require_customers:
             msg = (
-                f"No customer bought anything on or before {cut} in this view "
-                f"({filters.describe()}). Widen or clear the filters, or pick a later "
-                "as-of date."
+                f"No customer matches these filters ({filters.describe()}) with a purchase "
+                f"on or before {cut}. Widen or clear the filters, or pick a later as-of date."
             )
             raise DataError(msg)
         customers = customers if customers is not None else pl.DataFrame()
