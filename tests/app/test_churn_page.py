@@ -13,8 +13,8 @@ from streamlit.testing.v1 import AppTest
 
 import rfm
 from rfm.filters import Filters
-from rfm.view import analysis_view
 from rfm.forecast import at_risk_customers, customer_forecast, horizon_days
+from rfm.view import analysis_view
 from rfm_app import format as fmt
 from rfm_app import keys
 from tests.app.analytics_helpers import sample_transactions, texts

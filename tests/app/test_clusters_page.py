@@ -25,7 +25,9 @@ def germany() -> AppTest:
 
 
 def _library(k: int | None) -> rfm.ClusterResult:
-    customers = analysis_view(sample_transactions(), filters=Filters.of(country=("Germany",))).customers
+    customers = analysis_view(
+        sample_transactions(), filters=Filters.of(country=("Germany",))
+    ).customers
     # One OpenMP thread, as the app does: KMeans oversubscribes a busy 2-core host.
     with threadpool_limits(limits=1):
         return rfm.cluster(customers, k=k, random_state=0)

@@ -64,7 +64,8 @@ def test_a_filtered_deep_link_opens_the_same_view(
     expect(page.locator("h1").first).to_have_text("Overview")
     _expect_chips(page, "Country", ["France"])
     _expect_chips(page, "Segment", ["Champions"])
-    expected = analysis_view(sample_transactions(), filters=Filters.of(country=("France",), segments=("Champions",))
+    expected = analysis_view(
+        sample_transactions(), filters=Filters.of(country=("France",), segments=("Champions",))
     ).customers
     _expect_metric(page, "Customers", fmt.count(expected.height))
     _shoot(page, screenshot_dir, "overview_deep_link")
@@ -87,7 +88,9 @@ def test_choosing_a_filter_puts_it_in_the_url(page: Page, app_url: str) -> None:
     page.keyboard.press("Escape")
     _settle(page)
     expect(page).to_have_url(re.compile(r"country=Spain"))
-    expected = analysis_view(sample_transactions(), filters=Filters.of(country=("Spain",))).customers
+    expected = analysis_view(
+        sample_transactions(), filters=Filters.of(country=("Spain",))
+    ).customers
     _expect_metric(page, "Customers", fmt.count(expected.height))
 
 
