@@ -439,30 +439,26 @@ def analysis_view(
     window = rows.filter(in_window)
     later = rows.filter(~in_window)
 
-    customers = (
-        segment(
-            score(summarize(window, as_of=cut), bins=bins),
-            rules=rules,
-            bins=bins,
-            active_days=active_days,
-            inactive_days=inactive_days,
-        )
-        if window.height
-        else None
+    # An empty window still gives the customer table its columns, so an empty view's
+    # tables (a breakdown by segment, say) are empty rather than errors.
+    customers = segment(
+        score(summarize(window, as_of=cut), bins=bins),
+        rules=rules,
+        bins=bins,
+        active_days=active_days,
+        inactive_days=inactive_days,
     )
     outside = 0
-    if customers is not None and filters.segments:
+    if filters.segments:
         kept = customers.filter(pl.col("segment").is_in(list(filters.segments)))
         outside = customers.height - kept.height
         customers = kept
-    if customers is None or customers.height == 0:
-        if require_customers:
-            msg = (
-                f"No customer matches these filters ({filters.describe()}) with a purchase "
-                f"on or before {cut}. Widen or clear the filters, or pick a later as-of date."
-            )
-            raise DataError(msg)
-        customers = customers if customers is not None else pl.DataFrame()
+    if customers.height == 0 and require_customers:
+        msg = (
+            f"No customer matches these filters ({filters.describe()}) with a purchase "
+            f"on or before {cut}. Widen or clear the filters, or pick a later as-of date."
+        )
+        raise DataError(msg)
 
     buyers = window.filter(measures.is_purchase(window.columns)).select(CUSTOMER_ID).unique()
     returns_only = (
