@@ -190,7 +190,9 @@ def _scores_on_edges(summary: pl.DataFrame, reference: pl.DataFrame, bins: int) 
             for edge in _edge_rows(reference, keys, bins)
             if edge is not None
         ]
-        levels.append((pl.sum_horizontal(pl.lit(1, dtype=pl.Int8), *reached)).alias(name))
+        # No edge at all (one reference customer): everyone is in bin 1.
+        level = pl.sum_horizontal(*reached) + 1 if reached else pl.repeat(1, pl.len())
+        levels.append(level.alias(name))
     return [s.cast(pl.Int8) for s in summary.select(levels).get_columns()]
 
 
