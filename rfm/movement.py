@@ -230,7 +230,7 @@ def segment_migration(
     transactions: pl.DataFrame | pl.LazyFrame,
     *,
     earlier: dt.date | dt.datetime | str,
-    later: dt.date | dt.datetime | str,
+    later: dt.date | dt.datetime | str | None = None,
     rules: Mapping[int, Sequence[str]] | None = None,
     bins: int = 5,
     edges: Literal["own", "earlier"] = "own",
@@ -267,6 +267,7 @@ def segment_migration(
         view's transactions; lines after ``later`` are ignored.
     earlier, later
         The two as-of dates (``earlier < later``); lines on each date count for it.
+        Default ``later``: the day after the last transaction, as in :func:`rfm.summarize`.
     rules, bins
         As in :func:`rfm.segment` and :func:`rfm.score`, the same for both dates.
     edges
@@ -312,7 +313,12 @@ def segment_migration(
     if edges not in ("own", "earlier"):
         msg = f"The 'edges' parameter of {caller} must be 'own' or 'earlier'. Got {edges!r}."
         raise ValueError(msg)
-    first, last = _date(earlier, "earlier", caller), _date(later, "later", caller)
+    frame = _frame(transactions, caller)
+    first = _date(earlier, "earlier", caller)
+    if later is None:
+        last = _last_day(frame, caller) + dt.timedelta(days=1)
+    else:
+        last = _date(later, "later", caller)
     if first >= last:
         msg = (
             f"segment_migration compares an earlier date with a later one. Got "
@@ -320,7 +326,6 @@ def segment_migration(
         )
         raise DataError(msg)
     names = _check_states(rules)
-    frame = _frame(transactions, caller)
     before = summarize(frame, as_of=first)
     after = summarize(frame, as_of=last)
     if edges == "earlier" and before.height == 0:
