@@ -68,6 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: the day after the last transaction)",
     )
     parser.add_argument(
+        "--compare-to",
+        type=dt.date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="also segment the customers as of this earlier date and add previous_segment "
+        "('New in period' for customers who started later) and segment_since (this date when "
+        "the segment is unchanged, else the as-of date) to the table",
+    )
+    parser.add_argument(
         "--bins", type=int, default=5, help="score levels for R, F and M, 2..10 (default: 5)"
     )
     parser.add_argument(
@@ -114,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
     from rfm.export import to_safe_csv
     from rfm.io import read_transactions
     from rfm.kpis import kpis
+    from rfm.movement import segment_migration
     from rfm.scoring import score
     from rfm.segments import segment
     from rfm.summary import summarize
@@ -125,6 +134,12 @@ def run(args: argparse.Namespace) -> int:
     fmt = args.format or (args.output.suffix.lower().lstrip(".") if args.output else None)
     if args.output is not None and fmt not in ("csv", "parquet"):
         msg = f"Output must be .csv or .parquet (or pass --format). Got {args.output.name!r}."
+        raise DataError(msg)
+    if args.compare_to is not None and args.streaming:
+        msg = (
+            "--compare-to segments the customers at two dates from the transactions in "
+            "memory; drop --streaming to use it."
+        )
         raise DataError(msg)
     report = None
     view = None
@@ -156,6 +171,17 @@ def run(args: argparse.Namespace) -> int:
             inactive_days=args.inactive_days,
         )
         customers = view.customers
+    moved = None
+    if args.compare_to is not None and view is not None:
+        moved = segment_migration(
+            view.transactions, earlier=args.compare_to, later=view.as_of, bins=args.bins
+        )
+        customers = customers.join(
+            moved.customers.select("customer_id", "previous_segment", "segment_since"),
+            on="customer_id",
+            how="left",
+            maintain_order="left",
+        )
     if args.output is not None:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "parquet":
@@ -179,6 +205,10 @@ def run(args: argparse.Namespace) -> int:
         )
         for name, n in counts.iter_rows():
             print(f"{name:<22}{n:>10,}")
+        if moved is not None:
+            changes = dict(moved.customers.group_by("change").agg(pl.len()).iter_rows())
+            moves = ", ".join(f"{changes.get(c, 0):,} {c}" for c in ("up", "same", "down", "new"))
+            print(f"\nSince {moved.earlier.isoformat()}: {moves}")
         if args.output is not None:
             print(f"\nWrote {customers.height:,} customers to {args.output}")
     return 0
