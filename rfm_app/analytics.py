@@ -119,7 +119,7 @@ def fitted_models() -> FittedModels | Failure:
     return _models(*_key())
 
 
-@st.cache_data(scope="session", max_entries=4, ttl=TTL, show_spinner=False)
+@st.cache_resource(scope="session", max_entries=4, ttl=TTL, show_spinner=False)
 def _forecast(
     digest: str, _data: bytes, settings: session.Settings, filters: Filters, months: int
 ) -> pl.DataFrame | Failure:
