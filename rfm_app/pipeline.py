@@ -13,9 +13,11 @@ Caching rules (see STYLE.md):
 * Caches are per session (``scope="session"``), so one user never receives another's
   results, and they are bounded by ``max_entries`` and a ``ttl``; a session's caches are
   dropped when it disconnects.
-* Large immutable intermediates (the raw table, the transactions) use
-  ``st.cache_resource``, which hands back the same object instead of unpickling a copy
-  of a million rows on every rerun. Small page-ready results use ``st.cache_data``.
+* Anything holding a polars frame uses ``st.cache_resource``, which hands back the same
+  (immutable) object instead of pickling it in and unpickling a copy on every rerun.
+  ``st.cache_data`` pickles its result, and pickling a polars frame holds the GIL while
+  it waits for polars' thread pool: it took part in the deadlock that froze the server
+  (issue 15). ``st.cache_data`` is kept for results without frames; a test checks that.
 * A bad file is an expected outcome, so errors are returned (and cached) as
   :class:`Failure` instead of raised: a wrong file is not re-parsed on every rerun.
 """
@@ -135,7 +137,7 @@ def _raw_table(digest: str, _data: bytes, sheet: str | None = None) -> rfm.RawTa
         return _failure(error)
 
 
-@st.cache_data(scope="session", max_entries=2, ttl=TTL, show_spinner="Detecting columns…")
+@st.cache_resource(scope="session", max_entries=2, ttl=TTL, show_spinner="Detecting columns…")
 def table_profile(digest: str, _source: Source, sheet: str | None = None) -> TableProfile | Failure:
     """Column names, detected mapping and a raw preview of ``_source`` (keyed on ``digest``)."""
     raw = _raw_table(digest, _source.data, sheet)
@@ -283,7 +285,7 @@ def _analyse(result: rfm.ReadResult, found: AnalysisView) -> Analysis:
     )
 
 
-@st.cache_data(scope="session", max_entries=4, ttl=TTL, show_spinner="Building the dashboards…")
+@st.cache_resource(scope="session", max_entries=4, ttl=TTL, show_spinner="Building the dashboards…")
 def analysis(
     digest: str, _source: Source, settings: Settings, filters: Filters | None = None
 ) -> Analysis | Failure:
@@ -405,7 +407,7 @@ def fitted_models() -> FittedModels | Failure:
     return _models(*_key())
 
 
-@st.cache_data(scope="session", max_entries=4, ttl=TTL, show_spinner=False)
+@st.cache_resource(scope="session", max_entries=4, ttl=TTL, show_spinner=False)
 def _forecast(
     digest: str, _data: bytes, settings: session.Settings, filters: Filters, months: int
 ) -> pl.DataFrame | Failure:
