@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from rfm import datasets
 from rfm.clustering import ClusterResult, cluster
-from rfm.errors import AmbiguousDatesError, ConvergenceError, DataError, NotFittedError
+from rfm.errors import (
+    AmbiguousDatesError,
+    ConvergenceError,
+    DataError,
+    MixedDatesError,
+    NotFittedError,
+)
 from rfm.io import Limits, RawTable, ReadResult, detect_columns, read_table, read_transactions
 from rfm.kpis import Kpis, kpis
 from rfm.models import (
@@ -52,6 +58,7 @@ __all__ = [
     "GammaGamma",
     "Kpis",
     "Limits",
+    "MixedDatesError",
     "ModifiedBetaGeo",
     "NotFittedError",
     "ParetoNBD",

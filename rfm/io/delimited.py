@@ -127,7 +127,12 @@ def _check_columns(ncols: int, limits: Limits) -> None:
             f"Expected at most {limits.max_columns} columns (Limits.max_columns) but the "
             f"header has {ncols}. Check the delimiter, or raise the limit."
         )
-        raise DataError(msg)
+        raise DataError(
+            msg,
+            expected=f"at most {limits.max_columns} columns",
+            found=f"{ncols} columns",
+            limit="max_columns",
+        )
 
 
 def _check_rows(n_lines: int, limits: Limits) -> None:
@@ -136,7 +141,12 @@ def _check_rows(n_lines: int, limits: Limits) -> None:
             f"Expected at most {limits.max_rows:,} rows (Limits.max_rows) but the file has "
             f"{n_lines:,} lines. Split the file or raise the limit."
         )
-        raise DataError(msg)
+        raise DataError(
+            msg,
+            expected=f"at most {limits.max_rows:,} rows",
+            found=f"{n_lines:,} lines",
+            limit="max_rows",
+        )
 
 
 def _check_size(n_bytes: int, n_lines: int, ncols: int, limits: Limits) -> None:

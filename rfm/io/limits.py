@@ -151,7 +151,12 @@ def check_table_size(projected: int, *, what: str, limits: Limits) -> None:
         f"{projected / 2**20:,.0f} MiB once read. Upload fewer rows (a shorter period) or "
         "drop the columns the analysis does not need, or raise Limits.memory_budget."
     )
-    raise DataError(msg)
+    raise DataError(
+        msg,
+        expected=f"at most {limits.max_table_bytes / 2**20:,.0f} MiB in memory",
+        found=f"about {projected / 2**20:,.0f} MiB, from {what}",
+        limit="max_table_bytes",
+    )
 
 
 def reraise_unless_library_error(error: BaseException) -> None:

@@ -122,14 +122,24 @@ def check_layout(layout: ParquetLayout, limits: Limits) -> None:
                 f"file holds {total:,} (row group {number} alone: {rows:,}). Upload a smaller "
                 "extract (a shorter period), or raise Limits.memory_budget."
             )
-            raise DataError(msg)
+            raise DataError(
+                msg,
+                expected=f"at most {limits.max_rows:,} rows",
+                found=f"{total:,} rows",
+                limit="max_rows",
+            )
     if len(layout.columns) > limits.max_columns:
         msg = (
             f"Expected at most {limits.max_columns} columns (Limits.max_columns) but the "
             f"Parquet file has {len(layout.columns)}. Select the columns you need, or raise "
             "the limit."
         )
-        raise DataError(msg)
+        raise DataError(
+            msg,
+            expected=f"at most {limits.max_columns} columns",
+            found=f"{len(layout.columns)} columns",
+            limit="max_columns",
+        )
     for column, _, _, uncompressed in layout.chunks:
         if uncompressed > limits.max_table_bytes or uncompressed < 0:
             msg = (
@@ -138,7 +148,13 @@ def check_layout(layout: ParquetLayout, limits: Limits) -> None:
                 f"holds {uncompressed / 2**20:,.0f} MiB uncompressed. Upload a smaller extract, "
                 "or raise Limits.memory_budget."
             )
-            raise DataError(msg)
+            raise DataError(
+                msg,
+                column=column,
+                expected=f"at most {limits.max_table_bytes / 2**20:,.0f} MiB in memory",
+                found=f"{uncompressed / 2**20:,.0f} MiB in one chunk of {column!r}",
+                limit="max_table_bytes",
+            )
     what = f"{total:,} rows x {len(layout.columns):,} columns"
     check_table_size(layout.projected_bytes(), what=what, limits=limits)
 

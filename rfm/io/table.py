@@ -277,7 +277,12 @@ def _check_size(size: int, limits: Limits) -> None:
             f"(Limits.max_bytes) but it has more ({size / 2**20:,.1f} MiB read). "
             "Upload a smaller extract, or raise the limit."
         )
-        raise DataError(msg)
+        raise DataError(
+            msg,
+            expected=f"at most {limits.max_bytes / 2**20:,.0f} MiB",
+            found=f"{size / 2**20:,.1f} MiB",
+            limit="max_bytes",
+        )
 
 
 def _from_frame(frame: pl.DataFrame, source_format: str, limits: Limits) -> RawTable:
