@@ -16,7 +16,13 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from rfm import datasets, measures
-from rfm.errors import AmbiguousDatesError, ConvergenceError, DataError, NotFittedError
+from rfm.errors import (
+    AmbiguousDatesError,
+    ConvergenceError,
+    DataError,
+    MixedDatesError,
+    NotFittedError,
+)
 from rfm.filters import Filters
 from rfm.io import Limits, RawTable, ReadResult, detect_columns, read_table, read_transactions
 from rfm.kpis import Kpis, kpis
@@ -111,6 +117,7 @@ __all__ = [
     "GammaGamma",
     "Kpis",
     "Limits",
+    "MixedDatesError",
     "ModifiedBetaGeo",
     "NotFittedError",
     "ParetoNBD",
