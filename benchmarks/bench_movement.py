@@ -51,6 +51,8 @@ def cases(tx: pl.DataFrame) -> dict[str, Callable[[], Any]]:
     earlier = later - dt.timedelta(days=GAP_DAYS)
     return {
         "summarize": lambda: rfm.summarize(tx),
+        # The floor the target speaks of: the two snapshots' summaries and nothing else.
+        "two_summaries": lambda: [rfm.summarize(tx, as_of=d) for d in (earlier, later)],
         "pipeline": lambda: rfm.segment(rfm.score(rfm.summarize(tx))),
         "migration": lambda: rfm.segment_migration(tx, earlier=earlier, later=later).customers,
         "migration_fixed": lambda: (
@@ -61,7 +63,7 @@ def cases(tx: pl.DataFrame) -> dict[str, Callable[[], Any]]:
     }
 
 
-LARGE_CASES = ("summarize", "pipeline", "migration")  # from 5M rows up: the target's cases
+LARGE_CASES = ("summarize", "two_summaries", "migration")  # from 5M rows up: the target's cases
 
 
 def run_size(
@@ -110,21 +112,26 @@ def report(
         "`segment(score(summarize(tx)))` at one date; fixed edges is migration with "
         '`edges="earlier"`; cohorts is `cohort_retention(tx)` (monthly); period is '
         "`period_over_period(tx)` (the last month against the month before). From 5M rows "
-        "up only summarize, pipeline and migration are timed.",
+        "up only summarize, two summaries and migration are timed. Two summaries is "
+        "`summarize` at the earlier and at the later date and nothing else: the floor of any "
+        "migration; migration over it is what scoring, segmenting and matching add.",
         "",
-        "| rows | customers | load | summarize | pipeline | migration | migration / summarize "
-        "| same, CPU seconds | migration / pipeline | fixed edges | cohorts | period |",
-        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| rows | customers | load | summarize | two summaries | migration "
+        "| migration / summarize | same, CPU seconds | migration / two summaries (CPU) "
+        "| pipeline | fixed edges | cohorts | period |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for rows, customers, load, t in results:
         ratio = t["migration"].wall / t["summarize"].wall
         verdict = "meets target" if ratio <= TARGET else "misses target"
         lines.append(
             f"| {rows:,} | {customers:,} | {load[0]:.1f} / {load[1]:.1f} | "
-            f"{wall(t, 'summarize')} | {wall(t, 'pipeline')} | {wall(t, 'migration')} | "
+            f"{wall(t, 'summarize')} | {wall(t, 'two_summaries')} | {wall(t, 'migration')} | "
             f"{ratio:.2f}x ({verdict}) | {t['migration'].cpu / t['summarize'].cpu:.2f}x | "
-            f"{t['migration'].wall / t['pipeline'].wall:.2f}x | "
-            f"{wall(t, 'migration_fixed')} | {wall(t, 'cohorts')} | {wall(t, 'period')} |"
+            f"{t['migration'].wall / t['two_summaries'].wall:.2f}x "
+            f"({t['migration'].cpu / t['two_summaries'].cpu:.2f}x) | "
+            f"{wall(t, 'pipeline')} | {wall(t, 'migration_fixed')} | {wall(t, 'cohorts')} | "
+            f"{wall(t, 'period')} |"
         )
     return "\n".join(lines) + "\n"
 
