@@ -30,6 +30,7 @@ from scipy import optimize, special
 from threadpoolctl import threadpool_limits
 
 from rfm.errors import ConvergenceError, DataError, NotFittedError
+from rfm.models.diagnosis import FitDiagnosis, diagnose_fit, nbd_log_likelihood
 
 FloatArray = NDArray[np.float64]
 ParamsT = TypeVar("ParamsT")
@@ -187,6 +188,7 @@ def maximise(
     total_weight: float,
     maxiter: int,
     who: str,
+    names: tuple[str, ...] = (),
 ) -> FitResult:
     """Minimise a mean negative log-likelihood over log-parameters with L-BFGS-B.
 
@@ -226,7 +228,14 @@ def maximise(
         raise ConvergenceError(msg)
     log_params = np.asarray(result.x, dtype=np.float64)
     if np.max(np.abs(log_params)) > _LOG_PARAM_LIMIT:
-        values = ", ".join(f"{v:.3g}" for v in np.exp(log_params))
+        labels = (
+            names
+            if len(names) == log_params.size
+            else tuple(f"#{i}" for i in range(log_params.size))
+        )
+        values = ", ".join(
+            f"{n} = {v:.3g}" for n, v in zip(labels, np.exp(log_params), strict=True)
+        )
         msg = (
             f"{who} did not converge to an interior optimum: a parameter ran off towards 0 "
             f"or infinity (parameters on the optimiser's scale: {values}), so the data do not "
@@ -325,8 +334,14 @@ class FittedModel(ABC, Generic[ParamsT]):
 class PurchaseModel(FittedModel[ParamsT]):
     """Base of the purchase-count models (BG/NBD, MBG/NBD, Pareto/NBD)."""
 
+    #: The model's name as the literature writes it ("BG/NBD").
+    display_name: ClassVar[str]
     #: Names of the parameters measured in time units (they scale with the time unit).
     _time_params: ClassVar[tuple[str, ...]]
+    #: Names of the parameters of the drop-out process (see :mod:`rfm.models.diagnosis`).
+    _dropout_params: ClassVar[tuple[str, ...]]
+    diagnosis_: FitDiagnosis
+    history_days_: float
 
     # --- model-specific pure functions, on parameters in the same time unit as the data
     @staticmethod
@@ -345,6 +360,13 @@ class PurchaseModel(FittedModel[ParamsT]):
         params: FloatArray, t: float, x: FloatArray, t_x: FloatArray, T: FloatArray
     ) -> FloatArray:
         """E[repeat purchases in (T, T + t] | x, t_x, T]."""
+
+    @staticmethod
+    @abstractmethod
+    def _p_no_purchase(
+        params: FloatArray, t: float, x: FloatArray, t_x: FloatArray, T: FloatArray
+    ) -> FloatArray:
+        """P(no purchase in (T, T + t] | x, t_x, T)."""
 
     @staticmethod
     @abstractmethod
@@ -426,6 +448,7 @@ class PurchaseModel(FittedModel[ParamsT]):
             total_weight=total,
             maxiter=self.maxiter,
             who=f"{name}.fit",
+            names=tuple(f.name for f in dataclasses.fields(self._params_type)),
         )
         names = [f.name for f in dataclasses.fields(self._params_type)]
         values = np.exp(fitted.log_params)
@@ -442,7 +465,78 @@ class PurchaseModel(FittedModel[ParamsT]):
             self._objective(np.log(self._array(self.params_)), _unscaled(history, scale))[0]
         )
         self.n_customers_ = data.height
+        self.history_days_ = float(data.get_column("T").max())  # type: ignore[arg-type]
+        nbd = nbd_log_likelihood(history.x, history.T * scale, history.weight)
+        self.diagnosis_ = self._diagnosis(
+            values=np.asarray(self._array(self.params_)),
+            standard_errors=np.asarray(self._array(self.standard_errors_)),
+            time_scale=scale,
+            dropout_lr_statistic=max(0.0, 2.0 * (self.log_likelihood_ - nbd)),
+        )
         return self
+
+    def _diagnosis(
+        self,
+        *,
+        values: FloatArray,
+        standard_errors: FloatArray,
+        time_scale: float,
+        dropout_lr_statistic: float | None,
+    ) -> FitDiagnosis:
+        names = tuple(f.name for f in dataclasses.fields(self._params_type))
+        natural = np.array([time_scale if n in self._time_params else 1.0 for n in names])
+        return diagnose_fit(
+            model=self.display_name,
+            names=names,
+            values=values,
+            standard_errors=standard_errors,
+            natural_scale=natural,
+            dropout_params=self._dropout_params,
+            dropout_lr_statistic=dropout_lr_statistic,
+            n_customers=getattr(self, "n_customers_", 0),
+            history_days=getattr(self, "history_days_", 0.0),
+            penalizer=float(self.penalizer),
+        )
+
+    def diagnose(self) -> FitDiagnosis:
+        """What this fit can and cannot tell: boundary parameters, nan or large standard
+        errors, no visible drop-out (see :mod:`rfm.models.diagnosis`).
+
+        Computed by :meth:`fit` (also stored as ``diagnosis_``). A model built with
+        ``from_params`` gets a diagnosis of its parameters alone (status
+        ``"not fitted on data"``; time parameters judged on a scale of one day).
+
+        Returns
+        -------
+        FitDiagnosis
+            ``status``, ``degenerate``, ``churn_estimable``, ``reasons``, a plain-words
+            ``message`` for the analyst and the parameters behind each finding.
+
+        Examples
+        --------
+        >>> import rfm
+        >>> from rfm.models.beta_geo import BetaGeoParams, simulate_summary
+        >>> leaving = simulate_summary(BetaGeoParams(r=0.5, alpha=20.0, a=1.0, b=3.0), 3000)
+        >>> rfm.BetaGeo().fit(leaving).diagnose().status
+        'ok'
+        >>> staying = simulate_summary(BetaGeoParams(r=0.5, alpha=20.0, a=1e-9, b=3.0), 3000)
+        >>> diagnosis = rfm.BetaGeo().fit(staying).diagnose()
+        >>> diagnosis.churn_estimable
+        False
+        >>> diagnosis.message.split(":")[0]
+        'No sign yet of customers leaving'
+        """
+        params = self._check_fitted("diagnose")
+        fitted = getattr(self, "diagnosis_", None)
+        if fitted is not None:
+            return fitted
+        values = np.asarray(self._array(params))
+        return self._diagnosis(
+            values=values,
+            standard_errors=np.full(values.size, np.nan),
+            time_scale=1.0,
+            dropout_lr_statistic=None,
+        )
 
     @staticmethod
     def _array(params: Any) -> FloatArray:
@@ -513,6 +607,41 @@ class PurchaseModel(FittedModel[ParamsT]):
             params, horizon, as_float(data, "x"), as_float(data, "t_x"), as_float(data, "T")
         )
         return data.select("customer_id").with_columns(pl.Series("expected_purchases", values))
+
+    def no_purchase_probability(
+        self, summary: pl.DataFrame | pl.LazyFrame, days: float
+    ) -> pl.DataFrame:
+        """Probability that each customer makes no purchase in the next ``days`` days.
+
+        A customer buys nothing in ``(T, T + days]`` when they have already left, or
+        when they are still active but their next purchase falls later:
+
+        ``P(none) = 1 - P(alive) * P(a purchase in (T, T + days] | alive)``,
+
+        with the second factor averaged over the customer's posterior purchase rate (and,
+        for the Pareto/NBD, their lifetime in the window); each model's module gives the
+        formula. It never falls below ``1 - P(alive)`` and grows with ``days``.
+
+        Parameters
+        ----------
+        summary
+            Customer summary measured at ``as_of``.
+        days
+            Horizon in days after ``as_of`` (>= 0).
+
+        Returns
+        -------
+        DataFrame
+            ``customer_id``, ``no_purchase_probability``.
+        """
+        params, data = self._inputs(summary, "no_purchase_probability")
+        horizon = check_horizon(days, f"{type(self).__name__}.no_purchase_probability", "days")
+        values = self._p_no_purchase(
+            params, horizon, as_float(data, "x"), as_float(data, "t_x"), as_float(data, "T")
+        )
+        return data.select("customer_id").with_columns(
+            pl.Series("no_purchase_probability", np.clip(values, 0.0, 1.0))
+        )
 
 
 def _unscaled(history: PurchaseHistory, scale: float) -> PurchaseHistory:
