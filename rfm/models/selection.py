@@ -4,14 +4,20 @@
 candidate (BG/NBD, MBG/NBD, Pareto/NBD) on the calibration summary, forecasts each
 customer's purchase days in the holdout window and keeps the model with the lowest mean
 absolute error. Candidates whose errors are within ``tolerance`` (relative, default 1 %)
-of the best are *indistinguishable* on the holdout; among them the one with the highest
-calibration log-likelihood wins (all three have four parameters, so the likelihoods
-compare directly), and the reason says so. Every candidate carries its
-:class:`~rfm.models.diagnosis.FitDiagnosis`.
+of the best are *indistinguishable* on the holdout, and the reason says so. Among them,
+in this order:
 
-The MBG/NBD and the Pareto/NBD let customers leave before a repeat purchase; the BG/NBD
-does not (its one-time buyers all have P(alive) = 1), which is why the choice matters for
-churn figures even when forecasts are close.
+1. a model whose churn can be estimated (its diagnosis sees drop-out) beats one whose
+   cannot;
+2. the MBG/NBD and the Pareto/NBD beat the BG/NBD: they let customers leave before a
+   repeat purchase, whereas the BG/NBD assumes every one-time buyer is still active
+   (P(alive) = 1 however long ago they bought -- the artefact Batislam, Denizel &
+   Filiztekin 2007 introduced the MBG/NBD to remove). When the holdout cannot tell the
+   models apart, that untestable assumption should not decide the churn figures;
+3. the higher calibration log-likelihood wins (all three have four parameters, so the
+   likelihoods compare directly).
+
+Every candidate carries its :class:`~rfm.models.diagnosis.FitDiagnosis`.
 """
 
 from __future__ import annotations
@@ -369,7 +375,12 @@ def choose_purchase_model(
 
     best_mae = min(mae(fit) for fit in fitted)
     limit = best_mae * (1 + tolerance) + 1e-12
-    tied = sorted((fit for fit in fitted if mae(fit) <= limit), key=log_likelihood, reverse=True)
+
+    def preference(fit: CandidateFit) -> tuple[bool, bool, float]:
+        assert fit.diagnosis is not None
+        return (fit.diagnosis.churn_estimable, fit.key != "bg/nbd", log_likelihood(fit))
+
+    tied = sorted((fit for fit in fitted if mae(fit) <= limit), key=preference, reverse=True)
     winner = tied[0]
     others = sorted((fit for fit in fitted if fit not in tied), key=mae)
     reason = _reason(winner, tied, others, best_mae, tolerance, split.holdout_days)
@@ -451,16 +462,32 @@ def _reason(
         versus = f" vs {rest}" if rest else ""
         return f"{winner.name} forecast the holdout best: MAE {mae(winner):.3f}{versus} {unit}."
     names = _names([fit.name for fit in tied])
-    runner_ups = ", ".join(
-        f"{fit.model.log_likelihood_:,.1f} ({fit.name})" for fit in tied[1:] if fit.model
-    )
-    assert winner.model is not None
+    assert winner.model is not None and winner.diagnosis is not None
     text = (
         f"{names} forecast the holdout equally well (MAE {best_mae:.3f} {unit}, within "
         f"{tolerance:.0%} of each other), so the holdout cannot tell them apart. "
-        f"{winner.name} is used because it fits the calibration history best "
-        f"(log-likelihood {winner.model.log_likelihood_:,.1f} vs {runner_ups})."
+        f"{winner.name} is used because "
     )
+    because: list[str] = []
+    blind = [
+        f.name for f in tied[1:] if f.diagnosis is not None and not f.diagnosis.churn_estimable
+    ]
+    if winner.diagnosis.churn_estimable and blind:
+        because.append(f"it sees customers leaving where {_names(blind)} cannot")
+    rest = [f for f in tied[1:] if f.name not in blind]
+    if winner.key != "bg/nbd" and any(f.key == "bg/nbd" for f in rest):
+        because.append(
+            "unlike the BG/NBD it lets customers leave before a repeat purchase (the BG/NBD "
+            "counts every one-time buyer as active, however long ago they bought)"
+        )
+        rest = [f for f in rest if f.key != "bg/nbd"]
+    if rest:
+        versus = ", ".join(f"{f.model.log_likelihood_:,.1f} ({f.name})" for f in rest if f.model)
+        because.append(
+            f"it fits the calibration history best (log-likelihood "
+            f"{winner.model.log_likelihood_:,.1f} vs {versus})"
+        )
+    text += "; and ".join(because) + "."
     if others:
         text += " " + " ".join(f"{fit.name} forecast worse (MAE {mae(fit):.3f})." for fit in others)
     return text
