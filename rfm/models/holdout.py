@@ -105,11 +105,13 @@ class ModelSelection:
     evaluations: dict[str, HoldoutEvaluation]
 
 
-def _as_date(value: dt.date | dt.datetime | str, name: str) -> dt.date:
+def _as_date(
+    value: dt.date | dt.datetime | str, name: str, who: str = "calibration_holdout"
+) -> dt.date:
     day = to_date(value)
     if day is not None:
         return day
-    msg = f"The '{name}' parameter of calibration_holdout must be a date like '2023-06-30'. Got {value!r}."
+    msg = f"The '{name}' parameter of {who} must be a date like '2023-06-30'. Got {value!r}."
     raise DataError(msg)
 
 

@@ -312,7 +312,7 @@ def choose_purchase_model(
     >>> model = choice.fit(rfm.summarize(tx, as_of="2023-12-31"))   # for the forecasts
     """
     who = "choose_purchase_model"
-    analysis_day = _as_date(as_of, "as_of")
+    analysis_day = _as_date(as_of, "as_of", who)
     keys = [_key(name, who) for name in candidates] if not isinstance(candidates, str) else []
     if not keys or len(set(keys)) != len(keys):
         msg = (
@@ -339,7 +339,7 @@ def choose_purchase_model(
             raise DataError(msg)
         hold_end = last
     else:
-        hold_end = _as_date(holdout_end, "holdout_end")
+        hold_end = _as_date(holdout_end, "holdout_end", who)
     if hold_end > analysis_day:
         msg = (
             f"The holdout must end on or before the analysis date: got holdout_end={hold_end} "
