@@ -579,9 +579,7 @@ class PurchaseModel(FittedModel[ParamsT]):
             ``customer_id``, ``p_alive``, ``churn_probability = 1 - p_alive``.
         """
         params, data = self._inputs(summary, "p_alive")
-        values = self._p_alive(
-            params, as_float(data, "x"), as_float(data, "t_x"), as_float(data, "T")
-        )
+        values = per_distinct(data, lambda x, t_x, T: self._p_alive(params, x, t_x, T))
         return data.select("customer_id").with_columns(
             pl.Series("p_alive", values), pl.Series("churn_probability", 1.0 - values)
         )
@@ -603,8 +601,8 @@ class PurchaseModel(FittedModel[ParamsT]):
         """
         params, data = self._inputs(summary, "expected_purchases")
         horizon = check_horizon(days, f"{type(self).__name__}.expected_purchases", "days")
-        values = self._conditional_expected(
-            params, horizon, as_float(data, "x"), as_float(data, "t_x"), as_float(data, "T")
+        values = per_distinct(
+            data, lambda x, t_x, T: self._conditional_expected(params, horizon, x, t_x, T)
         )
         return data.select("customer_id").with_columns(pl.Series("expected_purchases", values))
 
@@ -636,12 +634,40 @@ class PurchaseModel(FittedModel[ParamsT]):
         """
         params, data = self._inputs(summary, "no_purchase_probability")
         horizon = check_horizon(days, f"{type(self).__name__}.no_purchase_probability", "days")
-        values = self._p_no_purchase(
-            params, horizon, as_float(data, "x"), as_float(data, "t_x"), as_float(data, "T")
+        values = per_distinct(
+            data, lambda x, t_x, T: self._p_no_purchase(params, horizon, x, t_x, T)
         )
         return data.select("customer_id").with_columns(
             pl.Series("no_purchase_probability", np.clip(values, 0.0, 1.0))
         )
+
+
+#: From this many customers, predictions are computed once per distinct (x, t_x, T).
+_DISTINCT_FROM = 20_000
+
+
+def per_distinct(
+    data: pl.DataFrame, function: Callable[[FloatArray, FloatArray, FloatArray], FloatArray]
+) -> FloatArray:
+    """``function(x, t_x, T)`` for every row of ``data``, evaluated once per distinct row.
+
+    Whole-day summaries repeat a lot (a million customers have some tens of thousands of
+    distinct histories), and the Pareto/NBD integrates numerically for each row it sees.
+    """
+    if data.height < _DISTINCT_FROM:
+        return function(as_float(data, "x"), as_float(data, "t_x"), as_float(data, "T"))
+    keys = data.select("x", "t_x", "T")
+    distinct = keys.unique()
+    values = function(as_float(distinct, "x"), as_float(distinct, "t_x"), as_float(distinct, "T"))
+    return as_float(
+        keys.join(
+            distinct.with_columns(pl.Series("value", values)),
+            on=["x", "t_x", "T"],
+            how="left",
+            maintain_order="left",
+        ),
+        "value",
+    )
 
 
 def _unscaled(history: PurchaseHistory, scale: float) -> PurchaseHistory:

@@ -46,6 +46,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import optimize
 from scipy.special import digamma, gammaln
+from threadpoolctl import threadpool_limits
 
 __all__ = ["BOUNDARY_RATIO", "FitDiagnosis"]
 
@@ -132,6 +133,9 @@ def nbd_log_likelihood(x: FloatArray, T: FloatArray, weight: FloatArray) -> floa
     ``T`` in the time unit of the model's ``log_likelihood_`` (days); ``weight`` counts
     the customers each row stands for.
     """
+    # Terms in x alone once per distinct x (a few hundred values at most).
+    levels, level_inverse = np.unique(x, return_inverse=True)
+    level_weight = np.bincount(level_inverse.ravel(), weights=weight, minlength=levels.size)
     total = float(np.sum(weight))
     scale = float(np.sum(weight * T) / total) or 1.0
     t_scaled = T / scale
@@ -139,21 +143,30 @@ def nbd_log_likelihood(x: FloatArray, T: FloatArray, weight: FloatArray) -> floa
     def objective(log_params: FloatArray) -> tuple[float, FloatArray]:
         r, alpha = np.exp(log_params)
         log_at = np.log(alpha + t_scaled)
-        ll = np.sum(weight * (gammaln(r + x) - gammaln(r) + r * np.log(alpha) - (r + x) * log_at))
-        d_r = np.sum(weight * (digamma(r + x) - digamma(r) + np.log(alpha) - log_at))
-        d_alpha = np.sum(weight * (r / alpha - (r + x) / (alpha + t_scaled)))
+        ll = (
+            np.sum(level_weight * gammaln(r + levels))
+            + total * (r * np.log(alpha) - gammaln(r))
+            - np.sum(weight * (r + x) * log_at)
+        )
+        d_r = (
+            np.sum(level_weight * digamma(r + levels))
+            + total * (np.log(alpha) - digamma(r))
+            - np.sum(weight * log_at)
+        )
+        d_alpha = total * r / alpha - np.sum(weight * (r + x) / (alpha + t_scaled))
         grad = np.array([d_r * r, d_alpha * alpha])
         return -float(ll) / total, -grad / total
 
-    result = optimize.minimize(
-        objective, np.zeros(2), jac=True, method="L-BFGS-B", bounds=[(-16.0, 16.0)] * 2
-    )
+    with threadpool_limits(limits=1, user_api="blas"):  # as in _base.maximise
+        result = optimize.minimize(
+            objective, np.zeros(2), jac=True, method="L-BFGS-B", bounds=[(-16.0, 16.0)] * 2
+        )
     r, alpha = np.exp(result.x)
     alpha *= scale
     return float(
-        np.sum(
-            weight * (gammaln(r + x) - gammaln(r) + r * np.log(alpha) - (r + x) * np.log(alpha + T))
-        )
+        np.sum(level_weight * gammaln(r + levels))
+        + total * (r * np.log(alpha) - gammaln(r))
+        - np.sum(weight * (r + x) * np.log(alpha + T))
     )
 
 
