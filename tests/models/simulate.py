@@ -95,12 +95,28 @@ def simulate_transactions(
     seed: int = 0,
 ) -> pl.DataFrame:
     """Dated transactions of ``n`` customers acquired uniformly over the first days."""
+    return simulate_with_truth(
+        key, params, n, days=days, acquisition_days=acquisition_days, seed=seed
+    )[0]
+
+
+def simulate_with_truth(
+    key: str,
+    params: dict[str, float],
+    n: int,
+    *,
+    days: int = 730,
+    acquisition_days: int = 365,
+    seed: int = 0,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """:func:`simulate_transactions` and ``customer_id``, ``gone`` (left before ``days``)."""
     rng = np.random.default_rng(seed)
     start = rng.uniform(0, acquisition_days, size=n)
     events = simulate_events(key, params, start, float(days), rng)
+    truth = pl.DataFrame({"customer_id": np.arange(n).astype(str), "gone": events.death <= days})
     origin = dt.datetime(2022, 1, 1)
     day = np.floor(events.time).astype("int64")
-    return (
+    transactions = (
         pl.DataFrame(
             {
                 "customer_id": events.customer.astype(str),
@@ -115,3 +131,4 @@ def simulate_transactions(
         )
         .sort("order_date", "customer_id")
     )
+    return transactions, truth
