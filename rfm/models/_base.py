@@ -401,7 +401,17 @@ class PurchaseModel(FittedModel[ParamsT]):
         -------
         self
             With ``params_`` (days), ``log_likelihood_`` (time in days),
-            ``standard_errors_`` and ``n_customers_``.
+            ``standard_errors_``, ``n_customers_``, ``history_days_`` (longest tenure) and
+            ``diagnosis_``.
+
+        Notes
+        -----
+        A fit that returns has converged *numerically*; that says nothing about whether
+        the data pin the parameters down. ``diagnosis_`` (:meth:`diagnose`) says that:
+        a fit whose drop-out parameters ran towards a boundary, lack standard errors or
+        add nothing over a model without drop-out has ``status == "degenerate"`` and a
+        plain-words ``message``. Parameters beyond ``e**15`` of their natural scale raise
+        :class:`rfm.ConvergenceError` naming them.
         """
         self._check_hyperparameters()
         name = type(self).__name__

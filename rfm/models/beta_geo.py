@@ -309,6 +309,11 @@ class BetaGeo(PurchaseModel[BetaGeoParams]):
         Maximised log-likelihood with time in days.
     n_customers_ : int
         Customers in the summary used to fit.
+    history_days_ : float
+        Longest tenure in that summary (days).
+    diagnosis_ : FitDiagnosis
+        What the fit can and cannot tell (see :meth:`diagnose`): check
+        ``diagnosis_.churn_estimable`` before showing churn figures.
 
     Examples
     --------

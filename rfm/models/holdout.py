@@ -301,6 +301,9 @@ def select_model(
 ) -> ModelSelection:
     """Fit each candidate on the calibration summary; keep the best holdout forecaster.
 
+    The terse original: :func:`rfm.choose_purchase_model` makes the same comparison by
+    root-mean-square error with penalizers, diagnoses, ties and a reason in words; prefer it.
+
     Parameters
     ----------
     split
