@@ -265,9 +265,14 @@ def _format_example(pattern: str) -> str:
 
 
 def choose_date_format(failure: Failure) -> None:
-    # The library's advice ("Pass date_format=...") is for code; here the radio asks.
-    message = re.sub(r"\s*Pass date_format=.*$", "", failure.message, flags=re.DOTALL)
-    st.warning(f"{plain(message)} Choose below how to read them.", icon=":material/calendar_month:")
+    # The library's advice ("pass date_format=...") is for code; here the radio asks.
+    then = (
+        " Choose below how to read them: rows written the other way are set aside and "
+        "counted in the quality report."
+        if failure.mixed_dates
+        else " Choose below how to read them."
+    )
+    st.warning(f"{plain(failure.for_analyst)}{then}", icon=":material/calendar_month:")
     choice = st.radio(
         "How should the order dates be read?",
         list(failure.candidates),
@@ -346,11 +351,12 @@ if isinstance(result, Failure):
     if result.ambiguous_dates:
         choose_date_format(result)
     else:
-        st.error(
-            f"{plain(result.message)}\n\nCorrect the columns below and press **Apply**, "
-            "or upload a different file.",
-            icon=":material/error:",
+        then = (
+            "Or upload a different file."
+            if result.field is not None
+            else "Correct the columns below and press **Apply**, or upload a different file."
         )
+        st.error(f"{plain(result.for_analyst)}\n\n{then}", icon=":material/error:")
     columns_form(profile)
     with st.expander("File as read", expanded=True):
         st.dataframe(profile.preview, hide_index=True, width="stretch")

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final, TypeVar
@@ -52,17 +53,39 @@ PREVIEW_ROWS: Final = 200
 
 @dataclass(frozen=True)
 class Failure:
-    """Why the current file cannot be analysed, in words for the analyst."""
+    """Why the current file cannot be analysed, with the library's structured facts
+    (:class:`rfm.DataError`'s ``field``, ``expected``, ``found``, ``choices``) so the
+    pages can say what to choose instead of repeating advice written for code."""
 
     message: str
     kind: str
     column: str | None = None
     candidates: tuple[str, ...] = ()
+    field: str | None = None
+    expected: str | None = None
+    found: str | None = None
 
     @property
     def ambiguous_dates(self) -> bool:
-        """True when the only problem is a day-first / month-first choice."""
-        return self.kind == "AmbiguousDatesError" and bool(self.candidates)
+        """True when the way forward is to choose how to read the dates: every date reads
+        both day-first and month-first, or the column mixes the two."""
+        return self.kind in {"AmbiguousDatesError", "MixedDatesError"} and bool(self.candidates)
+
+    @property
+    def mixed_dates(self) -> bool:
+        """True when the date column mixes day-first and month-first values."""
+        return self.kind == "MixedDatesError"
+
+    @property
+    def for_analyst(self) -> str:
+        """The message without the library's advice to callers (``Pass columns=...``,
+        ``pass date_format=...``), ended by what to choose in the app."""
+        text = re.sub(r"\s*,? ?or pass date_format=.*?(?=\.\s|\.$)", "", self.message)
+        text = re.sub(r"\s*Pass (columns|date_format|sheet)=.*?(\.(\s|$)|$)", " ", text).strip()
+        if self.field is not None and self.kind == "DataError":
+            label = self.field.replace("_", " ")
+            text += f" Choose the {label} column below and press Apply."
+        return text
 
 
 @dataclass(frozen=True)
@@ -114,7 +137,10 @@ def _failure(error: Exception) -> Failure:
             message=str(error),
             kind=type(error).__name__,
             column=getattr(error, "column", None),
-            candidates=tuple(getattr(error, "candidates", ()) or ()),
+            candidates=tuple(getattr(error, "choices", ()) or ()),
+            field=getattr(error, "field", None),
+            expected=getattr(error, "expected", None),
+            found=getattr(error, "found", None),
         )
     # Anything else is a bug or a file no reader anticipated: log it for us, and tell the
     # analyst something useful instead of showing a traceback.
