@@ -399,6 +399,8 @@ def _renamed(frame: Any, mapping: Mapping[str, str]) -> Any:
         )
         raise DataError(msg)
     kept = [nw.col(s).alias(c) for c, s in wanted.items() if s in available]
+    if not kept:  # summarize says which canonical columns are missing
+        return frame
     return lazy.select(kept).to_native()
 
 
@@ -444,6 +446,7 @@ _DUCKDB_HINTS = {
     "BinderException": "the query names a column that does not exist",
     "IOException": "the database file cannot be opened (is another program writing it?)",
     "PermissionException": "the query tried to write; the source is opened read only",
+    "InvalidInputException": "the query is not one SELECT (the database is opened read only)",
 }
 
 
