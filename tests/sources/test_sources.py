@@ -182,3 +182,18 @@ def test_duckdb_errors_name_what_to_check(sales_db: Path) -> None:
 
     with duckdb.connect(str(sales_db), read_only=True) as con:
         assert con.execute("select count(*) from stores").fetchone() == (1,)
+
+
+def test_readme_source_examples_are_valid() -> None:
+    import re
+    import tomllib
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Team data sources", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```toml\n(.*?)```", section, flags=re.DOTALL)
+    kinds = []
+    for block in blocks:
+        spec = rfm.SourceSpec.from_mapping(tomllib.loads(block)["rfm_source"])
+        kinds.append(spec.kind)
+        assert "change-me" not in spec.describe()
+    assert kinds == ["file", "duckdb", "postgresql"]
