@@ -9,7 +9,17 @@ from __future__ import annotations
 from rfm import datasets
 from rfm.clustering import ClusterResult, cluster
 from rfm.errors import AmbiguousDatesError, ConvergenceError, DataError, NotFittedError
-from rfm.io import Limits, RawTable, ReadResult, detect_columns, read_table, read_transactions
+from rfm.io import (
+    AttachReport,
+    Limits,
+    RawTable,
+    ReadResult,
+    attach_customers,
+    attach_returns,
+    detect_columns,
+    read_table,
+    read_transactions,
+)
 from rfm.kpis import Kpis, kpis
 from rfm.models import (
     BetaGeo,
@@ -45,6 +55,7 @@ __all__ = [
     "SEGMENTS",
     "SUMMARY_COLUMNS",
     "AmbiguousDatesError",
+    "AttachReport",
     "BetaGeo",
     "CalibrationHoldout",
     "ClusterResult",
@@ -62,6 +73,8 @@ __all__ = [
     "Segment",
     "SourceSpec",
     "activity_status",
+    "attach_customers",
+    "attach_returns",
     "calibration_holdout",
     "cluster",
     "clv",
