@@ -468,12 +468,15 @@ def _duckdb_relation(spec: SourceSpec) -> tuple[Any, Any]:
         )
         raise DataError(msg)
     failure = None
+    con: Any = None
     try:
         con = duckdb.connect(spec.path, read_only=True)
         relation = con.sql(_strip_query(spec.query))
     except duckdb.Error as error:
         failure = _duckdb_failure(error, spec)
     if failure is not None:  # raised outside the handler: no driver text in __context__
+        if con is not None:
+            con.close()
         raise DataError(failure)
     if relation is None:
         con.close()
