@@ -159,6 +159,8 @@ def postgres() -> Iterator[Postgres]:
         server = Postgres(host="127.0.0.1", port=port, database="postgres")
         with psycopg.connect(server.url("rfm_owner", OWNER_PASSWORD), autocommit=True) as con:
             con.execute(f"CREATE ROLE analyst LOGIN PASSWORD '{ANALYST_PASSWORD}'")
+            # Not UTC, so that a timestamptz read in the session's zone would shift days.
+            con.execute("ALTER ROLE analyst SET timezone TO 'America/New_York'")
             for vector in VECTORS:
                 load_frame(con, table_name(vector.name), vector.frame)
         yield server

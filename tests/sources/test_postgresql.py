@@ -119,3 +119,21 @@ def test_source_is_read_only_even_for_an_owner(postgres: Postgres) -> None:
     with pytest.raises(rfm.DataError, match=r"tried to write.*SQLSTATE 25006") as caught:
         rfm.read_source(spec)
     _assert_secret_free(caught.value, OWNER_PASSWORD, url)
+
+
+def test_typed_columns_other_than_the_vectors(postgres: Postgres) -> None:
+    """timestamptz, numeric amounts and integer quantities summarize like polars."""
+    psycopg = pytest.importorskip("psycopg")
+    vector = next(v for v in VECTORS if v.name == "random")
+    with psycopg.connect(postgres.url("rfm_owner", OWNER_PASSWORD), autocommit=True) as con:
+        con.execute("DROP TABLE IF EXISTS typed_sales")
+        con.execute(
+            "CREATE TABLE typed_sales AS SELECT customer_id::varchar(20) AS customer_id, "
+            "order_id, (order_date AT TIME ZONE 'UTC')::timestamptz AS order_date, "
+            "amount::numeric(12, 2) AS amount, quantity::integer AS quantity "
+            f"FROM {table_name(vector.name)}"
+        )
+        con.execute("GRANT SELECT ON typed_sales TO analyst")
+    spec = _spec(postgres, "select * from typed_sales")
+    got = rfm.summarize_source(spec, as_of=vector.as_of)
+    _assert_same(got, rfm.summarize(vector.frame, as_of=vector.as_of))
