@@ -117,3 +117,12 @@ def test_damaged_or_old_xls_is_refused() -> None:
         read_table(bytes(biff5))
     with pytest.raises(DataError, match="shorter than an OLE2 header"):
         read_table(bytes(data[:300]))
+
+
+def test_small_workbook_in_the_mini_stream() -> None:
+    # Under 4096 bytes the workbook stream lives in the OLE2 mini stream.
+    data = workbook({"Orders": ORDERS}, mini=True)
+    assert read_table(data).frame.rows() == read_table(workbook({"Orders": ORDERS})).frame.rows()
+    lying = workbook({"Orders": ORDERS}, declared={"Orders": (4_000_000_000, 5)}, mini=True)
+    with pytest.raises(DataError, match="4,000,000,000 rows"):
+        read_table(lying)

@@ -65,11 +65,13 @@ def workbook(
     *,
     declared: dict[str, tuple[int, int]] | None = None,
     extra_cells: dict[str, Sequence[tuple[int, int, Cell]]] | None = None,
+    mini: bool = False,
 ) -> bytes:
     """The bytes of an .xls workbook with one sheet per entry (rows of cells).
 
     ``declared`` overrides a sheet's DIMENSIONS (rows, columns); ``extra_cells`` adds
-    (row, column, value) cells, e.g. one far below the data.
+    (row, column, value) cells, e.g. one far below the data. ``mini`` stores a small
+    workbook stream (under 4096 bytes) in the mini stream, as the format wants.
     """
     declared = declared or {}
     extra_cells = extra_cells or {}
@@ -85,23 +87,43 @@ def workbook(
         boundsheets += _record(0x0085, struct.pack("<IBB", offset, 0, 0) + _unicode(name, 1))
         offset += len(body)
     stream = globals_head + boundsheets + _record(0x000A, b"") + b"".join(bodies)
-    # Streams under 4096 bytes would belong in the mini stream; padding keeps one layout.
+    if mini:
+        if len(stream) >= _MINI_CUTOFF:
+            msg = "a mini-stream workbook must be under 4096 bytes"
+            raise ValueError(msg)
+        return _compound_file(stream, mini=True)
+    # Streams under 4096 bytes belong in the mini stream; padding keeps one layout.
     stream = stream.ljust(max(_MINI_CUTOFF, -(-len(stream) // _SECTOR) * _SECTOR), b"\x00")
-    return _compound_file(stream)
+    return _compound_file(stream, mini=False)
 
 
-def _compound_file(stream: bytes) -> bytes:
-    stream_sectors = len(stream) // _SECTOR
+def _compound_file(stream: bytes, *, mini: bool) -> bytes:
+    """Sectors: FAT, the stream (or the mini-stream container), [mini FAT], directory."""
+    if mini:
+        body = stream.ljust(-(-len(stream) // 64) * 64, b"\x00")
+        container = body.ljust(-(-len(body) // _SECTOR) * _SECTOR, b"\x00")
+        mini_sectors = len(body) // 64
+        mini_fat = [i + 1 for i in range(mini_sectors - 1)] + [_END_OF_CHAIN]
+        mini_fat += [_FREE] * (128 - len(mini_fat))
+        payload = container + struct.pack("<128I", *mini_fat)
+        data_sectors = len(container) // _SECTOR
+        extra = 1  # the mini FAT sector
+    else:
+        payload = stream
+        data_sectors = len(stream) // _SECTOR
+        extra = 0
     fat_sectors = 1
-    while fat_sectors * 128 < fat_sectors + stream_sectors + 1:
+    while fat_sectors * 128 < fat_sectors + data_sectors + extra + 1:
         fat_sectors += 1
     if fat_sectors > 109:
         msg = "test workbook too large for this writer"
         raise ValueError(msg)
-    first_stream = fat_sectors
-    directory = first_stream + stream_sectors
+    first_data = fat_sectors
+    mini_fat_sector = first_data + data_sectors
+    directory = mini_fat_sector + extra
     fat = [_FAT_SECTOR] * fat_sectors
-    fat += [first_stream + i + 1 for i in range(stream_sectors - 1)] + [_END_OF_CHAIN]
+    fat += [first_data + i + 1 for i in range(data_sectors - 1)] + [_END_OF_CHAIN]
+    fat += [_END_OF_CHAIN] * extra  # the mini FAT: one sector
     fat += [_END_OF_CHAIN]  # the directory: one sector
     fat += [_FREE] * (fat_sectors * 128 - len(fat))
     difat = list(range(fat_sectors)) + [_FREE] * (109 - fat_sectors)
@@ -117,18 +139,22 @@ def _compound_file(stream: bytes) -> bytes:
             directory,
             0,
             _MINI_CUTOFF,
-            _END_OF_CHAIN,
-            0,
+            mini_fat_sector if mini else _END_OF_CHAIN,
+            extra,
             _END_OF_CHAIN,
             0,
         )
         + struct.pack("<109I", *difat)
     )
     assert len(header) == _SECTOR
-    entries = _dir_entry("Root Entry", 5, child=1, start=_END_OF_CHAIN, size=0)
-    entries += _dir_entry("Workbook", 2, child=_NO_STREAM, start=first_stream, size=len(stream))
+    if mini:
+        entries = _dir_entry("Root Entry", 5, child=1, start=first_data, size=len(body))
+        entries += _dir_entry("Workbook", 2, child=_NO_STREAM, start=0, size=len(stream))
+    else:
+        entries = _dir_entry("Root Entry", 5, child=1, start=_END_OF_CHAIN, size=0)
+        entries += _dir_entry("Workbook", 2, child=_NO_STREAM, start=first_data, size=len(stream))
     entries += bytes(128) * 2
-    return header + struct.pack(f"<{len(fat)}I", *fat) + stream + entries
+    return header + struct.pack(f"<{len(fat)}I", *fat) + payload + entries
 
 
 def _dir_entry(name: str, kind: int, *, child: int, start: int, size: int) -> bytes:
