@@ -206,37 +206,52 @@ def _sheets(stream: bytes) -> list[_Sheet]:
     return [sheet for sheet in sheets if sheet.kind == 0]  # worksheets, not charts or macros
 
 
+_HEAD = struct.Struct("<HHHH")  # record type, length, then a cell's row and column
+
+
 def _measure(stream: bytes, sheet: _Sheet) -> _XlsExtent:
-    if not 0 <= sheet.offset < len(stream):
+    """The sheet's declared and used extent, in one pass over its record headers."""
+    if not 0 <= sheet.offset < len(stream) - 4:
         _refuse(f"sheet {sheet.name!r} points outside the workbook stream")
     extent = _XlsExtent()
     first_value = XLS_MAX_ROWS + 1
-    unpack = struct.unpack_from
-    for kind, body, length in _records(stream, sheet.offset):
-        if kind in _CELLS and length >= 4:
-            row, column = unpack("<HH", stream, body)
-            extent.last_row = max(extent.last_row, row + 1)
-            extent.last_column = max(extent.last_column, column + 1)
-            first_value = min(first_value, row + 1)
+    last_row = last_column = 0
+    head = _HEAD.unpack_from
+    cells, multiple = _CELLS, _MULTIPLE
+    position, end = sheet.offset, len(stream)
+    padded = stream + bytes(8)  # a record at the very end still unpacks 8 bytes
+    while True:
+        if position + 4 > end:
+            _refuse("a sheet does not end (no EOF record)")
+        kind, length, row, column = head(padded, position)
+        body = position + 4
+        if body + length > end:
+            _refuse("a record runs past the end of the workbook stream")
+        if kind in cells:
+            if length >= 4:
+                last_row = max(last_row, row + 1)
+                last_column = max(last_column, column + 1)
+                first_value = min(first_value, row + 1)
+        elif kind == _EOF:
+            break
         elif kind == _BLANK and length >= 4:
-            row, column = unpack("<HH", stream, body)
-            extent.last_row = max(extent.last_row, row + 1)
-            extent.last_column = max(extent.last_column, column + 1)
-        elif kind in _MULTIPLE and length >= 6:
-            row = unpack("<H", stream, body)[0]
-            last_column = unpack("<H", stream, body + length - 2)[0]
-            extent.last_row = max(extent.last_row, row + 1)
-            extent.last_column = max(extent.last_column, last_column + 1)
+            last_row = max(last_row, row + 1)
+            last_column = max(last_column, column + 1)
+        elif kind in multiple and length >= 6:
+            row_last_column = struct.unpack_from("<H", stream, body + length - 2)[0]
+            last_row = max(last_row, row + 1)
+            last_column = max(last_column, row_last_column + 1)
             if kind != _MULBLANK:
                 first_value = min(first_value, row + 1)
         elif kind == _ROW and length >= 6:
-            row, _, last_column = unpack("<HHH", stream, body)
-            extent.last_row = max(extent.last_row, row + 1)
-            extent.last_column = max(extent.last_column, last_column)
+            last_row = max(last_row, row + 1)
+            last_column = max(last_column, struct.unpack_from("<H", stream, body + 4)[0])
         elif kind == _DIMENSIONS and length >= 12:
-            _, rows, _, columns = unpack("<IIHH", stream, body)
+            _, rows, _, columns = struct.unpack_from("<IIHH", stream, body)
             extent.declared_rows = max(extent.declared_rows, rows)
             extent.declared_columns = max(extent.declared_columns, columns)
+        position = body + length
+    extent.last_row, extent.last_column = last_row, last_column
     extent.first_row = first_value if first_value <= XLS_MAX_ROWS else 1
     return extent
 

@@ -65,6 +65,19 @@ def test_xls_transactions_with_detected_columns() -> None:
         ({"declared": {"S": (70_000, 5)}}, "70,000 rows .*65,536"),
         ({"declared": {"S": (3, 60_000)}}, "60,000 columns"),
         ({"extra_cells": {"S": [(65_535, 65_000, "z")]}}, "65,001 columns"),
+        # DIMENSIONS can lie small: the cells themselves are measured too.
+        (
+            {"declared": {"S": (4, 5)}, "extra_cells": {"S": [(40_000, 65_000, "z")]}},
+            "65,001 columns",
+        ),
+        (
+            {
+                "declared": {"S": (4, 5)},
+                "extra_cells": {"S": [(65_535, 1, 2.5)]},
+                "limits": Limits(max_rows=1_000),
+            },
+            "declares or uses 65,536 rows",
+        ),
         (
             {"extra_cells": {"S": [(60_000, 1, "z")]}, "limits": Limits(max_rows=1_000)},
             "60,001 rows",

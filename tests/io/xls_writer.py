@@ -50,14 +50,16 @@ def _sheet_stream(
     last_row = max((r for r, _, _ in cells), default=-1) + 1
     last_col = max((c for _, c, _ in cells), default=-1) + 1
     rows_declared, cols_declared = declared or (last_row, last_col)
-    out = _bof(0x0010)
-    out += _record(0x0200, struct.pack("<IIHHH", 0, rows_declared, 0, cols_declared, 0))
+    out = [
+        _bof(0x0010),
+        _record(0x0200, struct.pack("<IIHHH", 0, rows_declared, 0, cols_declared, 0)),
+    ]
     for r, c, value in cells:
         if isinstance(value, str):
-            out += _record(0x0204, struct.pack("<HHH", r, c, 0) + _unicode(value, 2))
+            out.append(_record(0x0204, struct.pack("<HHH", r, c, 0) + _unicode(value, 2)))
         else:
-            out += _record(0x0203, struct.pack("<HHHd", r, c, 0, float(value)))
-    return out + _record(0x000A, b"")
+            out.append(_record(0x0203, struct.pack("<HHHd", r, c, 0, float(value))))
+    return b"".join(out) + _record(0x000A, b"")
 
 
 def workbook(
