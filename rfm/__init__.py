@@ -24,7 +24,17 @@ from rfm.errors import (
     NotFittedError,
 )
 from rfm.filters import Filters
-from rfm.io import Limits, RawTable, ReadResult, detect_columns, read_table, read_transactions
+from rfm.io import (
+    AttachReport,
+    Limits,
+    RawTable,
+    ReadResult,
+    attach_customers,
+    attach_returns,
+    detect_columns,
+    read_table,
+    read_transactions,
+)
 from rfm.kpis import Kpis, kpis
 from rfm.movement import (
     CohortRetention,
@@ -46,6 +56,7 @@ from rfm.segments import (
     segment_levels,
     segment_table,
 )
+from rfm.sources import SourceSpec, read_source, summarize_source
 from rfm.summary import SUMMARY_COLUMNS, summarize
 from rfm.view import AnalysisView, CustomerCounts, analysis_view, breakdown
 
@@ -124,6 +135,7 @@ __all__ = [
     "SUMMARY_COLUMNS",
     "AmbiguousDatesError",
     "AnalysisView",
+    "AttachReport",
     "BetaGeo",
     "CalibrationHoldout",
     "ClusterResult",
@@ -148,8 +160,11 @@ __all__ = [
     "ReadResult",
     "Segment",
     "SegmentMigration",
+    "SourceSpec",
     "activity_status",
     "analysis_view",
+    "attach_customers",
+    "attach_returns",
     "breakdown",
     "calibration_holdout",
     "choose_purchase_model",
@@ -168,6 +183,7 @@ __all__ = [
     "measures",
     "period_over_period",
     "purchase_model",
+    "read_source",
     "read_table",
     "read_transactions",
     "rules_frame",
@@ -178,4 +194,5 @@ __all__ = [
     "segment_table",
     "select_model",
     "summarize",
+    "summarize_source",
 ]

@@ -267,7 +267,7 @@ def read_xlsx(
         names = tuple(name for name, _ in sheets)
         if not sheets:
             _refuse("the workbook lists no sheets")
-        index = _sheet_index(names, sheet)
+        index = sheet_index(names, sheet)
         if sheets[index][1] not in archive.namelist():
             # The part calamine would read must be the one measured here.
             _refuse(f"sheet {names[index]!r} points to a missing part {sheets[index][1]!r}")
@@ -281,9 +281,9 @@ def read_xlsx(
             _refuse(f"a part of the archive is damaged ({error})")
         _check_extent(extent, names[index], limits)
         _check_size(archive, extent, names[index], limits)
-    frame = _load_sheet(data, index)
+    frame = load_sheet(data, index)
     first_row = max(extent.first_row, 1)
-    parsed = _table_from_cells(frame, first_row, header_row, names, index)
+    parsed = table_from_cells(frame, first_row, header_row, names, index)
     missing = extent.formulas - extent.formulas_with_values
     if missing > 0:
         parsed.warnings.append(
@@ -294,7 +294,7 @@ def read_xlsx(
     return parsed
 
 
-def _sheet_index(names: tuple[str, ...], sheet: str | int | None) -> int:
+def sheet_index(names: tuple[str, ...], sheet: str | int | None) -> int:
     if sheet is None:
         return 0
     if isinstance(sheet, int) and not isinstance(sheet, bool) and 0 <= sheet < len(names):
@@ -339,7 +339,8 @@ def _check_size(archive: zipfile.ZipFile, extent: _Extent, sheet_name: str, limi
     check_table_size(rows * columns * _CELL_BYTES + text, what=what, limits=limits)
 
 
-def _load_sheet(data: bytes, index: int) -> pl.DataFrame:
+def load_sheet(data: bytes, index: int | str) -> pl.DataFrame:
+    """One sheet (by 0-based index or name) as text cells, after the caller's checks."""
     import fastexcel  # imported here: only Excel input needs it
 
     try:
@@ -356,7 +357,7 @@ def _load_sheet(data: bytes, index: int) -> pl.DataFrame:
     return frame.select(pl.all().cast(pl.String).fill_null(""))
 
 
-def _table_from_cells(
+def table_from_cells(
     frame: pl.DataFrame,
     first_row: int,
     header_row: int | None,

@@ -16,6 +16,7 @@ from rfm.io.dialect import unique_names
 from rfm.io.excel import read_xlsx
 from rfm.io.limits import Limits
 from rfm.io.parquet import read_parquet_text
+from rfm.io.xls import XLS_MAGIC, read_xls
 
 TableSource = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes] | pl.DataFrame
 
@@ -27,7 +28,6 @@ _REFUSED_MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x28\xb5\x2f\xfd", "zstd-compressed data"),
     (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
     (b"Rar!", "a RAR archive"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old-style Excel (.xls) or other OLE2 file"),
     (b"%PDF", "a PDF document"),
 )
 
@@ -101,7 +101,7 @@ def read_table(
     sheet: str | int | None = None,
     limits: Limits | None = None,
 ) -> RawTable:
-    """Read a CSV/TSV/text, .xlsx or Parquet file as a table of text columns.
+    """Read a CSV/TSV/text, .xlsx, .xls or Parquet file as a table of text columns.
 
     The format comes from the content's first bytes, not the file name. For text
     the encoding, delimiter, quoting, line endings, a ``sep=`` line, title rows
@@ -132,8 +132,8 @@ def read_table(
     Raises
     ------
     DataError
-        Empty or header-only input, an unreadable or refused format (compressed,
-        legacy .xls), or a limit exceeded.
+        Empty or header-only input, an unreadable or refused format (compressed, an
+        Excel 95 or older workbook), or a limit exceeded.
 
     Examples
     --------
@@ -169,8 +169,9 @@ def _read_buffer(
     limits: Limits,
 ) -> RawTable:
     head = data[:16]
-    if head.startswith(b"PK\x03\x04"):
-        excel = read_xlsx(data[:], sheet=sheet, header_row=header_row, limits=limits)
+    if head.startswith((b"PK\x03\x04", XLS_MAGIC)):
+        read_workbook = read_xls if head.startswith(XLS_MAGIC) else read_xlsx
+        excel = read_workbook(data[:], sheet=sheet, header_row=header_row, limits=limits)
         hint = ""
         if len(excel.sheets) > 1:
             hint = f" The workbook has sheets {list(excel.sheets)}; pass sheet=... to choose."
