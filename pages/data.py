@@ -34,7 +34,9 @@ LABELS = {
     "signup_date": "Signup date",
     "payment_method": "Payment method",
 }
-UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet"]
+UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "xls", "parquet"]
+"""Accepted by the uploader; a format the library cannot read (old .xls) gets its clear
+message on the page instead of the uploader's tooltip."""
 SAMPLE_LABEL = "Sample data"
 UPLOAD_LABEL = "Upload a file"
 
@@ -47,9 +49,7 @@ def _use_upload() -> None:
     # A callback runs before the script, so the shared sidebar already names the new file.
     uploaded = st.session_state.get(keys.DATA_UPLOAD)
     if uploaded is not None:
-        session.set_source(
-            session.Source.from_bytes(uploaded.getvalue(), name=uploaded.name, kind="upload")
-        )
+        session.use_upload(uploaded.getvalue(), name=uploaded.name)
 
 
 def _use_sample() -> None:
@@ -78,6 +78,47 @@ def choose_source() -> None:
     )
     if uploaded is None and current.kind == "sample":
         st.info("Until a file is uploaded, the sample data stays loaded.", icon=":material/info:")
+    sharing()
+
+
+# -- sharing a stored upload (rfm_app.store) ------------------------------------------------
+
+
+def _forget() -> None:
+    if session.forget_dataset():
+        st.toast("The dataset was deleted from this server.", icon=":material/delete:")
+    st.session_state[keys.DATA_SOURCE_KIND] = SAMPLE_LABEL  # and the uploader goes away
+
+
+def sharing() -> None:
+    """Say who can see a stored upload and until when, and offer to delete it now."""
+    stored = session.current_dataset()
+    if stored is None:
+        reason = session.not_kept_reason()
+        if reason:
+            st.warning(
+                f"{plain(reason)} This file is analysed in this browser tab only: a reload "
+                "or a copied link opens the sample data.",
+                icon=":material/link_off:",
+            )
+        return
+    until = stored.expires.strftime("%d %b %Y, %H:%M UTC")
+    with st.container(border=True):
+        text, button = st.columns([4, 1], vertical_alignment="center")
+        text.markdown(
+            f":material/link: **{plain(stored.name)}** is kept on this server so this "
+            "page's link reopens it, with its settings and filters. **Anyone with the link "
+            f"can see this data until {until}** (or earlier, when the server needs the "
+            "room)."
+        )
+        button.button(
+            "Forget this dataset",
+            icon=":material/delete:",
+            key=keys.DATA_FORGET,
+            on_click=_forget,
+            help="Delete the file from this server now; the link then opens the sample.",
+            width="stretch",
+        )
 
 
 def describe_file(profile: TableProfile) -> None:
