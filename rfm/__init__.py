@@ -35,6 +35,7 @@ from rfm.segments import (
     segment_levels,
     segment_table,
 )
+from rfm.sources import SourceSpec, read_source, summarize_source
 from rfm.summary import SUMMARY_COLUMNS, summarize
 
 __version__ = "0.1.0"
@@ -59,6 +60,7 @@ __all__ = [
     "RawTable",
     "ReadResult",
     "Segment",
+    "SourceSpec",
     "activity_status",
     "calibration_holdout",
     "cluster",
@@ -68,6 +70,7 @@ __all__ = [
     "evaluate_holdout",
     "expected_value",
     "kpis",
+    "read_source",
     "read_table",
     "read_transactions",
     "rules_frame",
@@ -77,4 +80,5 @@ __all__ = [
     "segment_table",
     "select_model",
     "summarize",
+    "summarize_source",
 ]
