@@ -39,6 +39,8 @@ UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "xls", "parquet"]
 message on the page instead of the uploader's tooltip."""
 SAMPLE_LABEL = "Sample data"
 UPLOAD_LABEL = "Upload a file"
+TEAM_LABEL = "Team data"
+SOURCE_CHOICES = [SAMPLE_LABEL, UPLOAD_LABEL]
 
 
 def _label(name: str) -> str:
@@ -52,21 +54,38 @@ def _use_upload() -> None:
         session.use_upload(uploaded.getvalue(), name=uploaded.name)
 
 
-def _use_sample() -> None:
-    if st.session_state.get(keys.DATA_SOURCE_KIND) == SAMPLE_LABEL:
+def _use_choice() -> None:
+    choice = st.session_state.get(keys.DATA_SOURCE_KIND)
+    if choice == TEAM_LABEL:
+        team = session.team_source()
+        if team is not None:
+            session.set_source(team)
+    elif choice == SAMPLE_LABEL:
         session.set_source(session.sample_source())
 
 
 def choose_source() -> None:
     current = session.current_source()
+    team = session.team_source()
+    choices = SOURCE_CHOICES if team is None else [TEAM_LABEL, *SOURCE_CHOICES]
+    shown = {"team": TEAM_LABEL, "sample": SAMPLE_LABEL}.get(current.kind, UPLOAD_LABEL)
     kind = st.radio(
         "Data source",
-        [SAMPLE_LABEL, UPLOAD_LABEL],
-        index=0 if current.kind == "sample" else 1,
+        choices,
+        index=choices.index(shown) if shown in choices else 0,
         horizontal=True,
         key=keys.DATA_SOURCE_KIND,
-        on_change=_use_sample,
+        on_change=_use_choice,
     )
+    problem = session.team_problem()
+    if problem and current.kind == "sample":
+        st.warning(problem, icon=":material/cloud_off:")
+    if kind == TEAM_LABEL and team is not None:
+        st.caption(
+            f":material/database: The team's data, set up by the app's owner: {plain(team.name)}. "
+            "Everyone with this app's link sees it."
+        )
+        return
     if kind == SAMPLE_LABEL:
         return
     uploaded = st.file_uploader(
@@ -76,8 +95,11 @@ def choose_source() -> None:
         on_change=_use_upload,
         help="One row per order line: a customer id, an order date and an amount at least.",
     )
-    if uploaded is None and current.kind == "sample":
-        st.info("Until a file is uploaded, the sample data stays loaded.", icon=":material/info:")
+    if uploaded is None and current.kind in ("sample", "team"):
+        st.info(
+            f"Until a file is uploaded, the {current.label.lower()} stays loaded.",
+            icon=":material/info:",
+        )
     sharing()
 
 
@@ -87,7 +109,8 @@ def choose_source() -> None:
 def _forget() -> None:
     if session.forget_dataset():
         st.toast("The dataset was deleted from this server.", icon=":material/delete:")
-    st.session_state[keys.DATA_SOURCE_KIND] = SAMPLE_LABEL  # and the uploader goes away
+    default = session.current_source()  # what the link opens now: team data or sample
+    st.session_state[keys.DATA_SOURCE_KIND] = TEAM_LABEL if default.kind == "team" else SAMPLE_LABEL
 
 
 def sharing() -> None:

@@ -11,17 +11,22 @@ start of every run.
 
 from __future__ import annotations
 
+import glob
 import hashlib
+import io
 import logging
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
+from pathlib import Path
 from typing import Final, Literal
 
 import streamlit as st
 
 from rfm.datasets import sample_path
+from rfm.io.limits import Limits
+from rfm.sources import SourceSpec, read_source
 from rfm_app import keys
 from rfm_app.store import (
     DatasetStore,
@@ -34,6 +39,8 @@ from rfm_app.store import (
 logger = logging.getLogger(__name__)
 
 SAMPLE_NAME: Final = "retail"
+SourceKind = Literal["sample", "team", "upload"]
+"""The bundled sample, the team source configured in secrets, or a file a person gave."""
 DATASET_PARAM: Final = "dataset"
 """Query parameter holding the stored dataset's token. Stable: shared links depend on it."""
 
@@ -43,7 +50,7 @@ class Source:
     """One input file, identified by the SHA-256 of its full content (never its name)."""
 
     name: str
-    kind: Literal["sample", "upload"]
+    kind: SourceKind
     digest: str
     data: bytes = field(repr=False)
 
@@ -52,8 +59,13 @@ class Source:
         """Size in bytes."""
         return len(self.data)
 
+    @property
+    def label(self) -> str:
+        """What it is, for people: ``"Sample data"``, ``"Team data"`` or ``"Your file"``."""
+        return {"sample": "Sample data", "team": "Team data"}.get(self.kind, "Your file")
+
     @classmethod
-    def from_bytes(cls, data: bytes, *, name: str, kind: Literal["sample", "upload"]) -> Source:
+    def from_bytes(cls, data: bytes, *, name: str, kind: SourceKind) -> Source:
         """Wrap ``data``, hashing all of it."""
         return cls(name=name, kind=kind, digest=hashlib.sha256(data).hexdigest(), data=data)
 
@@ -82,9 +94,15 @@ def sample_source() -> Source:
 
 
 def current_source() -> Source:
-    """The source this session analyses; the bundled sample until something is uploaded."""
+    """The source this session analyses: until something else is chosen, the team's
+    configured source, or the bundled sample when there is none."""
     source = st.session_state.get(keys.SOURCE)
-    return source if isinstance(source, Source) else sample_source()
+    return source if isinstance(source, Source) else default_source()
+
+
+def default_source() -> Source:
+    """What a link without a dataset opens: the team source if it reads, else the sample."""
+    return team_source() or sample_source()
 
 
 def set_source(source: Source, *, token: str | None = None) -> None:
@@ -223,14 +241,13 @@ def forget_dataset() -> bool:
     token = current_token()
     store = dataset_store()
     forgotten = token is not None and store is not None and store.forget(token)
-    set_source(sample_source())
+    set_source(default_source())
     return forgotten
 
 
 MISSING_LINK: Final = (
     "The dataset in this link is not available: it has expired, was forgotten, or was "
-    "never kept on this server. Showing the sample data instead; upload the file again "
-    "to share it."
+    "never kept on this server."
 )
 
 
@@ -255,8 +272,12 @@ def follow_link() -> str | None:
         logger.error("Could not open a stored dataset: %s", error)
         found = None
     if found is None:
-        set_source(sample_source())
-        return MISSING_LINK
+        fallback = default_source()
+        set_source(fallback)
+        return (
+            f"{MISSING_LINK} Showing the {fallback.label.lower()} instead; upload the file "
+            "again to share it."
+        )
     _restore(found)
     return None
 
@@ -271,3 +292,84 @@ def _restore(found: StoredDataset) -> None:
     if kept.currency is not None:
         st.session_state[keys.CURRENCY] = kept.currency
         st.session_state[keys.CURRENCY_ADOPTED_FOR] = source.digest  # the choice stands
+
+
+# -- the team source configured in secrets ([rfm_source]) ----------------------------------
+
+TEAM_SOURCE_TTL: Final = "15m"
+"""How long the team's data is reused before it is read again from its source."""
+TEAM_UNAVAILABLE: Final = (
+    "The team's data source could not be read just now, so the sample data is shown. "
+    "The app's owner finds the reason in the server log."
+)
+
+
+def team_spec() -> SourceSpec | None:
+    """The ``[rfm_source]`` of ``.streamlit/secrets.toml``; ``None`` when there is none or
+    it is not usable (the reason is logged: it may name servers or paths)."""
+    section = _secrets_section("rfm_source")
+    if not section:
+        return None
+    # The section holds credentials: it is part of the cache key only through a digest.
+    fingerprint = hashlib.sha256(repr(sorted(section.items())).encode()).hexdigest()
+    return _parse_team_spec(fingerprint, section)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _parse_team_spec(fingerprint: str, _section: Mapping[str, object]) -> SourceSpec | None:
+    try:
+        return SourceSpec.from_mapping(_section)
+    except Exception as error:  # logged once per configuration, not on every rerun
+        logger.error("[rfm_source] in secrets.toml is not usable: %s", error)
+        return None
+
+
+def team_configured() -> bool:
+    """True when the owner configured a team source (usable or not)."""
+    return bool(_secrets_section("rfm_source"))
+
+
+def team_source() -> Source | None:
+    """The team's data as a :class:`Source`, read at most every :data:`TEAM_SOURCE_TTL`
+    and shared by all sessions (it is the same for everyone with the app's link)."""
+    spec = team_spec()
+    if spec is None:
+        return None
+    fingerprint = hashlib.sha256(repr((spec, spec.url)).encode()).hexdigest()  # as above
+    return _read_team_source(fingerprint, spec)
+
+
+@st.cache_resource(ttl=TEAM_SOURCE_TTL, max_entries=2, show_spinner="Reading the team's data…")
+def _read_team_source(fingerprint: str, _spec: SourceSpec) -> Source | None:
+    try:
+        return _team_source(_spec)
+    except Exception:
+        # Driver messages can carry connection strings: the log only, never the page.
+        logger.exception("The team source (%s) could not be read", _spec.kind)
+        return None
+
+
+def _team_source(spec: SourceSpec) -> Source:
+    """A single file is read as its bytes, so it goes through the same readers as an
+    upload (sheets, encodings); anything else comes back as a table, kept as Parquet."""
+    path = Path(spec.path or "").expanduser()
+    if (
+        spec.kind == "file"
+        and not glob.has_magic(str(path))
+        and not spec.columns
+        and path.is_file()
+        and path.stat().st_size <= Limits().max_bytes
+    ):
+        return Source.from_bytes(path.read_bytes(), name=path.name, kind="team")
+    frame = read_source(spec)
+    renames = {source: canonical for canonical, source in spec.columns if source != canonical}
+    if renames:
+        frame = frame.rename(renames)  # the owner's mapping, then detection as usual
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer)
+    return Source.from_bytes(buffer.getvalue(), name=spec.describe(), kind="team")
+
+
+def team_problem() -> str | None:
+    """A message for the page when a team source is configured but cannot be read."""
+    return TEAM_UNAVAILABLE if team_configured() and team_source() is None else None

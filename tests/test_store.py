@@ -311,3 +311,59 @@ def test_unusable_limits_say_which_setting(
 ) -> None:
     with pytest.raises(StoreError, match=match):
         StoreLimits.from_settings(settings, environ=environ)
+
+
+# -- documentation -------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_readme_documents_the_defaults_and_a_usable_example() -> None:
+    import re
+    import tomllib
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Sharing a dataset", 1)[1].split("\n## ", 1)[0]
+    rows = {
+        cells[0].strip("`"): cells
+        for line in section.splitlines()
+        if line.startswith("| `")
+        for cells in [[c.strip() for c in line.strip("|").split("|")]]
+    }
+    assert rows["max_bytes"][2].startswith(f"`{DEFAULT_MAX_BYTES:_}`")
+    assert rows["max_datasets"][2] == f"`{DEFAULT_MAX_DATASETS}`"
+    assert float(rows["ttl_days"][2].strip("`")) == DEFAULT_TTL_DAYS
+    assert {name: cells[1].strip("`") for name, cells in rows.items()} == {
+        "dir": "RFM_STORE_DIR",
+        "max_bytes": "RFM_STORE_MAX_BYTES",
+        "max_datasets": "RFM_STORE_MAX_DATASETS",
+        "ttl_days": "RFM_STORE_TTL_DAYS",
+    }
+    (block,) = re.findall(r"```toml\n(.*?)```", section, flags=re.DOTALL)
+    limits = StoreLimits.from_settings(tomllib.loads(block)["rfm_store"], environ={})
+    assert (limits.max_bytes, limits.max_datasets, limits.ttl_days) == (2_000_000_000, 200, 3)
+
+
+def test_the_secrets_example_is_usable() -> None:
+    import tomllib
+
+    from rfm.sources import SourceSpec
+
+    example = tomllib.loads((ROOT / ".streamlit" / "secrets.toml.example").read_text())
+    limits = StoreLimits.from_settings(example["rfm_store"], environ={})
+    assert (limits.max_bytes, limits.max_datasets, limits.ttl_days) == (
+        DEFAULT_MAX_BYTES,
+        DEFAULT_MAX_DATASETS,
+        DEFAULT_TTL_DAYS,
+    )
+    assert SourceSpec.from_mapping(example["rfm_source"]).kind == "file"
+
+
+def test_the_store_docstring_examples_run() -> None:
+    import doctest
+
+    import rfm_app.store
+
+    failed, attempted = doctest.testmod(rfm_app.store)
+    assert attempted > 0
+    assert failed == 0
