@@ -116,6 +116,13 @@ def _forget() -> None:
 def sharing() -> None:
     """Say who can see a stored upload and until when, and offer to delete it now."""
     stored = session.current_dataset()
+    if stored is None and session.current_token() is not None:
+        st.warning(
+            "This file is no longer kept on the server (it expired or was forgotten), so "
+            "its link now opens other data. Upload it again to share it.",
+            icon=":material/link_off:",
+        )
+        return
     if stored is None:
         reason = session.not_kept_reason()
         if reason:

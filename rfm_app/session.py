@@ -255,7 +255,7 @@ def follow_link() -> str | None:
     """Make the session show the dataset the URL names; call first in every run.
 
     Returns a message for the page when the link names a dataset that is not (or no
-    longer) available; the session then shows the sample.
+    longer) available; the session then shows the default data (:func:`default_source`).
     """
     wanted = st.query_params.get(DATASET_PARAM)
     held = current_token()

@@ -136,3 +136,12 @@ def test_an_old_xls_workbook_gets_the_librarys_message(app: AppTest, upload: Upl
     error = shown.replace("\\", "")  # Markdown escapes
     assert "old-style Excel (.xls)" in error
     assert "save it as CSV or .xlsx" in error
+
+
+def test_a_dataset_forgotten_elsewhere_is_said_to_be_gone(app: AppTest, upload: Uploader) -> None:
+    upload(app, "orders.csv", SMALL_CSV)
+    teammate = _open_link(**{session.DATASET_PARAM: _token(app)})
+    teammate.button(key=keys.DATA_FORGET).click().run()
+    app.run()  # the uploader's session keeps its data, and learns the link is gone
+    assert any("3 customers, 5 orders" in s.value for s in app.success)
+    assert any("no longer kept on the server" in w.value for w in app.warning)
