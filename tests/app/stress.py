@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+from rfm.demographics import breakdown
 
 import rfm
 from rfm import breakdowns
-from rfm.demographics import breakdown
 from rfm.filters import Filters, apply_filters
 from rfm_app import charts
 from rfm_app import charts_analytics as charts_more
