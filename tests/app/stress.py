@@ -22,13 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-from rfm.demographics import breakdown
 
 import rfm
-from rfm import breakdowns
-from rfm.filters import Filters, apply_filters
+from rfm import tables
 from rfm_app import charts
-from rfm_app import charts_analytics as charts_more
 from rfm_app.treemap import treemap_chart
 
 SAMPLE = Path(__file__).absolute().parents[2] / "sample_data" / "retail.csv"
@@ -43,7 +40,7 @@ class Frames:
 def load() -> Frames:
     """The sample's transactions and segmented customers, as the app's pipeline holds them."""
     result = rfm.read_transactions(rfm.read_table(SAMPLE.read_bytes()))
-    view = apply_filters(result.transactions, Filters())
+    view = rfm.analysis_view(result.transactions)
     return Frames(view.transactions, view.customers)
 
 
@@ -57,17 +54,17 @@ def _draw(frames: Frames, which: int) -> pl.DataFrame:
         table = rfm.segment_table(customers)
         charts.bar_by_segment(table, value="revenue", title="Revenue")
     elif which == 2:
-        table = breakdowns.score_histogram(customers)
+        table = tables.score_histogram(customers)
         charts.score_histogram(table, score="rfm_total", title="Total RFM score")
     elif which == 3:
-        table = breakdowns.activity_table(customers)
+        table = tables.activity_table(customers)
         charts.activity_bars(table, value="customers", title="Customers")
     elif which == 4:
-        table = breakdowns.revenue_by_period(transactions, every="1mo")
+        table = rfm.breakdown(transactions, by="month")
         charts.period_trend(table, period="period", value="revenue", title="R", time_unit="month")
     else:  # the Customers page's world map table (the chart itself does no polars work)
-        table = breakdown(transactions, by="country").with_columns(
-            charts_more.map_names(pl.col("country")).alias("map_country")
+        table = rfm.breakdown(transactions, by="country").with_columns(
+            charts.map_names(pl.col("country")).alias("map_country")
         )
     return table
 
