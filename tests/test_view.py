@@ -595,3 +595,113 @@ def test_cdnow_view_agrees_with_the_file() -> None:
     assert view.counts.reconciles()
     assert view.counts.seen == len(ids)
     assert view.customers["monetary"].sum() == pytest.approx(dollars, rel=1e-12)
+
+
+# --- edges and errors ---------------------------------------------------------------------
+
+
+def _small() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "c"],
+            "order_id": ["1", "2", "3", "C4"],
+            "order_date": [dt.datetime(2024, 1, d) for d in (1, 5, 6, 7)],
+            "amount": [10.0, 5.0, 7.0, -2.0],
+            "category": ["Toys", None, "Books", "Toys"],
+        }
+    )
+
+
+def test_a_view_without_customers_has_empty_tables() -> None:
+    # Before any purchase: nobody, but the tables keep their columns.
+    view = rfm.analysis_view(_small(), as_of="2023-12-31", require_customers=False)
+    assert view.customers.height == 0
+    assert {"customer_id", "monetary", "segment", "activity"} <= set(view.customers.columns)
+    assert view.breakdown("segment").height == 0
+    assert view.breakdown("month").height == 0
+    kpis = view.kpis()
+    assert (kpis.customers, kpis.orders, kpis.revenue, kpis.share_active) == (0, 0, 0.0, 0.0)
+    assert (view.counts.seen, view.counts.after_as_of_only, view.counts.rows_after_as_of) == (
+        3,
+        3,
+        4,
+    )
+    # Only a return in the window: its customer is counted, its return in the revenue.
+    only_c = rfm.analysis_view(
+        _small(), filters=rfm.Filters.of(customer_id=["c"]), require_customers=False
+    )
+    assert only_c.kpis().revenue == -2.0
+    assert only_c.breakdown("segment").select("segment", "customers", "revenue").rows() == [
+        (RETURNS_ONLY, 0, -2.0)
+    ]
+
+
+@pytest.mark.parametrize("column", ["customer_id", "order_date", "amount"])
+def test_lines_without_a_customer_date_or_amount_are_refused(column: str) -> None:
+    # Before: a line without a customer id made a "(returns only)" customer of its
+    # purchases and an order the customer table did not have.
+    tx = _small().with_columns(
+        pl.when(pl.col("order_id").is_in(["2", "3"]))
+        .then(None)
+        .otherwise(pl.col(column))
+        .alias(column)
+    )
+    with pytest.raises(rfm.DataError, match=rf"Found 2 without {column}\. Read the data with rfm"):
+        rfm.analysis_view(tx)
+
+
+def test_view_input_errors_say_what_to_do() -> None:
+    with pytest.raises(rfm.DataError, match="Missing: amount"):
+        rfm.analysis_view(_small().drop("amount"))
+    with pytest.raises(rfm.DataError, match="as_of must be a date"):
+        rfm.analysis_view(_small(), as_of="yesterday")
+    with pytest.raises(rfm.DataError, match="no dated line"):
+        rfm.analysis_view(_small().clear())
+
+
+def test_breakdown_labels_unknown_values_and_checks_its_arguments() -> None:
+    view = rfm.analysis_view(_small())
+    by_category = view.breakdown("category")
+    assert by_category.select("category", "lines", "revenue").rows() == [
+        ("Toys", 2, 8.0),
+        ("Books", 1, 7.0),
+        ("(unknown)", 1, 5.0),
+    ]
+    assert view.breakdown("category", top=1)["category"].to_list() == ["Toys"]
+    with pytest.raises(rfm.DataError, match="No column 'region' to break down by"):
+        view.breakdown("region")
+    with pytest.raises(rfm.DataError, match="'top' parameter"):
+        view.breakdown("category", top=0)
+    with pytest.raises(rfm.DataError, match="needs an 'age' or 'birth_date' column"):
+        view.breakdown("age_group")
+
+
+def test_ages_are_measured_at_the_as_of_date_of_the_view() -> None:
+    tx = _small().with_columns(pl.lit(dt.date(1999, 6, 1)).alias("birth_date"))
+    # 24 on 2024-01-05, 25 on 2024-06-01: the view's as-of decides, not the order day.
+    early = rfm.analysis_view(tx, as_of="2024-01-31").breakdown("age_group")
+    late = rfm.analysis_view(tx, as_of="2024-06-01").breakdown("age_group")
+    assert early["age_group"].to_list() == ["Under 25"]
+    assert late["age_group"].to_list() == ["25-34"]
+    assert late["revenue"].sum() == early["revenue"].sum() == 20.0
+
+
+def test_partial_periods_and_coverage() -> None:
+    view = rfm.analysis_view(_small(), as_of="2024-01-06")
+    assert (view.first_day, view.last_day) == (dt.date(2024, 1, 1), dt.date(2024, 1, 6))
+    month = view.breakdown("month")
+    assert month.select("period", "period_end", "partial").rows() == [
+        (dt.date(2024, 1, 1), dt.date(2024, 1, 31), True)
+    ]
+    days = view.breakdown("day")
+    assert days["partial"].to_list() == [False, False, False]
+
+
+def test_customer_attribute_is_the_most_frequent_value() -> None:
+    tx = _small().with_columns(pl.Series("category", ["Toys", "Books", "Books", "Toys"]))
+    tx = pl.concat([tx, tx.head(1).with_columns(pl.lit("Books").alias("category"))])
+    view = rfm.analysis_view(tx)
+    # a: Toys, Books, Books -> Books; b: Books; c has only a return.
+    assert view.customer_attribute("category").rows() == [("a", "Books"), ("b", "Books")]
+    with pytest.raises(rfm.DataError, match="No column 'region'"):
+        view.customer_attribute("region")
