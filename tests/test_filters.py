@@ -133,6 +133,28 @@ def test_describe_says_every_filter_in_words() -> None:
     )
 
 
+def test_date_range_takes_datetimes_and_iso_strings_as_days() -> None:
+    # Before: a datetime range raised a TypeError in the view, an ISO string range a
+    # ColumnNotFoundError ("unable to find column '2024-01-31'").
+    days = (dt.date(2024, 1, 31), dt.date(2024, 2, 1))
+    for given in [
+        (dt.datetime(2024, 1, 31, 12), dt.datetime(2024, 2, 1, 0, 5)),
+        ("2024-01-31", "2024-02-01"),
+        pd.to_datetime(["2024-01-31", "2024-02-01"]).tolist(),
+    ]:
+        f = Filters.of(date_range=given)
+        assert f.date_range == days
+        assert f == Filters.of(date_range=days)
+        assert f.apply(_tx())["amount"].to_list() == [20.0, 5.0]
+        assert rfm.analysis_view(_tx(), filters=f).as_of == dt.date(2024, 2, 2)
+
+
+@pytest.mark.parametrize("given", [("x", "y"), (dt.date(2024, 1, 1),), "2024-01-01", 5])
+def test_a_date_range_that_is_not_two_days_is_an_error(given: object) -> None:
+    with pytest.raises(DataError, match="date_range must be the first and last order day"):
+        Filters.of(date_range=given)  # type: ignore[arg-type]
+
+
 # --- applying the row filters ---------------------------------------------------------------
 
 
