@@ -245,7 +245,7 @@ def _check_sums(view: rfm.AnalysisView, log: Log) -> None:
         assert _total(table, "revenue") == approx(kpis.revenue), name
         assert _total(table, "lines") == tx.height, name
         assert table[name if name not in rfm.view.PERIODS else "period"].is_unique().all(), name
-    monetary = _total(customers, "monetary") if customers.height else 0.0
+    monetary = _total(customers, "monetary")
     assert monetary + view.counts.returns_only_revenue == approx(kpis.revenue)
     assert view.counts.returns_only_revenue == approx(_total(view.returns_only, "revenue"))
     assert kpis.returns_only_revenue == view.counts.returns_only_revenue
@@ -260,7 +260,7 @@ def _check_sums(view: rfm.AnalysisView, log: Log) -> None:
         else:
             assert rest.height == 0
     # Orders: each customer is in one segment; each order in one month when it has one date.
-    frequency = int(customers["frequency"].sum()) if customers.height else 0
+    frequency = int(customers["frequency"].sum())
     assert kpis.orders == frequency
     for name in ("segment", "activity"):
         assert _total(by[name], "orders") == kpis.orders
@@ -274,6 +274,19 @@ def _check_sums(view: rfm.AnalysisView, log: Log) -> None:
     if log.one_country:
         assert _total(by["country"], "customers") == kpis.customers
         assert _total(by["country"], "orders") == kpis.orders
+    # Customer by customer, the lines (measures) and the summary (summarize) agree.
+    per = view.breakdown("customer_id").join(
+        customers.select("customer_id", "frequency", "monetary"), on="customer_id", how="left"
+    )
+    scored = per.filter(pl.col("frequency").is_not_null())
+    assert scored.height == customers.height
+    assert scored["orders"].to_list() == scored["frequency"].to_list()
+    assert scored["customers"].to_list() == [1] * scored.height
+    for got, want in scored.select("revenue", "monetary").iter_rows():
+        assert got == approx(want)
+    rest = per.filter(pl.col("frequency").is_null()).sort("customer_id")
+    assert rest["customer_id"].to_list() == view.returns_only["customer_id"].to_list()
+    assert rest["customers"].sum() == rest["orders"].sum() == 0
     # Quantity is net units, whichever way it is cut.
     if kpis.quantity is not None:
         for name in ("segment", "month", "country", "category"):
@@ -319,7 +332,7 @@ def _check_against_construction(
     assert counts.rows_after_as_of == len(rows) - len(window)
     if not filters.segments:
         assert counts.scored == len(buyers)
-        assert set(view.customers["customer_id"] if view.customers.height else []) == buyers
+        assert set(view.customers["customer_id"]) == buyers
         assert sorted(view.transactions["line"]) == sorted(row["line"] for row in window)
         assert set(view.returns_only["customer_id"]) == in_window - buyers
         assert view.kpis().revenue == approx(sum(row["amount"] for row in window))
