@@ -2,8 +2,11 @@
 
 Pages live in ``pages/`` and are registered explicitly with ``st.Page``. Streamlit's
 older automatic discovery of a ``pages/`` folder is ignored once ``st.navigation`` has
-run; until then (a deep link on a cold server) each page hands itself back to this
-router (see :mod:`rfm_app.routing`).
+run; until then (the first visit to a cold server) Streamlit wraps this router in its
+legacy page list. So the navigation is drawn here with ``st.page_link`` and Streamlit's
+own menu is hidden (``client.showSidebarNavigation = false``): the first visitor sees
+the same menu as everyone else. A deep link on a cold server runs its page file, which
+hands itself back to this router (see :mod:`rfm_app.routing`).
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ PAGES = {
     ],
 }
 
-page = st.navigation(PAGES, position="sidebar")
+page = st.navigation(PAGES, position="hidden")
+sidebar.navigation(PAGES)
 sidebar.render()
 filters.render()
 with routing.routed():

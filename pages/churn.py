@@ -13,8 +13,7 @@ from rfm.forecast import (
     forecast_by_segment,
     forecast_totals,
 )
-from rfm_app import analytics, keys, session
-from rfm_app import charts_analytics as charts
+from rfm_app import charts, keys, pipeline, session
 from rfm_app import format as fmt
 from rfm_app.pipeline import Failure
 from rfm_app.widgets import analysis_page, download_buttons, plain, show_failure, with_status
@@ -58,7 +57,7 @@ months = st.segmented_control(
 months = int(months or 6)
 
 models = with_status(
-    analytics.fitted_models,
+    pipeline.fitted_models,
     running="Fitting the churn model (BG/NBD) and the spend model (Gamma-Gamma)…",
     failed="The models could not be fitted",
     done=lambda fitted: f"Models fitted on {fmt.count(fitted.customers.height)} customers",
@@ -69,7 +68,7 @@ if isinstance(models, Failure):
         where="The churn and lifetime-value models need customers with "
         "repeat purchases; widen the filters or use a longer history.",
     )
-forecast = analytics.forecast(months)
+forecast = pipeline.forecast(months)
 if isinstance(forecast, Failure):
     show_failure(forecast)
 penalized = [
@@ -160,7 +159,7 @@ st.caption(
     f"Showing {plain(focus_label)}. A customer who bought in several places or "
     "categories is split across them by past purchase value."
 )
-transactions = analytics.current_view()
+transactions = pipeline.current_view()
 if isinstance(transactions, Failure):
     show_failure(transactions)
 tx = transactions.transactions
@@ -321,7 +320,7 @@ pareto = st.toggle(
     help="BG/NBD and MBG/NBD are always compared; switch Pareto/NBD off to save a few seconds on very large data.",
 )
 with st.spinner("Fitting the purchase models on a calibration period…"):
-    check = analytics.model_check(pareto=pareto)
+    check = pipeline.model_check(pareto=pareto)
 if isinstance(check, Failure):
     st.warning(f"The model check could not run: {plain(check.message)}", icon=":material/warning:")
 else:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rfm.demographics import crosstab
-from rfm_app import analytics, keys, session
-from rfm_app import charts_analytics as charts
+from rfm.tables import crosstab
+from rfm_app import charts, keys, pipeline, session
 from rfm_app import format as fmt
 from rfm_app.pipeline import Failure
 from rfm_app.widgets import (
@@ -37,7 +36,7 @@ if mode == CHOOSE:
     k = int(right.slider("k", min_value=2, max_value=8, value=4, key=keys.CLUSTERS_K))
 
 found = with_status(
-    lambda: analytics.clusters(k),
+    lambda: pipeline.clusters(k),
     running="Clustering customers…",
     failed="Clustering failed",
     done=lambda result: f"{result.k} clusters of {fmt.count(result.labels.height)} customers",
@@ -49,7 +48,7 @@ profiles = found.profiles
 names = profiles["cluster_name"].to_list()
 
 st.subheader("How many clusters?", anchor=False)
-automatic_scores = analytics.clusters(None)
+automatic_scores = pipeline.clusters(None)
 if isinstance(automatic_scores, Failure):
     st.warning(plain(automatic_scores.message), icon=":material/warning:")
 else:

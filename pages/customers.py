@@ -5,12 +5,10 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from rfm.demographics import breakdown, monthly_activity, revenue_by_cohort, revenue_by_tenure
-from rfm_app import analytics, keys, session
-from rfm_app import charts_analytics as charts
+from rfm_app import charts, keys, pipeline, session
 from rfm_app import format as fmt
 from rfm_app.pipeline import Failure
-from rfm_app.widgets import analysis_page, plain, require_customers, show_failure
+from rfm_app.widgets import analysis_page, partial_caption, plain, show_failure
 
 
 def missing(columns: str, what: str) -> None:
@@ -20,9 +18,6 @@ def missing(columns: str, what: str) -> None:
 
 result = analysis_page("Customers")  # first: it routes a legacy direct run
 currency = session.currency()
-view = analytics.current_view()
-if isinstance(view, Failure):
-    show_failure(view)
 money = fmt.money_title("Net revenue", currency)
 
 st.subheader("Customers by segment", anchor=False)
@@ -37,22 +32,22 @@ event = st.altair_chart(
     key=keys.CUSTOMERS_SEGMENT_CHART,
 )
 picked = charts.picked_segments(event)
-customers = require_customers()
-tx = view.transactions
+found = pipeline.customer_tables(picked)
+if isinstance(found, Failure):
+    show_failure(found)
+customers = found.customers
 if picked:
-    customers = customers.filter(pl.col("segment").is_in(list(picked)))
-    tx = tx.join(customers.select("customer_id"), on="customer_id", how="semi")
     st.info(
         f"Focused on {plain(', '.join(picked))}: {fmt.count(customers.height)} customers.",
         icon=":material/filter_center_focus:",
     )
-columns = set(tx.columns)
+by = found.by_line_column
 
 left, right = st.columns(2)
 with left:
     st.subheader("Age groups", anchor=False)
-    if "age" in columns or "birth_date" in columns:
-        table = breakdown(tx, by="age_group")
+    if "age_group" in by:
+        table = by["age_group"]
         st.altair_chart(
             charts.vbars(
                 table,
@@ -67,8 +62,8 @@ with left:
         missing("an `age` or `birth_date`", "age groups")
 with right:
     st.subheader("Gender", anchor=False)
-    if "gender" in columns:
-        table = breakdown(tx, by="gender")
+    if "gender" in by:
+        table = by["gender"]
         st.altair_chart(
             charts.customer_bars(table, category="gender", value="revenue", title=money),
             width="stretch",
@@ -77,10 +72,8 @@ with right:
         missing("a `gender`", "the gender split")
 
 st.subheader("Where customers are", anchor=False)
-if "country" in columns:
-    table = breakdown(tx, by="country").with_columns(
-        charts.map_names(pl.col("country")).alias("map_country")
-    )
+if "country" in by:
+    table = by["country"].with_columns(charts.map_names(pl.col("country")).alias("map_country"))
     measure = st.segmented_control(
         "Colour by", ["Revenue", "Customers"], default="Revenue", key=keys.CUSTOMERS_MAP_MEASURE
     )
@@ -115,8 +108,8 @@ else:
 left, right = st.columns(2)
 with left:
     st.subheader("Payment methods", anchor=False)
-    if "payment_method" in columns:
-        table = breakdown(tx, by="payment_method")
+    if "payment_method" in by:
+        table = by["payment_method"]
         st.altair_chart(
             charts.hbars(
                 table,
@@ -132,11 +125,11 @@ with left:
         missing("a `payment_method`", "payment methods")
 with right:
     st.subheader("What they buy", anchor=False)
-    kinds = [c for c in ("category", "department", "theme") if c in columns]
+    kinds = [c for c in ("category", "department", "theme") if c in by]
     if kinds:
         for tab, column in zip(st.tabs([c.capitalize() for c in kinds]), kinds, strict=True):
             with tab:
-                table = breakdown(tx, by=column, top=10)
+                table = by[column].head(10)
                 st.altair_chart(
                     charts.customer_bars(table, category=column, value="revenue", title=money),
                     width="stretch",
@@ -149,8 +142,8 @@ st.caption("Returned value as a share of gross sales.")
 left, right = st.columns(2)
 for column, side in (("category", left), ("gender", right)):
     with side:
-        if column in columns:
-            table = breakdown(tx, by=column).sort("return_rate", descending=True, nulls_last=True)
+        if column in by:
+            table = by[column].sort("return_rate", descending=True, nulls_last=True)
             st.altair_chart(
                 charts.hbars(
                     table,
@@ -170,7 +163,7 @@ for column, side in (("category", left), ("gender", right)):
 left, right = st.columns(2)
 with left:
     st.subheader("Revenue by tenure", anchor=False)
-    table = revenue_by_tenure(customers)
+    table = found.tenure
     st.altair_chart(
         charts.vbars(
             table,
@@ -183,12 +176,11 @@ with left:
     )
 with right:
     st.subheader("Revenue by signup cohort", anchor=False)
-    cohorts = revenue_by_cohort(tx, every="1q")
     st.altair_chart(
-        charts.cohort_bars(cohorts, value="revenue", title=money, every="1q"),
+        charts.cohort_bars(found.cohorts, value="revenue", title=money, every="1q"),
         width="stretch",
     )
-    if cohorts.height and cohorts["cohort_source"][0] != "signup_date":
+    if found.cohort_source != "signup date":
         st.caption("No `signup_date` column: cohorts are by first purchase.")
 
 left, right = st.columns(2)
@@ -205,13 +197,14 @@ with right:
     st.subheader("Monthly purchase frequency", anchor=False)
     st.altair_chart(
         charts.monthly_line(
-            monthly_activity(tx),
+            found.monthly,
             value="orders_per_customer",
             title="Orders per buying customer",
             value_format=".2f",
         ),
         width="stretch",
     )
+    partial_caption(found.monthly)
 
 st.subheader("Spend vs recency", anchor=False)
 points = charts.sample_points(customers)

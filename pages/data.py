@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import replace
 from datetime import datetime
@@ -11,11 +12,12 @@ import streamlit as st
 
 import rfm
 from rfm.columns import OPTIONAL, REQUIRED
+from rfm_app import filters as view_filters
 from rfm_app import format as fmt
 from rfm_app import keys, pipeline, session
 from rfm_app.pipeline import Failure, TableProfile, analysis, table_profile, workbook_sheets
 from rfm_app.routing import ensure_router
-from rfm_app.widgets import plain, show_failure
+from rfm_app.widgets import download_buttons, plain, show_failure
 
 ensure_router()  # first: a legacy direct run of this file goes through the router
 
@@ -171,11 +173,18 @@ def columns_form(profile: TableProfile) -> None:
                 with more[i % 3]:
                     picked[name] = selectbox(name)
         left, right = st.columns(2)
+        span = view_filters.current_options()
+        # Any day from the first transaction to the day after the last (Streamlit's own
+        # default range is today +/- 10 years, which rejects 1997 or 2010 data).
+        first_day = None if span is None else span.first_day
+        last_day = None if span is None or span.last_day is None else span.last_day
         as_of = left.date_input(
             "As-of date",
             key=keys.DATA_AS_OF,
-            help="Recency is measured at this date; later transactions are ignored. "
-            "Empty = the day after the last transaction.",
+            min_value=first_day,
+            max_value=None if last_day is None else last_day + dt.timedelta(days=1),
+            help="Recency is measured at this date; later transactions are not counted "
+            "anywhere in the app. Empty = the day after the last transaction.",
         )
         symbols = list(fmt.CURRENCIES)
         currency = right.selectbox(
@@ -191,6 +200,47 @@ def columns_form(profile: TableProfile) -> None:
             st.session_state[keys.CURRENCY] = currency
             session.update_settings(columns=mapping, as_of=as_of or None)
             st.rerun()
+
+
+def customer_accounts(counts: rfm.CustomerCounts, as_of: dt.date) -> None:
+    """Where every customer in the file went, as the quality report does for rows."""
+    if counts.rows_after_as_of:
+        st.info(
+            f"{fmt.plural(counts.rows_after_as_of, 'row')} dated after the as-of date "
+            f"{as_of} are not counted anywhere (recency is measured at that date).",
+            icon=":material/event:",
+        )
+    if counts.scored == counts.seen:
+        return
+    rows = [
+        ("Scored (bought on or before the as-of date)", counts.scored, None),
+        (
+            "Only returns on or before the as-of date",
+            counts.returns_only,
+            fmt.money(counts.returns_only_revenue, session.currency()),
+        ),
+        ("Only transactions after the as-of date", counts.after_as_of_only, None),
+    ]
+    with st.expander(
+        f"Customers: {fmt.count(counts.seen)} seen, {fmt.count(counts.scored)} scored",
+        icon=":material/groups:",
+    ):
+        st.dataframe(
+            pl.DataFrame(rows, schema=["Customers", "Count", "Net value"], orient="row").filter(
+                pl.col("Count") > 0
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        st.caption(
+            "Customers with only returns are not scored (they have no purchase to measure); "
+            "their returns are part of the revenue figure."
+        )
+        returns_only = pipeline.returns_only(source, session.current_settings())
+        if returns_only is not None and returns_only.height:
+            download_buttons(
+                returns_only, stem="returns-only-customers", key=keys.DATA_RETURNS_ONLY
+            )
 
 
 def adopt_currency(digest: str, written: str | None) -> None:
@@ -314,13 +364,7 @@ st.success(
 )
 adopt_currency(source.digest, result.report.currency)
 settings = session.current_settings()
-later = pipeline.rows_after_as_of(source, settings)
-if later:
-    st.info(
-        f"{fmt.plural(later, 'row')} dated after the as-of date {settings.as_of} "
-        "are not counted (recency is measured at that date).",
-        icon=":material/event:",
-    )
+customer_accounts(result.counts, result.as_of)
 if (
     settings.date_format
     and result.report.date_ambiguous

@@ -8,7 +8,7 @@ from rfm_app import charts, session
 from rfm_app import format as fmt
 from rfm_app.routing import ensure_router
 from rfm_app.treemap import treemap_chart
-from rfm_app.widgets import require_analysis, source_caption
+from rfm_app.widgets import partial_caption, require_analysis, revenue_help, source_caption
 
 ensure_router()  # first: a legacy direct run of this file goes through the router
 
@@ -21,7 +21,12 @@ source_caption()
 first = st.columns(4)
 first[0].metric("Customers", fmt.count(kpi.customers), border=True)
 first[1].metric("Orders", fmt.count(kpi.orders), border=True)
-first[2].metric("Revenue", fmt.money(kpi.revenue, currency), border=True, help="Net of returns.")
+first[2].metric(
+    "Revenue",
+    fmt.money(kpi.revenue, currency),
+    border=True,
+    help=revenue_help(kpi, currency),
+)
 first[3].metric(
     "Quantity",
     fmt.count(kpi.quantity),
@@ -71,15 +76,20 @@ with left:
     st.subheader("Revenue by segment", anchor=False)
     st.altair_chart(
         charts.bar_by_segment(
-            result.segments, value="revenue", title=fmt.money_title("Net revenue", currency)
+            result.by_segment, value="revenue", title=fmt.money_title("Net revenue", currency)
         ),
         width="stretch",
     )
+    if kpi.returns_only_customers:
+        st.caption(
+            f"“(returns only)”: returns by {fmt.count(kpi.returns_only_customers)} customers "
+            "with no purchase in the period; part of the revenue KPI."
+        )
 with right:
     st.subheader("Quantity by segment", anchor=False)
-    if result.quantity is not None:
+    if kpi.quantity is not None:
         st.altair_chart(
-            charts.bar_by_segment(result.quantity, value="quantity", title="Units"),
+            charts.bar_by_segment(result.by_segment, value="quantity", title="Units"),
             width="stretch",
         )
     else:
@@ -112,6 +122,7 @@ with yearly:
         ),
         width="stretch",
     )
+partial_caption(result.monthly, result.yearly)
 
 left, right = st.columns(2)
 with left:

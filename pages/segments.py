@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from rfm import breakdowns
+from rfm import tables as report_tables
 from rfm_app import charts, keys, session, tables
 from rfm_app import format as fmt
 from rfm_app.routing import ensure_router
@@ -52,6 +52,12 @@ st.dataframe(
 )
 if empty:
     st.caption(f"No customers in: {', '.join(empty)}.")
+if result.kpis.returns_only_customers:
+    st.caption(
+        f"Not in any segment: {fmt.count(result.kpis.returns_only_customers)} customers with "
+        f"only returns in the period ({fmt.money(result.kpis.returns_only_revenue, currency)}, "
+        "part of the revenue KPI). The Data page lists them."
+    )
 download_buttons(result.segments, stem="segment_table", key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}table")
 
 st.subheader("R × FM grid", anchor=False)
@@ -68,13 +74,13 @@ top_n = st.slider("How many", min_value=5, max_value=100, value=20, step=5, key=
 by_spend, by_score = st.tabs(["By spend", "By RFM score"])
 shown = ["customer_id", "segment", "rfm_score", "recency_days", "frequency", "monetary"]
 with by_spend:
-    top = breakdowns.top_customers(segmented, by="spend", n=top_n).select(shown)
+    top = report_tables.top_customers(segmented, by="spend", n=top_n).select(shown)
     st.dataframe(top, hide_index=True, width="stretch", column_config=columns)
     download_buttons(
         top, stem="top_customers_by_spend", key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}top_spend"
     )
 with by_score:
-    top = breakdowns.top_customers(segmented, by="rfm_score", n=top_n).select(shown)
+    top = report_tables.top_customers(segmented, by="rfm_score", n=top_n).select(shown)
     st.dataframe(top, hide_index=True, width="stretch", column_config=columns)
     download_buttons(
         top, stem="top_customers_by_rfm_score", key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}top_score"

@@ -16,10 +16,24 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from rfm import datasets, measures
-from rfm.errors import AmbiguousDatesError, ConvergenceError, DataError, NotFittedError
+from rfm.errors import (
+    AmbiguousDatesError,
+    ConvergenceError,
+    DataError,
+    MixedDatesError,
+    NotFittedError,
+)
 from rfm.filters import Filters
 from rfm.io import Limits, RawTable, ReadResult, detect_columns, read_table, read_transactions
 from rfm.kpis import Kpis, kpis
+from rfm.movement import (
+    CohortRetention,
+    PeriodComparison,
+    SegmentMigration,
+    cohort_retention,
+    period_over_period,
+    segment_migration,
+)
 from rfm.quality import QualityReport
 from rfm.scoring import score
 from rfm.segments import (
@@ -95,6 +109,7 @@ __all__ = [
     "BetaGeo",
     "CalibrationHoldout",
     "ClusterResult",
+    "CohortRetention",
     "ConvergenceError",
     "CustomerCounts",
     "DataError",
@@ -102,31 +117,37 @@ __all__ = [
     "GammaGamma",
     "Kpis",
     "Limits",
+    "MixedDatesError",
     "ModifiedBetaGeo",
     "NotFittedError",
     "ParetoNBD",
+    "PeriodComparison",
     "QualityReport",
     "RawTable",
     "ReadResult",
     "Segment",
+    "SegmentMigration",
     "activity_status",
     "analysis_view",
     "breakdown",
     "calibration_holdout",
     "cluster",
     "clv",
+    "cohort_retention",
     "datasets",
     "detect_columns",
     "evaluate_holdout",
     "expected_value",
     "kpis",
     "measures",
+    "period_over_period",
     "read_table",
     "read_transactions",
     "rules_frame",
     "score",
     "segment",
     "segment_levels",
+    "segment_migration",
     "segment_table",
     "select_model",
     "summarize",

@@ -68,6 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: the day after the last transaction)",
     )
     parser.add_argument(
+        "--compare-to",
+        type=dt.date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="also segment the customers as of this earlier date and add previous_segment "
+        "('New in period' for customers who started later) and segment_since (this date when "
+        "the segment is unchanged, else the as-of date) to the table",
+    )
+    parser.add_argument(
         "--bins", type=int, default=5, help="score levels for R, F and M, 2..10 (default: 5)"
     )
     parser.add_argument(
@@ -114,9 +122,11 @@ def run(args: argparse.Namespace) -> int:
     from rfm.export import to_safe_csv
     from rfm.io import read_transactions
     from rfm.kpis import kpis
+    from rfm.movement import segment_migration
     from rfm.scoring import score
     from rfm.segments import segment
     from rfm.summary import summarize
+    from rfm.view import analysis_view
 
     if not args.input.exists():
         msg = f"Input file not found: {args.input}. Check the path."
@@ -125,7 +135,14 @@ def run(args: argparse.Namespace) -> int:
     if args.output is not None and fmt not in ("csv", "parquet"):
         msg = f"Output must be .csv or .parquet (or pass --format). Got {args.output.name!r}."
         raise DataError(msg)
+    if args.compare_to is not None and args.streaming:
+        msg = (
+            "--compare-to segments the customers at two dates from the transactions in "
+            "memory; drop --streaming to use it."
+        )
+        raise DataError(msg)
     report = None
+    view = None
     if args.streaming:
         from rfm._summary_scan import scan_transactions
 
@@ -133,19 +150,38 @@ def run(args: argparse.Namespace) -> int:
             args.input, columns=_mapping(args.map), date_format=args.date_format
         )
         summary = summarize(scanned, as_of=args.as_of).collect(engine="streaming")
+        customers = segment(
+            score(summary, bins=args.bins),
+            bins=args.bins,
+            active_days=args.active_days,
+            inactive_days=args.inactive_days,
+        )
     else:
         options = {"sheet": args.sheet} if args.sheet else {}
         result = read_transactions(
             args.input, columns=_mapping(args.map) or None, date_format=args.date_format, **options
         )
         report = result.report
-        summary = summarize(result.transactions, as_of=args.as_of)
-    customers = segment(
-        score(summary, bins=args.bins),
-        bins=args.bins,
-        active_days=args.active_days,
-        inactive_days=args.inactive_days,
-    )
+        # The same analysis view the app draws from, so the figures agree with it.
+        view = analysis_view(
+            result.transactions,
+            as_of=args.as_of,
+            bins=args.bins,
+            active_days=args.active_days,
+            inactive_days=args.inactive_days,
+        )
+        customers = view.customers
+    moved = None
+    if args.compare_to is not None and view is not None:
+        moved = segment_migration(
+            view.transactions, earlier=args.compare_to, later=view.as_of, bins=args.bins
+        )
+        customers = customers.join(
+            moved.customers.select("customer_id", "previous_segment", "segment_since"),
+            on="customer_id",
+            how="left",
+            maintain_order="left",
+        )
     if args.output is not None:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "parquet":
@@ -155,7 +191,12 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(report if report is not None else "Streamed: no quality report (rows not cleaned).")
         print()
-        print(kpis(summary, active_days=args.active_days))
+        if view is not None:
+            print(view.counts)
+            print()
+            print(view.kpis())
+        else:
+            print(kpis(summary, active_days=args.active_days))
         print()
         counts = (
             customers.group_by("segment")
@@ -164,6 +205,10 @@ def run(args: argparse.Namespace) -> int:
         )
         for name, n in counts.iter_rows():
             print(f"{name:<22}{n:>10,}")
+        if moved is not None:
+            changes = dict(moved.customers.group_by("change").agg(pl.len()).iter_rows())
+            moves = ", ".join(f"{changes.get(c, 0):,} {c}" for c in ("up", "same", "down", "new"))
+            print(f"\nSince {moved.earlier.isoformat()}: {moves}")
         if args.output is not None:
             print(f"\nWrote {customers.height:,} customers to {args.output}")
     return 0

@@ -116,7 +116,7 @@ class Filters:
             parts.append(f"segments: {', '.join(self.segments)}")
         return "; ".join(parts) or "no filter"
 
-    def apply(self, transactions: pl.DataFrame) -> pl.DataFrame:
+    def filter_lines(self, transactions: pl.DataFrame) -> pl.DataFrame:
         """The lines that pass the date range and value filters (not the segment filter).
 
         Raises

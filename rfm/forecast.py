@@ -16,6 +16,7 @@ from typing import Any, Final
 
 import polars as pl
 
+from rfm import measures
 from rfm.errors import DataError
 from rfm.models._base import PurchaseModel
 from rfm.models.gamma_gamma import GammaGamma
@@ -221,7 +222,8 @@ def forecast_by(forecast: pl.DataFrame, transactions: pl.DataFrame, *, by: str) 
     forecast
         From :func:`customer_forecast`.
     transactions
-        The transactions the summary was built from, with the ``by`` column.
+        The transactions the summary was built from (an :class:`rfm.AnalysisView`'s
+        ``transactions``: nothing after its as-of date), with the ``by`` column.
     by
         ``country``, ``category``, ``retailer``, ``city``, ... Missing values are grouped
         as ``"(unknown)"``.
@@ -260,10 +262,7 @@ def forecast_by(forecast: pl.DataFrame, transactions: pl.DataFrame, *, by: str) 
                 f"{', '.join(frame.columns)}."
             )
             raise DataError(msg)
-    is_return = pl.col("amount") < 0
-    if "is_return" in transactions.columns:
-        is_return = is_return | pl.col("is_return").fill_null(False)
-    purchases = transactions.filter(~is_return).select(
+    purchases = transactions.filter(measures.is_purchase(transactions.columns)).select(
         pl.col("customer_id").cast(pl.String),
         pl.col(by).cast(pl.String).fill_null("(unknown)").alias(by),
         pl.col("amount").clip(lower_bound=0.0).alias("value"),

@@ -124,7 +124,11 @@ def orders(columns: Sequence[str]) -> pl.Expr:
 def customers(columns: Sequence[str]) -> pl.Expr:
     """Distinct customers with at least one purchase line, as an aggregation."""
     return (
-        pl.col(CUSTOMER_ID).filter(is_purchase(columns)).n_unique().cast(pl.Int64).alias("customers")
+        pl.col(CUSTOMER_ID)
+        .filter(is_purchase(columns))
+        .n_unique()
+        .cast(pl.Int64)
+        .alias("customers")
     )
 
 

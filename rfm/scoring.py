@@ -120,7 +120,85 @@ def _id_rank(customer_id: pl.Series) -> pl.Series:
     return customer_id.rank("ordinal").cast(pl.Int64).alias(_ID_RANK)
 
 
-def score(summary: pl.DataFrame, *, bins: int = 5) -> pl.DataFrame:
+def _own_scores(summary: pl.DataFrame, bins: int) -> list[pl.Series]:
+    """Each score as ``summary``'s own equal-sized bins (see :func:`score`)."""
+    n = summary.height
+    keyed = summary.select(*_KEY_COLUMNS).with_columns(_id_rank(summary["customer_id"]))
+    codes = _codes(keyed)
+    scores = []
+    for name, keys in _RANK_KEYS.items():
+        packed = _packed_key(codes, keys) if codes is not None else None
+        if packed is not None:
+            level = _bins_from_keys(packed, bins)
+        else:
+            level = (_ordinal_rank(keyed, keys) * bins) // max(n, 1) + 1
+        scores.append(pl.Series(name, level).cast(pl.Int8))
+    return scores
+
+
+def _edge_rows(
+    reference: pl.DataFrame, keys: tuple[tuple[str, bool], ...], bins: int
+) -> list[dict[str, object] | None]:
+    """The customers at the bin edges of ``reference``, one per ``b`` in ``1..bins - 1``.
+
+    Bin ``b + 1`` starts at the row in position ``ceil(b * n / bins)`` of the order
+    'worst first' by ``keys`` and customer_id (as in :func:`score`); None when that
+    position is past the end (n < bins), a bin nobody reaches.
+    """
+    n = reference.height
+    keyed = reference.select(*_KEY_COLUMNS, "customer_id").with_columns(
+        _id_rank(reference["customer_id"])
+    )
+    position = _ordinal_rank(keyed, keys)
+    at = np.empty(n, dtype=np.int64)
+    at[position] = np.arange(n, dtype=np.int64)  # at[p]: the row in position p
+    edges: list[dict[str, object] | None] = []
+    for b in range(1, bins):
+        cut = -(-b * n // bins)
+        edges.append(keyed.row(int(at[cut]), named=True) if cut < n else None)
+    return edges
+
+
+def _not_worse_than(keys: tuple[tuple[str, bool], ...], edge: dict[str, object]) -> pl.Expr:
+    """True where a customer sorts at or after ``edge`` in the order 'worst first'."""
+    # Last tie-break: the alphabetically earlier id ranks higher (as in _ordinal_rank).
+    expr = pl.col("customer_id") <= pl.lit(edge["customer_id"], dtype=pl.String)
+    for name, larger_is_better in reversed(keys):
+        value = pl.lit(edge[name])
+        better = pl.col(name) > value if larger_is_better else pl.col(name) < value
+        expr = better | ((pl.col(name) == value) & expr)
+    return expr
+
+
+def _scores_on_edges(summary: pl.DataFrame, reference: pl.DataFrame, bins: int) -> list[pl.Series]:
+    """Each score as the number of ``reference``'s bin edges a customer reaches, plus one."""
+    for name, frame in (("edges_from", reference), ("summary", summary)):
+        measures = frame.select(*_KEY_COLUMNS, "customer_id")
+        if measures.null_count().sum_horizontal().item() or measures["monetary"].is_nan().any():
+            msg = (
+                f"Scoring on fixed bin edges needs recency_days, frequency, monetary and "
+                f"customer_id without nulls or NaN; {name} has some. Build it with rfm.summarize."
+            )
+            raise DataError(msg)
+    if reference.height == 0:
+        msg = "edges_from has no customers to take bin edges from. Pass a non-empty summary."
+        raise DataError(msg)
+    levels = []
+    for name, keys in _RANK_KEYS.items():
+        reached = [
+            _not_worse_than(keys, edge).cast(pl.Int8)
+            for edge in _edge_rows(reference, keys, bins)
+            if edge is not None
+        ]
+        # No edge at all (one reference customer): everyone is in bin 1.
+        level = pl.sum_horizontal(*reached) + 1 if reached else pl.repeat(1, pl.len())
+        levels.append(level.alias(name))
+    return [s.cast(pl.Int8) for s in summary.select(levels).get_columns()]
+
+
+def score(
+    summary: pl.DataFrame, *, bins: int = 5, edges_from: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Add ``r_score``, ``f_score``, ``m_score``, ``fm_score`` and ``rfm_score``.
 
     Each score is in ``1..bins`` and high is good: recent, frequent, valuable.
@@ -142,6 +220,13 @@ def score(summary: pl.DataFrame, *, bins: int = 5) -> pl.DataFrame:
     bins
         Number of score levels, 2 to 10. Below 10, ``rfm_score`` is three digits; with
         10, a score of 10 is written "10" (e.g. ``"10910"``).
+    edges_from
+        Another customer summary (typically the same customers at an earlier date) whose
+        bin edges to use instead of ``summary``'s own: each customer gets the score they
+        would have had among ``edges_from``'s customers, by the same ranking and tie
+        rule. Scores then compare across dates on one scale (a customer who stays away
+        drops in R even if everyone else did too), but bins are no longer equal in size.
+        ``score(s, edges_from=s)`` equals ``score(s)``. Default: ``summary``'s own edges.
 
     Examples
     --------
@@ -168,17 +253,17 @@ def score(summary: pl.DataFrame, *, bins: int = 5) -> pl.DataFrame:
             f"monetary. Missing: {', '.join(missing)}. Build it with rfm.summarize(transactions)."
         )
         raise DataError(msg)
-    n = summary.height
-    keyed = summary.select(*_KEY_COLUMNS).with_columns(_id_rank(summary["customer_id"]))
-    codes = _codes(keyed)
-    scores = []
-    for name, keys in _RANK_KEYS.items():
-        packed = _packed_key(codes, keys) if codes is not None else None
-        if packed is not None:
-            level = _bins_from_keys(packed, bins)
-        else:
-            level = (_ordinal_rank(keyed, keys) * bins) // max(n, 1) + 1
-        scores.append(pl.Series(name, level).cast(pl.Int8))
+    if edges_from is None:
+        scores = _own_scores(summary, bins)
+    else:
+        missing = [c for c in (*_KEY_COLUMNS, "customer_id") if c not in edges_from.columns]
+        if missing:
+            msg = (
+                f"edges_from must be a customer summary like summary. Missing: "
+                f"{', '.join(missing)}. Build it with rfm.summarize(transactions, as_of=...)."
+            )
+            raise DataError(msg)
+        scores = _scores_on_edges(summary, edges_from, bins)
     out = summary.with_columns(scores)
     if bins < 10:  # one digit per score: the number's digits are the string (5x cheaper)
         digits = pl.col("r_score").cast(pl.Int32) * 100 + pl.col("f_score") * 10 + pl.col("m_score")

@@ -280,7 +280,7 @@ class AnalysisView:
         orders = int(row["orders"] or 0)
         revenue = float(row["revenue"] or 0.0)
         share_active = (
-            float((self.customers["recency_days"] <= self.active_days).mean() or 0.0)
+            float(self.customers.select((pl.col("recency_days") <= self.active_days).mean()).item())
             if customers
             else 0.0
         )
@@ -405,7 +405,9 @@ def analysis_view(
     (3, 1, 1)
     """
     filters = filters or Filters()
-    missing = [name for name in (CUSTOMER_ID, ORDER_DATE, AMOUNT) if name not in transactions.columns]
+    missing = [
+        name for name in (CUSTOMER_ID, ORDER_DATE, AMOUNT) if name not in transactions.columns
+    ]
     if missing:
         msg = (
             f"An analysis view needs the canonical columns customer_id, order_date and "
@@ -428,7 +430,9 @@ def analysis_view(
         )
         raise DataError(msg)
     day = pl.col(ORDER_DATE).cast(pl.Date)
-    data_first, data_last = transactions.select(day.min().alias("first"), day.max().alias("last")).row(0)
+    data_first, data_last = transactions.select(
+        day.min().alias("first"), day.max().alias("last")
+    ).row(0)
     if data_last is None:
         msg = "The transactions have no dated line. Expected at least one transaction."
         raise DataError(msg)
@@ -440,8 +444,12 @@ def analysis_view(
         cut = filters.date_range[1] + dt.timedelta(days=1)
 
     # Ages are measured at the view's as-of date, for the filter and the breakdowns alike.
-    age = age_group(transactions.columns, as_of=cut) if AGE_GROUP not in transactions.columns else None
-    rows = filters.apply(transactions.with_columns(age) if age is not None else transactions)
+    age = (
+        age_group(transactions.columns, as_of=cut)
+        if AGE_GROUP not in transactions.columns
+        else None
+    )
+    rows = filters.filter_lines(transactions.with_columns(age) if age is not None else transactions)
     in_window = day <= cut
     window = rows.filter(in_window)
     later = rows.filter(~in_window)
@@ -462,9 +470,8 @@ def analysis_view(
         customers = kept
     if customers.height == 0 and require_customers:
         msg = (
-            f"No customer bought anything on or before {cut} in this view "
-            f"({filters.describe()}). Widen or clear the filters, or pick a later "
-            "as-of date."
+            f"No customer matches these filters ({filters.describe()}) with a purchase "
+            f"on or before {cut}. Widen or clear the filters, or pick a later as-of date."
         )
         raise DataError(msg)
 
@@ -508,4 +515,3 @@ def analysis_view(
         last_day=last_day,
         active_days=active_days,
     )
-

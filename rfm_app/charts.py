@@ -1,16 +1,592 @@
-"""Chart builders: each takes a small, already aggregated polars frame and returns an
-Altair chart. Nothing here computes business numbers; :mod:`rfm` does."""
+"""Chart builders for every page: each takes a small, already aggregated polars frame and
+returns an Altair chart. Nothing here computes business numbers; :mod:`rfm` does. The
+only arithmetic is display work: histogram bins and a fixed-seed sample of points, so
+the browser never receives one mark per customer of a large file.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any, Final, cast
 
 import altair as alt
+import numpy as np
 import polars as pl
 
 from rfm_app.palette import ACCENT, ACTIVITY_COLORS, SEGMENT_COLORS, colors_for, text_color_on
 
-_HEIGHT = 320
+HEIGHT: Final = 320
+SEGMENT_PICK: Final = "segment_pick"
+"""Name of the click selection on segment charts (key in the chart's selection event)."""
+UNITS_COLOR: Final = "#3f9a5c"
+"""Bar colour for (expected) units, apart from revenue's accent."""
+MAX_POINTS: Final = 5000
+"""Scatter plots draw at most this many customers (a fixed-seed sample)."""
+
+_ATLAS: Final = Path(__file__).with_name("assets") / "countries-110m.json"
+
+COUNTRY_ALIASES: Final = {
+    "united states": "United States of America",
+    "usa": "United States of America",
+    "us": "United States of America",
+    "u.s.a.": "United States of America",
+    "uk": "United Kingdom",
+    "great britain": "United Kingdom",
+    "england": "United Kingdom",
+    "scotland": "United Kingdom",
+    "wales": "United Kingdom",
+    "northern ireland": "United Kingdom",
+    "eire": "Ireland",
+    "rsa": "South Africa",
+    "czech republic": "Czechia",
+    "russian federation": "Russia",
+    "korea": "South Korea",
+    "republic of korea": "South Korea",
+    "bosnia and herzegovina": "Bosnia and Herz.",
+    "dominican republic": "Dominican Rep.",
+    "central african republic": "Central African Rep.",
+    "democratic republic of the congo": "Dem. Rep. Congo",
+    "ivory coast": "Côte d'Ivoire",
+    "north macedonia": "Macedonia",
+    "swaziland": "eSwatini",
+    "eswatini": "eSwatini",
+    "uae": "United Arab Emirates",
+}
+"""Common spellings -> the names in world-atlas (Natural Earth 'name')."""
+
+_WHITESPACE: Final = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+"""The characters Python's ``str.strip()`` removes, so :func:`map_names` strips what
+:func:`map_name` strips (polars' default strips a slightly different set)."""
+
+
+def segment_picker(
+    table: pl.DataFrame, *, value: str, title: str, value_format: str = ",.0f"
+) -> alt.Chart:
+    """Horizontal bars per segment that the user can click to filter the page.
+
+    The click selection is named :data:`SEGMENT_PICK`; unselected bars fade.
+    """
+    names = table["segment"].to_list()
+    pick = alt.selection_point(name=SEGMENT_PICK, fields=["segment"])
+    return (
+        alt.Chart(table.select(list(dict.fromkeys(["segment", value, "customers"]))))
+        .mark_bar(cornerRadiusEnd=3, cursor="pointer")
+        .encode(
+            y=alt.Y(
+                "segment:N",
+                sort=names,
+                title=None,
+                axis=alt.Axis(labelLimit=180, labelOverlap=False),
+            ),
+            x=alt.X(f"{value}:Q", title=title, axis=alt.Axis(format=value_format)),
+            color=alt.Color("segment:N", scale=_segment_scale(names), legend=None),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
+            tooltip=[
+                alt.Tooltip("segment:N", title="Segment"),
+                alt.Tooltip(f"{value}:Q", title=title, format=value_format),
+                alt.Tooltip("customers:Q", title="Customers", format=","),
+            ],
+        )
+        .add_params(pick)
+        .properties(height=max(HEIGHT, 28 * len(names)))
+    )
+
+
+def picked_segments(event: Any) -> tuple[str, ...]:
+    """Segments clicked in a :func:`segment_picker` chart (from ``st.altair_chart``'s event)."""
+    try:
+        points = event["selection"][SEGMENT_PICK]
+    except (KeyError, TypeError):
+        return ()
+    if isinstance(points, dict):  # some versions give {"segment": [...]}
+        values = points.get("segment", [])
+        return tuple(str(v) for v in (values if isinstance(values, list) else [values]))
+    return tuple(str(point["segment"]) for point in points or [] if "segment" in point)
+
+
+def hbars(
+    table: pl.DataFrame,
+    *,
+    category: str,
+    value: str,
+    title: str,
+    category_title: str,
+    value_format: str = ",.0f",
+    color: str = ACCENT,
+    extra_tooltip: Sequence[tuple[str, str, str]] = (),
+) -> alt.Chart:
+    """Horizontal bars of ``value`` per ``category``, in the table's order.
+
+    ``extra_tooltip``: (column, title, format) triples shown on hover.
+    """
+    names = table[category].cast(pl.String).to_list()
+    columns = [category, value, *(column for column, _, _ in extra_tooltip)]
+    return (
+        alt.Chart(table.select(list(dict.fromkeys(columns))))
+        .mark_bar(color=color, cornerRadiusEnd=3)
+        .encode(
+            y=alt.Y(
+                f"{category}:N",
+                sort=names,
+                title=None,
+                axis=alt.Axis(labelLimit=200, labelOverlap=False),
+            ),
+            x=alt.X(f"{value}:Q", title=title, axis=alt.Axis(format=value_format)),
+            tooltip=[
+                alt.Tooltip(f"{category}:N", title=category_title),
+                alt.Tooltip(f"{value}:Q", title=title, format=value_format),
+                *(alt.Tooltip(f"{c}:Q", title=t, format=f) for c, t, f in extra_tooltip),
+            ],
+        )
+        .properties(height=max(180, 32 * len(names)))
+    )
+
+
+def customer_bars(
+    table: pl.DataFrame,
+    *,
+    category: str,
+    value: str,
+    title: str,
+    category_title: str | None = None,
+    top: int | None = None,
+) -> alt.Chart:
+    """:func:`hbars` of the first ``top`` rows, with the ``customers`` count on hover.
+
+    ``category_title`` defaults to the capitalised column name.
+    """
+    return hbars(
+        table if top is None else table.head(top),
+        category=category,
+        value=value,
+        title=title,
+        category_title=category_title or category.capitalize(),
+        extra_tooltip=[("customers", "Customers", ",")],
+    )
+
+
+def expected_units_bars(table: pl.DataFrame, *, category: str, top: int | None = None) -> alt.Chart:
+    """Expected units per ``category``, most first (the ``top`` most)."""
+    ranked = table.sort("expected_units", descending=True)
+    return hbars(
+        ranked if top is None else ranked.head(top),
+        category=category,
+        value="expected_units",
+        title="Expected units",
+        category_title=category.capitalize(),
+        color=UNITS_COLOR,
+    )
+
+
+def vbars(
+    table: pl.DataFrame,
+    *,
+    category: str,
+    value: str,
+    title: str,
+    category_title: str,
+    value_format: str = ",.0f",
+    sort: Sequence[str] | None = None,
+) -> alt.Chart:
+    """Vertical bars of ``value`` per ``category`` (in ``sort`` or the table's order)."""
+    names = list(sort) if sort is not None else table[category].cast(pl.String).to_list()
+    return (
+        alt.Chart(table.select(category, value))
+        .mark_bar(color=ACCENT, cornerRadiusEnd=2)
+        .encode(
+            x=alt.X(
+                f"{category}:N",
+                sort=names,
+                title=category_title,
+                axis=alt.Axis(
+                    labelAngle=-30 if max(map(len, names), default=0) > 8 else 0,
+                    labelOverlap=False,
+                    labelLimit=140,
+                ),
+            ),
+            y=alt.Y(f"{value}:Q", title=title, axis=alt.Axis(format=value_format)),
+            tooltip=[
+                alt.Tooltip(f"{category}:N", title=category_title),
+                alt.Tooltip(f"{value}:Q", title=title, format=value_format),
+            ],
+        )
+        .properties(height=HEIGHT)
+    )
+
+
+def histogram_table(
+    values: pl.Series, *, bins: int = 20, lower: float | None = None, upper: float | None = None
+) -> pl.DataFrame:
+    """Counts in ``bins`` equal-width bins: ``start``, ``end``, ``customers``."""
+    data = values.drop_nulls().cast(pl.Float64).to_numpy()
+    low = float(np.min(data)) if lower is None and data.size else float(lower or 0.0)
+    high = float(np.max(data)) if upper is None and data.size else float(upper or 1.0)
+    if high <= low:
+        high = low + 1.0
+    counts, edges = np.histogram(data, bins=bins, range=(low, high))
+    return pl.DataFrame(
+        {"start": edges[:-1], "end": edges[1:], "customers": counts.astype(np.int64)}
+    )
+
+
+def histogram(
+    table: pl.DataFrame, *, title: str, value_format: str = ",.0f", color: str = ACCENT
+) -> alt.Chart:
+    """Bars of a :func:`histogram_table`."""
+    return (
+        alt.Chart(table)
+        .mark_bar(color=color, binSpacing=1)
+        .encode(
+            x=alt.X("start:Q", bin="binned", title=title, axis=alt.Axis(format=value_format)),
+            x2="end:Q",
+            y=alt.Y("customers:Q", title="Customers", axis=alt.Axis(format=",.0f")),
+            tooltip=[
+                alt.Tooltip("start:Q", title="From", format=value_format),
+                alt.Tooltip("end:Q", title="To", format=value_format),
+                alt.Tooltip("customers:Q", title="Customers", format=","),
+            ],
+        )
+        .properties(height=HEIGHT)
+    )
+
+
+def calibration_chart(by_frequency: pl.DataFrame, *, model: str) -> alt.Chart:
+    """Mean predicted vs actual holdout purchases by calibration repeat purchases."""
+    long = by_frequency.unpivot(
+        index=["calibration_purchases", "customers"],
+        on=["predicted_purchases", "actual_purchases"],
+        variable_name="series",
+        value_name="purchases",
+    ).with_columns(
+        pl.col("series").replace_strict(
+            {"predicted_purchases": f"Predicted ({model})", "actual_purchases": "Actual"}
+        )
+    )
+    top = int(by_frequency.select(pl.col("calibration_purchases").max()).item() or 0)
+    return (
+        alt.Chart(long)
+        .mark_line(point=True, strokeWidth=2.5)
+        .encode(
+            x=alt.X(
+                "calibration_purchases:O",
+                title=f"Repeat purchase days in calibration ({top} = {top} or more)",
+                axis=alt.Axis(labelAngle=0),
+            ),
+            y=alt.Y("purchases:Q", title="Mean purchase days in holdout"),
+            color=alt.Color(
+                "series:N",
+                title=None,
+                scale=alt.Scale(range=["#8a8a8a", ACCENT]),
+                legend=alt.Legend(orient="top"),
+            ),
+            strokeDash=alt.StrokeDash("series:N", legend=None),
+            tooltip=[
+                alt.Tooltip("calibration_purchases:O", title="Calibration repeats"),
+                alt.Tooltip("series:N", title="Series"),
+                alt.Tooltip("purchases:Q", title="Mean holdout purchases", format=".2f"),
+                alt.Tooltip("customers:Q", title="Customers", format=","),
+            ],
+        )
+        .properties(height=HEIGHT)
+    )
+
+
+def k_selection(scores: pl.DataFrame, *, chosen: int) -> alt.HConcatChart:
+    """Silhouette (higher is better) and inertia by k, the chosen k highlighted."""
+    data = scores.with_columns((pl.col("k") == chosen).alias("chosen"))
+    base = alt.Chart(data).encode(
+        x=alt.X("k:O", title="Number of clusters k", axis=alt.Axis(labelAngle=0))
+    )
+
+    def panel(field: str, title: str, fmt: str) -> alt.LayerChart:
+        line = base.mark_line(color=ACCENT, strokeWidth=2).encode(
+            y=alt.Y(
+                f"{field}:Q", title=title, scale=alt.Scale(zero=False), axis=alt.Axis(format=fmt)
+            )
+        )
+        points = base.mark_point(filled=True, size=90).encode(
+            y=f"{field}:Q",
+            color=alt.condition("datum.chosen", alt.value("#d4603f"), alt.value(ACCENT)),
+            tooltip=[
+                alt.Tooltip("k:O", title="k"),
+                alt.Tooltip(f"{field}:Q", title=title, format=fmt),
+            ],
+        )
+        return cast(alt.LayerChart, alt.layer(line, points).properties(height=240, width=320))
+
+    return alt.hconcat(
+        panel("silhouette", "Silhouette (higher is better)", ".3f"),
+        panel("inertia", "Inertia (within-cluster spread)", ",.0f"),
+    )
+
+
+def _with_plotted_revenue(points: pl.DataFrame) -> pl.DataFrame:
+    # A log axis cannot show zero or negative net revenue: such customers sit on the
+    # axis floor (1) while tooltips keep the true value.
+    return points.with_columns(pl.col("monetary").clip(lower_bound=1.0).alias("plotted_revenue"))
+
+
+def _revenue_scatter(
+    points: pl.DataFrame,
+    *,
+    currency: str,
+    color: alt.Color,
+    group: tuple[str, str],
+    size: int,
+    height: int,
+) -> alt.Chart:
+    """Recency vs net revenue per customer (log scale), coloured by ``group`` (field, title)."""
+    money = f"Net revenue ({currency})" if currency else "Net revenue"
+    field, title = group
+    return (
+        alt.Chart(_with_plotted_revenue(points))
+        .mark_circle(size=size, opacity=0.6)
+        .encode(
+            x=alt.X("recency_days:Q", title="Days since last purchase"),
+            y=alt.Y(
+                "plotted_revenue:Q",
+                title=f"{money}, log scale",
+                scale=alt.Scale(type="log"),
+                axis=alt.Axis(format=",.0f"),
+            ),
+            color=color,
+            tooltip=[
+                alt.Tooltip("customer_id:N", title="Customer"),
+                alt.Tooltip(f"{field}:N", title=title),
+                alt.Tooltip("recency_days:Q", title="Recency (days)", format=","),
+                alt.Tooltip("frequency:Q", title="Orders", format=","),
+                alt.Tooltip("monetary:Q", title=money, format=",.2f"),
+            ],
+        )
+        .properties(height=height)
+    )
+
+
+def cluster_scatter(points: pl.DataFrame, *, names: Sequence[str], currency: str) -> alt.Chart:
+    """Recency vs net revenue per customer (log scale), coloured by cluster."""
+    color = alt.Color(
+        "cluster_name:N",
+        title="Cluster",
+        sort=list(names),
+        legend=alt.Legend(orient="bottom", columns=2, labelLimit=260),
+    )
+    return _revenue_scatter(
+        points,
+        currency=currency,
+        color=color,
+        group=("cluster_name", "Cluster"),
+        size=28,
+        height=420,
+    )
+
+
+def crosstab(table: pl.DataFrame, *, rows: Sequence[str], columns: Sequence[str]) -> alt.LayerChart:
+    """Heatmap of customers by cluster (rows) and segment (columns), with counts."""
+    base = alt.Chart(table).encode(
+        x=alt.X(
+            "segment:N",
+            sort=list(columns),
+            title=None,
+            axis=alt.Axis(labelAngle=-35, labelLimit=160, labelOverlap=False),
+        ),
+        y=alt.Y("cluster_name:N", sort=list(rows), title=None, axis=alt.Axis(labelLimit=260)),
+    )
+    cells = base.mark_rect(stroke="white").encode(
+        color=alt.Color("customers:Q", title="Customers", scale=alt.Scale(scheme="blues")),
+        tooltip=[
+            alt.Tooltip("cluster_name:N", title="Cluster"),
+            alt.Tooltip("segment:N", title="Segment"),
+            alt.Tooltip("customers:Q", title="Customers", format=","),
+        ],
+    )
+    # White on the darkest cells (top of the blues scale), dark elsewhere, grey for zero.
+    dark = 0.55 * float(table.select(pl.col("customers").max()).item() or 0)
+    text = base.mark_text(fontSize=12).encode(
+        text=alt.Text("customers:Q", format=","),
+        color=alt.when(f"datum.customers > {dark}")
+        .then(alt.value("#ffffff"))
+        .when("datum.customers > 0")
+        .then(alt.value("#1f1f1f"))
+        .otherwise(alt.value("#bbbbbb")),
+    )
+    return cast(alt.LayerChart, alt.layer(cells, text).properties(height=max(200, 44 * len(rows))))
+
+
+def sample_points(frame: pl.DataFrame, *, limit: int = MAX_POINTS, seed: int = 0) -> pl.DataFrame:
+    """At most ``limit`` rows, a fixed-seed sample when there are more."""
+    return frame if frame.height <= limit else frame.sample(n=limit, seed=seed)
+
+
+@cache
+def _atlas() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(_ATLAS.read_text(encoding="utf-8"))
+    return data
+
+
+def atlas_names() -> frozenset[str]:
+    """Country names in the vendored world atlas."""
+    return frozenset(
+        str(geometry["properties"]["name"])
+        for geometry in _atlas()["objects"]["countries"]["geometries"]
+    )
+
+
+def map_name(country: str) -> str | None:
+    """The atlas name of ``country`` (case-insensitive, common aliases), else ``None``."""
+    names = atlas_names()
+    if country in names:
+        return country
+    alias = COUNTRY_ALIASES.get(country.strip().lower())
+    if alias is not None:
+        return alias
+    lowered = {name.lower(): name for name in names}
+    return lowered.get(country.strip().lower())
+
+
+def map_names(country: pl.Expr) -> pl.Expr:
+    """:func:`map_name` of every value of ``country`` as a polars expression.
+
+    A native expression, not ``map_elements``: a Python callback run by polars' thread
+    pool waits for the GIL, and deadlocked the server while another thread pickled a frame.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> frame = pl.DataFrame({"country": ["France", " uk", "Atlantis", None]})
+    >>> frame.select(map_names(pl.col("country")))["country"].to_list()
+    ['France', 'United Kingdom', None, None]
+    """
+    names = atlas_names()
+    lookup = {name.lower(): name for name in sorted(names)}
+    lookup.update(COUNTRY_ALIASES)  # an alias wins over a case-insensitive match, as above
+    key = country.str.strip_chars(_WHITESPACE).str.to_lowercase()
+    return (
+        pl.when(country.is_in(sorted(names)))
+        .then(country)
+        .otherwise(key.replace_strict(lookup, default=None, return_dtype=pl.String))
+    )
+
+
+def world_map(
+    table: pl.DataFrame, *, value: str, title: str, value_format: str = ",.0f"
+) -> alt.LayerChart:
+    """Choropleth of ``value`` by ``map_country`` (atlas names) on the vendored atlas."""
+    geo = alt.Data(values=_atlas(), format=alt.DataFormat(type="topojson", feature="countries"))
+    fields = [value, "customers", "country"]
+    background = alt.Chart(geo).mark_geoshape(fill="#e9ecef", stroke="white", strokeWidth=0.5)
+    filled = (
+        alt.Chart(geo)
+        .mark_geoshape(stroke="white", strokeWidth=0.5)
+        .transform_lookup(
+            lookup="properties.name",
+            from_=alt.LookupData(
+                data=alt.InlineData(values=table.select("map_country", *fields).to_dicts()),
+                key="map_country",
+                fields=fields,
+            ),
+        )
+        .transform_filter(f"isValid(datum['{value}'])")
+        .encode(
+            color=alt.Color(
+                f"{value}:Q",
+                title=title,
+                scale=alt.Scale(scheme="blues"),
+                legend=alt.Legend(format=value_format, orient="bottom-left"),
+            ),
+            tooltip=[
+                alt.Tooltip("country:N", title="Country"),
+                alt.Tooltip(f"{value}:Q", title=title, format=value_format),
+                alt.Tooltip("customers:Q", title="Customers", format=","),
+            ],
+        )
+    )
+    # altair types .properties() on a layer as LayerChart | FacetChart; it is a layer.
+    chart = alt.layer(background, filled).project(type="equalEarth").properties(height=440)
+    return cast(alt.LayerChart, chart)
+
+
+def monthly_line(table: pl.DataFrame, *, value: str, title: str, value_format: str) -> alt.Chart:
+    """A line over ``period`` (months); partial months (a ``partial`` column) get hollow points."""
+    partial = pl.col("partial") if "partial" in table.columns else pl.lit(False)
+    frame = table.select(
+        "period",
+        value,
+        pl.when(partial).then(pl.lit("Partial month")).otherwise(pl.lit("Full")).alias("coverage"),
+    )
+    return (
+        alt.Chart(frame)
+        .mark_line(color=ACCENT, strokeWidth=2, point=alt.OverlayMarkDef(size=24, filled=True))
+        .encode(
+            x=alt.X("period:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=-45)),
+            y=alt.Y(
+                f"{value}:Q",
+                title=title,
+                axis=alt.Axis(format=value_format),
+                scale=alt.Scale(zero=False),
+            ),
+            tooltip=[
+                alt.Tooltip("period:T", title="Month", format="%B %Y"),
+                alt.Tooltip(f"{value}:Q", title=title, format=value_format),
+                alt.Tooltip("coverage:N", title="Data"),
+            ],
+        )
+        .properties(height=HEIGHT)
+    )
+
+
+def cohort_bars(table: pl.DataFrame, *, value: str, title: str, every: str) -> alt.Chart:
+    """Bars per cohort (``every``: ``"1mo"``, ``"1q"`` or ``"1y"``), labelled ``2021 Q3``."""
+    year = pl.col("cohort").dt.year().cast(pl.String)
+    label = {
+        "1q": year + pl.lit(" Q") + pl.col("cohort").dt.quarter().cast(pl.String),
+        "1y": year,
+        "1mo": pl.col("cohort").dt.strftime("%b %Y"),
+    }[every]
+    data = table.select(label.alias("label"), value, "customers")
+    return (
+        alt.Chart(data)
+        .mark_bar(color=ACCENT, cornerRadiusEnd=2)
+        .encode(
+            x=alt.X(
+                "label:N",
+                sort=data["label"].to_list(),
+                title="Signup cohort",
+                axis=alt.Axis(labelAngle=-45),
+            ),
+            y=alt.Y(f"{value}:Q", title=title, axis=alt.Axis(format=",.0f")),
+            tooltip=[
+                alt.Tooltip("label:N", title="Cohort"),
+                alt.Tooltip(f"{value}:Q", title=title, format=",.2f"),
+                alt.Tooltip("customers:Q", title="Customers", format=","),
+            ],
+        )
+        .properties(height=HEIGHT)
+    )
+
+
+def spend_vs_recency(points: pl.DataFrame, *, currency: str) -> alt.Chart:
+    """Net revenue against days since the last purchase, coloured by segment."""
+    names = [name for name in SEGMENT_COLORS if name in set(points["segment"].to_list())]
+    color = alt.Color(
+        "segment:N",
+        title="Segment",
+        scale=_segment_scale(names),
+        legend=alt.Legend(orient="right", labelLimit=200),
+    )
+    return _revenue_scatter(
+        points.select("customer_id", "recency_days", "monetary", "frequency", "segment"),
+        currency=currency,
+        color=color,
+        group=("segment", "Segment"),
+        size=26,
+        height=400,
+    )
 
 
 def _segment_scale(names: Sequence[str]) -> alt.Scale:
@@ -51,7 +627,7 @@ def score_histogram(table: pl.DataFrame, *, score: str, title: str) -> alt.Chart
                 alt.Tooltip("customers:Q", title="Customers", format=","),
             ],
         )
-        .properties(height=_HEIGHT)
+        .properties(height=HEIGHT)
     )
 
 
@@ -88,7 +664,7 @@ def category_bars(
                 alt.Tooltip(f"{value}:Q", title=title, format=value_format),
             ],
         )
-        .properties(height=_HEIGHT)
+        .properties(height=HEIGHT)
     )
 
 
@@ -107,11 +683,26 @@ def activity_bars(table: pl.DataFrame, *, value: str, title: str) -> alt.Chart:
 def period_trend(
     table: pl.DataFrame, *, period: str, value: str, title: str, time_unit: str
 ) -> alt.Chart:
-    """Bars of ``value`` per period (a date column), labelled by month or year."""
+    """Bars of ``value`` per period (a date column), labelled by month or year.
+
+    With a ``partial`` column (from :meth:`rfm.AnalysisView.breakdown`), periods the data
+    covers only in part are drawn pale and say so in the tooltip, so a short last month
+    does not look like a collapse.
+    """
     label_format = "%b %Y" if time_unit == "yearmonth" else "%Y"
+    has_partial = "partial" in table.columns
+    frame = table.select(
+        period,
+        value,
+        (
+            pl.when(pl.col("partial")).then(pl.lit("Partial period")).otherwise(pl.lit("Full"))
+            if has_partial
+            else pl.lit("Full")
+        ).alias("coverage"),
+    )
     return (
-        alt.Chart(table.select(period, value))
-        .mark_bar(color=ACCENT, cornerRadiusEnd=2)
+        alt.Chart(frame)
+        .mark_bar(cornerRadiusEnd=2)
         .encode(
             x=alt.X(
                 f"{time_unit}({period}):O",
@@ -123,12 +714,18 @@ def period_trend(
                 ),
             ),
             y=alt.Y(f"{value}:Q", title=title, axis=alt.Axis(format=",.0f")),
+            color=alt.Color(
+                "coverage:N",
+                scale=alt.Scale(domain=["Full", "Partial period"], range=[ACCENT, "#a9c4e4"]),
+                legend=alt.Legend(title=None, orient="top") if has_partial else None,
+            ),
             tooltip=[
                 alt.Tooltip(f"{time_unit}({period}):O", title="Period", format=label_format),
                 alt.Tooltip(f"{value}:Q", title=title, format=",.2f"),
+                alt.Tooltip("coverage:N", title="Data"),
             ],
         )
-        .properties(height=_HEIGHT)
+        .properties(height=HEIGHT)
     )
 
 

@@ -13,7 +13,7 @@ from typing import Final
 
 import streamlit as st
 
-from rfm.filters import FilterOptions, Filters, filter_options
+from rfm.filters import AGE_GROUP, FilterOptions, Filters, filter_options
 from rfm.segments import segment_levels
 from rfm_app import session
 from rfm_app.pipeline import TTL, Failure, _transactions
@@ -26,6 +26,14 @@ SEGMENT: Final = "segment"
 GENDER: Final = "gender"
 AGE: Final = "age"
 KEYS: Final = (DATES, COUNTRY, CATEGORY, SEGMENT, GENDER, AGE)
+
+# (query parameter, line column, label, placeholder) of each value filter, in sidebar order.
+_COLUMNS: Final = (
+    (COUNTRY, "country", "Country", "All countries"),
+    (CATEGORY, "category", "Category", "All categories"),
+    (GENDER, "gender", "Gender", "All genders"),
+    (AGE, AGE_GROUP, "Age group", "All ages"),
+)
 
 
 @st.cache_data(scope="session", max_entries=2, ttl=TTL, show_spinner=False)
@@ -75,14 +83,9 @@ def render() -> None:
                 format="YYYY-MM-DD",
             )
         _multiselect("Segment", SEGMENT, tuple(segment_levels()), "All segments")
-        if available.countries:
-            _multiselect("Country", COUNTRY, available.countries, "All countries")
-        if available.categories:
-            _multiselect("Category", CATEGORY, available.categories, "All categories")
-        if available.genders:
-            _multiselect("Gender", GENDER, available.genders, "All genders")
-        if available.age_groups:
-            _multiselect("Age group", AGE, available.age_groups, "All ages")
+        for key, column, label, placeholder in _COLUMNS:
+            if available.get(column):
+                _multiselect(label, key, available.get(column), placeholder)
         if current().active:
             st.caption("Copy the address bar to share this filtered view.")
 
@@ -108,13 +111,10 @@ def current() -> Filters:
     available = current_options()
     if available is None:
         return Filters()
-    return Filters(
+    return Filters.of(
         date_range=_dates(st.session_state.get(DATES), available),
-        countries=_chosen(COUNTRY) if available.countries else (),
-        categories=_chosen(CATEGORY) if available.categories else (),
-        genders=_chosen(GENDER) if available.genders else (),
-        age_groups=_chosen(AGE) if available.age_groups else (),
         segments=_chosen(SEGMENT),
+        **{column: _chosen(key) for key, column, _, _ in _COLUMNS if available.get(column)},
     )
 
 
@@ -123,13 +123,10 @@ def describe(filters: Filters) -> str:
     parts: list[str] = []
     if filters.date_range is not None:
         parts.append(f"Orders {filters.date_range[0]} to {filters.date_range[1]}")
-    for label, values in (
-        ("Segment", filters.segments),
-        ("Country", filters.countries),
-        ("Category", filters.categories),
-        ("Gender", filters.genders),
-        ("Age", filters.age_groups),
-    ):
+    if filters.segments:
+        parts.append(f"Segment: {', '.join(filters.segments)}")
+    for _, column, label, _ in _COLUMNS:
+        values = filters.get(column)
         if values:
             parts.append(f"{label}: {', '.join(values)}")
     return " · ".join(parts)

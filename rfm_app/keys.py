@@ -45,6 +45,9 @@ CHURN_DOWNLOAD: Final = "churn.download"
 CHURN_PARETO: Final = "churn.pareto"
 CHURN_MODEL_SCORES: Final = "churn.model_scores"
 
+DATA_RETURNS_ONLY: Final = "data.returns_only"
+"""Prefix of the returns-only customers' download buttons (``.csv``, ``.parquet``)."""
+
 # Clusters page widgets.
 CLUSTERS_MODE: Final = "clusters.mode"
 CLUSTERS_K: Final = "clusters.k"

@@ -1,4 +1,8 @@
-"""Cached wrappers around :mod:`rfm`: read, detect, clean, summarise, score, segment.
+"""The app's one data module: cached wrappers around :mod:`rfm`.
+
+Read, detect, clean, then one :func:`rfm.analysis_view` per (file, reading settings,
+filters): every table a page draws -- KPIs, breakdowns, customers, clusters, models,
+forecasts, the model check -- is computed here from that view, so the pages agree.
 
 Caching rules (see STYLE.md):
 
@@ -9,28 +13,35 @@ Caching rules (see STYLE.md):
 * Caches are per session (``scope="session"``), so one user never receives another's
   results, and they are bounded by ``max_entries`` and a ``ttl``; a session's caches are
   dropped when it disconnects.
-* Large immutable intermediates (the raw table, the transactions) use
-  ``st.cache_resource``, which hands back the same object instead of unpickling a copy
-  of a million rows on every rerun. Small page-ready results use ``st.cache_data``.
+* Anything holding a polars frame uses ``st.cache_resource``, which hands back the same
+  (immutable) object instead of pickling it in and unpickling a copy on every rerun.
+  ``st.cache_data`` pickles its result, and pickling a polars frame holds the GIL while
+  it waits for polars' thread pool: it took part in the deadlock that froze the server
+  (issue 15). ``st.cache_data`` is kept for results without frames; a test checks that.
 * A bad file is an expected outcome, so errors are returned (and cached) as
   :class:`Failure` instead of raised: a wrong file is not re-parsed on every rerun.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from datetime import date
-from typing import Final
+from typing import Any, Final, TypeVar
 
 import polars as pl
 import streamlit as st
+from threadpoolctl import threadpool_limits
 
 import rfm
-from rfm import breakdowns
+from rfm import tables
 from rfm.columns import REQUIRED
 from rfm.errors import ConvergenceError, DataError
-from rfm.filters import FilteredData, Filters, apply_filters
+from rfm.filters import Filters
+from rfm.forecast import customer_forecast, default_calibration_end, horizon_days
+from rfm.view import AnalysisView
+from rfm_app import session
 from rfm_app.session import Settings, Source
 
 logger = logging.getLogger(__name__)
@@ -73,14 +84,20 @@ class TableProfile:
 
 @dataclass(frozen=True)
 class Analysis:
-    """Everything the pages draw, already aggregated (small, one row per customer at most)."""
+    """Everything the Overview and Segments pages draw, from one view (small tables)."""
 
     report: rfm.QualityReport
     preview: pl.DataFrame
     kpis: rfm.Kpis
-    as_of: date | None
+    counts: rfm.CustomerCounts
+    as_of: date
+    coverage: tuple[date, date]
     segments: pl.DataFrame
-    quantity: pl.DataFrame | None
+    """:func:`rfm.segment_table` of the view's customers (sizes, averages, actions)."""
+    by_segment: pl.DataFrame
+    """:meth:`rfm.AnalysisView.breakdown` by segment: revenue, orders and units per
+    segment, plus a "(returns only)" row when some customers only returned goods, so it
+    adds up to the KPIs."""
     activity: pl.DataFrame
     scores: pl.DataFrame
     frequency: pl.DataFrame
@@ -120,7 +137,7 @@ def _raw_table(digest: str, _data: bytes, sheet: str | None = None) -> rfm.RawTa
         return _failure(error)
 
 
-@st.cache_data(scope="session", max_entries=2, ttl=TTL, show_spinner="Detecting columns…")
+@st.cache_resource(scope="session", max_entries=2, ttl=TTL, show_spinner="Detecting columns…")
 def table_profile(digest: str, _source: Source, sheet: str | None = None) -> TableProfile | Failure:
     """Column names, detected mapping and a raw preview of ``_source`` (keyed on ``digest``)."""
     raw = _raw_table(digest, _source.data, sheet)
@@ -192,21 +209,23 @@ def _view(
     as_of: date | None,
     filters: Filters,
     sheet: str | None = None,
-) -> FilteredData | Failure:
+) -> AnalysisView | Failure:
     result = _transactions(digest, _data, columns, date_format, sheet)
     if isinstance(result, Failure):
         return result
     try:
-        # The sidebar filters (rfm_app.filters) narrow the data for every page.
-        return apply_filters(result.transactions, filters, as_of=as_of)
+        # The one view every page, download and model draws from: the transactions cut
+        # at the as-of date and narrowed by the sidebar filters (rfm_app.filters).
+        return rfm.analysis_view(result.transactions, as_of=as_of, filters=filters)
     except Exception as error:
         return _failure(error)
 
 
 def view(
     source: Source, settings: Settings, filters: Filters | None = None
-) -> FilteredData | Failure:
-    """The filtered transactions and their scored, segmented customers (shared, not copied)."""
+) -> AnalysisView | Failure:
+    """The analysis view of ``source`` read with ``settings`` and narrowed by ``filters``
+    (cached and shared, not copied)."""
     return _view(
         source.digest,
         source.data,
@@ -218,53 +237,55 @@ def view(
     )
 
 
-def rows_after_as_of(source: Source, settings: Settings) -> int:
-    """Transactions dated after the chosen as-of date: read, but not counted."""
-    if settings.as_of is None:
-        return 0
+def returns_only(source: Source, settings: Settings) -> pl.DataFrame | None:
+    """Customers with only returns in the (unfiltered) view: id, lines, net value."""
     found = view(source, settings)
-    if isinstance(found, Failure):
-        return 0
-    return found.transactions.filter(pl.col("order_date").dt.date() > settings.as_of).height
+    return None if isinstance(found, Failure) else found.returns_only
 
 
 def customers(
     source: Source, settings: Settings, filters: Filters | None = None
 ) -> pl.DataFrame | Failure:
-    """The scored, segmented customer table (one row per customer), shared, not copied."""
+    """The scored, segmented customer table of the view (one row per customer)."""
     found = view(source, settings, filters)
     return found if isinstance(found, Failure) else found.customers
 
 
-def _analyse(result: rfm.ReadResult, found: FilteredData, as_of: date | None) -> Analysis:
-    transactions = found.transactions
+def _analyse(result: rfm.ReadResult, found: AnalysisView) -> Analysis:
     segmented = found.customers
+    transactions = found.transactions
     optional = tuple(name for name in transactions.columns if name not in REQUIRED)
+    gender = None
+    if "gender" in transactions.columns:
+        genders = found.customer_attribute("gender").with_columns(
+            pl.col("gender").fill_null("Unknown")
+        )
+        gender = tables.crosstab(
+            genders.join(segmented.select("customer_id", "segment"), on="customer_id"),
+            rows="segment",
+            columns="gender",
+        ).select("segment", "gender", "customers")
     return Analysis(
         report=result.report,
         preview=result.transactions.head(PREVIEW_ROWS),
-        kpis=rfm.kpis(segmented),
-        as_of=breakdowns.measured_as_of(segmented),
+        kpis=found.kpis(),
+        counts=found.counts,
+        as_of=found.as_of,
+        coverage=found.coverage,
         segments=rfm.segment_table(segmented),
-        quantity=(
-            breakdowns.quantity_by_segment(segmented) if "quantity" in segmented.columns else None
-        ),
-        activity=breakdowns.activity_table(segmented),
-        scores=breakdowns.score_histogram(segmented),
-        frequency=breakdowns.frequency_bands(segmented),
-        monthly=breakdowns.revenue_by_period(transactions, every="1mo", as_of=as_of),
-        yearly=breakdowns.revenue_by_period(transactions, every="1y", as_of=as_of),
-        gender=(
-            breakdowns.gender_by_segment(transactions, segmented)
-            if "gender" in transactions.columns
-            else None
-        ),
-        grid=breakdowns.segment_grid(segmented),
+        by_segment=found.breakdown("segment"),
+        activity=tables.activity_table(segmented),
+        scores=tables.score_histogram(segmented),
+        frequency=tables.frequency_bands(segmented),
+        monthly=found.breakdown("month"),
+        yearly=found.breakdown("year"),
+        gender=gender,
+        grid=tables.segment_grid(segmented),
         optional_columns=optional,
     )
 
 
-@st.cache_data(scope="session", max_entries=4, ttl=TTL, show_spinner="Building the dashboards…")
+@st.cache_resource(scope="session", max_entries=4, ttl=TTL, show_spinner="Building the dashboards…")
 def analysis(
     digest: str, _source: Source, settings: Settings, filters: Filters | None = None
 ) -> Analysis | Failure:
@@ -284,6 +305,275 @@ def analysis(
     if isinstance(found, Failure):
         return found
     try:
-        return _analyse(result, found, settings.as_of)
+        return _analyse(result, found)
     except Exception as error:
         return _failure(error)
+
+
+@dataclass(frozen=True)
+class FittedModels:
+    """The churn (BG/NBD) and spend (Gamma-Gamma) models of one view."""
+
+    purchase: rfm.BetaGeo
+    spend: rfm.GammaGamma
+    customers: pl.DataFrame
+    """The customers the models describe (segmented summary with positive spend)."""
+    left_out: int
+    """Customers left out because their repeat purchases net to zero or less."""
+
+
+@dataclass(frozen=True)
+class ModelCheck:
+    """Calibration / holdout comparison of the purchase models."""
+
+    calibration_end: dt.date
+    holdout_end: dt.date
+    holdout_days: int
+    customers: int
+    scores: pl.DataFrame
+    evaluations: dict[str, Any]
+    best: str
+    penalizer: float = 0.0
+    """The penalizer of every candidate: the one the forecast's BG/NBD needed."""
+
+
+def _settings_view(
+    digest: str, data: bytes, settings: session.Settings, filters: Filters
+) -> AnalysisView | Failure:
+    # The same cached view the Overview draws from (not a copy).
+    return _view(
+        digest,
+        data,
+        settings.columns,
+        settings.date_format,
+        settings.as_of,
+        filters,
+        settings.sheet,
+    )
+
+
+def current_view() -> AnalysisView | Failure:
+    """The analysis view of this session's data and filters."""
+    from rfm_app import filters as view_filters  # the sidebar module imports this one
+
+    return view(session.current_source(), session.current_settings(), view_filters.current())
+
+
+def _key() -> tuple[str, bytes, session.Settings, Filters]:
+    from rfm_app import filters as view_filters  # the sidebar module imports this one
+
+    source = session.current_source()
+    return source.digest, source.data, session.current_settings(), view_filters.current()
+
+
+@st.cache_resource(scope="session", max_entries=2, ttl=TTL, show_spinner=False)
+def _models(
+    digest: str, _data: bytes, settings: session.Settings, filters: Filters
+) -> FittedModels | Failure:
+    view = _settings_view(digest, _data, settings, filters)
+    if isinstance(view, Failure):
+        return view
+    # Gamma-Gamma needs positive repeat spend; customers whose repeat days net to zero
+    # (e.g. everything returned) cannot be described by it.
+    usable = pl.col("avg_repeat_value").is_null() | (pl.col("avg_repeat_value") > 0)
+    customers = view.customers.filter(usable)
+    try:
+        purchase = _fit_penalized(rfm.BetaGeo, customers)
+        spend = _fit_penalized(rfm.GammaGamma, customers)
+    except Exception as error:
+        return _failure(error)
+    return FittedModels(purchase, spend, customers, view.customers.height - customers.height)
+
+
+PENALIZERS = (0.0, 0.001, 0.01)
+"""Penalizers tried in turn. On logs where hardly anyone seems to drop out (steady buyers)
+or spend hardly differs between customers, unpenalised parameters run off to the
+boundary; the library then refuses the fit and suggests a small penalizer."""
+
+Model = TypeVar("Model", rfm.BetaGeo, rfm.GammaGamma)
+
+
+def _fit_penalized(model: type[Model], customers: pl.DataFrame) -> Model:
+    for penalizer in PENALIZERS[:-1]:
+        try:
+            return model(penalizer=penalizer).fit(customers)
+        except rfm.ConvergenceError:
+            continue
+    return model(penalizer=PENALIZERS[-1]).fit(customers)
+
+
+def fitted_models() -> FittedModels | Failure:
+    """BG/NBD and Gamma-Gamma fitted on the current view (cached)."""
+    return _models(*_key())
+
+
+@st.cache_resource(scope="session", max_entries=4, ttl=TTL, show_spinner=False)
+def _forecast(
+    digest: str, _data: bytes, settings: session.Settings, filters: Filters, months: int
+) -> pl.DataFrame | Failure:
+    models = _models(digest, _data, settings, filters)
+    if isinstance(models, Failure):
+        return models
+    try:
+        return customer_forecast(
+            models.customers,
+            purchase_model=models.purchase,
+            spend_model=models.spend,
+            horizon_days=horizon_days(months),
+        )
+    except Exception as error:
+        return _failure(error)
+
+
+def forecast(months: int) -> pl.DataFrame | Failure:
+    """Per-customer churn and expected revenue over ``months`` (cached)."""
+    return _forecast(*_key(), months)
+
+
+@st.cache_resource(scope="session", max_entries=2, ttl=TTL, show_spinner=False)
+def _model_check(
+    digest: str, _data: bytes, settings: session.Settings, filters: Filters, pareto: bool
+) -> ModelCheck | Failure:
+    view = _settings_view(digest, _data, settings, filters)
+    if isinstance(view, Failure):
+        return view
+    try:
+        # The split ends on the view's last covered day: nothing after its as-of date.
+        end = default_calibration_end(view.transactions)
+        split = rfm.calibration_holdout(
+            view.transactions, calibration_end=end, holdout_end=view.last_day
+        )
+        usable = pl.col("avg_repeat_value").is_null() | (pl.col("avg_repeat_value") > 0)
+        split = rfm.CalibrationHoldout(
+            split.calibration.filter(usable),
+            split.holdout,
+            split.calibration_end,
+            split.holdout_end,
+            split.holdout_days,
+        )
+        # Judge the models as the forecast uses them: with its penalizer, if it needed one.
+        models = _models(digest, _data, settings, filters)
+        penalizer = 0.0 if isinstance(models, Failure) else models.purchase.penalizer
+        candidates: list[Any] = [
+            rfm.BetaGeo(penalizer=penalizer),
+            rfm.ModifiedBetaGeo(penalizer=penalizer),
+        ]
+        if pareto:
+            candidates.append(rfm.ParetoNBD(penalizer=penalizer))
+        selection = rfm.select_model(split, candidates=candidates)
+    except Exception as error:
+        return _failure(error)
+    return ModelCheck(
+        calibration_end=split.calibration_end,
+        holdout_end=split.holdout_end,
+        holdout_days=split.holdout_days,
+        customers=split.calibration.height,
+        scores=selection.scores,
+        evaluations=dict(selection.evaluations),
+        best=type(selection.best).__name__,
+        penalizer=penalizer,
+    )
+
+
+def model_check(*, pareto: bool) -> ModelCheck | Failure:
+    """Calibration / holdout check of BG/NBD, MBG/NBD and, if ``pareto``, Pareto/NBD
+    (cached). Pareto/NBD is optional: its fit took over a minute on some histories here
+    (a 4,000-line slice of the sample) against a fraction of a second for the others."""
+    return _model_check(*_key(), pareto)
+
+
+@st.cache_resource(scope="session", max_entries=4, ttl=TTL, show_spinner=False)
+def _clusters(
+    digest: str, _data: bytes, settings: session.Settings, filters: Filters, k: int | None
+) -> rfm.ClusterResult | Failure:
+    view = _settings_view(digest, _data, settings, filters)
+    if isinstance(view, Failure):
+        return view
+    try:
+        # KMeans' OpenMP threads oversubscribe a busy 2-core host (50 s instead of 2 s
+        # measured here); one thread is fast enough for one row per customer.
+        with threadpool_limits(limits=1):
+            return rfm.cluster(view.customers, k=k, random_state=0)
+    except Exception as error:
+        return _failure(error)
+
+
+def clusters(k: int | None) -> rfm.ClusterResult | Failure:
+    """KMeans clusters of the current view's customers (``k=None``: chosen by silhouette)."""
+    return _clusters(*_key(), k)
+
+
+@dataclass(frozen=True)
+class CustomerTables:
+    """The Customers page's tables, from the view (focused on some segments, or all).
+
+    A table is ``None`` when the data lacks the column that would enable it.
+    """
+
+    customers: pl.DataFrame
+    """The view's customers (of the focused segments)."""
+    by_line_column: dict[str, pl.DataFrame]
+    """:meth:`rfm.AnalysisView.breakdown` by each line column present (age group,
+    gender, country, payment method, category, department, theme)."""
+    tenure: pl.DataFrame
+    cohorts: pl.DataFrame
+    cohort_source: str
+    monthly: pl.DataFrame
+
+
+_LINE_COLUMNS: Final[tuple[str, ...]] = (
+    "age_group",
+    "gender",
+    "country",
+    "payment_method",
+    "category",
+    "department",
+    "theme",
+)
+
+
+@st.cache_resource(scope="session", max_entries=4, ttl=TTL, show_spinner=False)
+def _customer_tables(
+    digest: str,
+    _data: bytes,
+    settings: session.Settings,
+    filters: Filters,
+    focus: tuple[str, ...],
+) -> CustomerTables | Failure:
+    found = _settings_view(digest, _data, settings, filters)
+    if isinstance(found, Failure):
+        return found
+    try:
+        customers = found.customers
+        lines = found.transactions
+        if focus:
+            customers = customers.filter(pl.col("segment").is_in(list(focus)))
+            lines = lines.join(customers.select("customer_id"), on="customer_id", how="semi")
+        by_column = {
+            column: rfm.breakdown(lines, by=column, coverage=found.coverage)
+            for column in _LINE_COLUMNS
+            if column in lines.columns
+        }
+        start, source = "first_purchase", "first purchase"
+        if "signup_date" in lines.columns:
+            signup = lines.group_by("customer_id").agg(pl.col("signup_date").cast(pl.Date).min())
+            customers_with = customers.join(signup, on="customer_id", how="left")
+            if customers_with["signup_date"].null_count() < customers_with.height:
+                start, source, customers = "signup_date", "signup date", customers_with
+        return CustomerTables(
+            customers=customers,
+            by_line_column=by_column,
+            tenure=tables.revenue_by_tenure(customers),
+            cohorts=tables.revenue_by_cohort(customers, start=start, every="1q"),
+            cohort_source=source,
+            monthly=rfm.breakdown(lines, by="month", coverage=found.coverage).with_columns(
+                (pl.col("orders") / pl.col("customers")).alias("orders_per_customer")
+            ),
+        )
+    except Exception as error:
+        return _failure(error)
+
+
+def customer_tables(focus: tuple[str, ...] = ()) -> CustomerTables | Failure:
+    """The Customers page's tables for this session's view, focused on ``focus`` segments."""
+    return _customer_tables(*_key(), focus)

@@ -10,6 +10,7 @@ from typing import NoReturn, TypeVar
 import polars as pl
 import streamlit as st
 
+import rfm
 from rfm.export import to_safe_csv
 from rfm_app import filters as view_filters
 from rfm_app import format as fmt
@@ -103,6 +104,34 @@ def analysis_page(title: str) -> Analysis:
     source_caption()
     filter_caption()
     return result
+
+
+def revenue_help(kpi: rfm.Kpis, currency: str) -> str:
+    """What the revenue KPI includes, for its help tooltip."""
+    text = "Net: purchases minus returns and cancellations, on or before the as-of date."
+    if kpi.returns_only_customers:
+        text += (
+            f" Includes {fmt.money(kpi.returns_only_revenue, currency)} of returns by "
+            f"{fmt.count(kpi.returns_only_customers)} customers with no purchase in the "
+            "period, who are not counted as customers."
+        )
+    return text
+
+
+def partial_caption(*tables: pl.DataFrame) -> None:
+    """Say which periods of the time charts the data covers only in part."""
+    partial: list[str] = []
+    for table in tables:
+        if "partial" not in table.columns:
+            continue
+        for start, end in table.filter(pl.col("partial")).select("period", "period_end").rows():
+            partial.append(f"{start:%b %Y}" if (end - start).days < 32 else f"{start:%Y}")
+    if partial:
+        st.caption(
+            "Pale bars are periods the data covers only in part ("
+            + ", ".join(dict.fromkeys(partial))
+            + "): compare them with care."
+        )
 
 
 def download_buttons(frame: pl.DataFrame, *, stem: str, key: str) -> None:

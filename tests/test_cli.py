@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
@@ -116,6 +117,51 @@ def test_help_lists_every_option() -> None:
         "--sheet",
         "--active-days",
         "--inactive-days",
+        "--compare-to",
         "--quiet",
     ):
         assert option in proc.stdout
+
+
+def test_compare_to_adds_previous_segment_and_segment_since(
+    orders: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "customers.parquet"
+    args = [str(orders), "-o", str(out), "--as-of", "2010-12-31", "--bins", "2"]
+    assert main([*args, "--compare-to", "2010-12-02"]) == 0
+    got = pl.read_parquet(out)
+    assert main(args) == 0
+    plain = pl.read_parquet(out)
+    # The table is the usual one with two columns added at the end.
+    assert got.columns == [*plain.columns, "previous_segment", "segment_since"]
+    assert got.drop("previous_segment", "segment_since").equals(plain)
+    # On 2 December 17850 and 13047 had bought (on the 1st); 12583 started on the 3rd.
+    tx = rfm.read_transactions(orders).transactions
+    before = rfm.segment(rfm.score(rfm.summarize(tx, as_of="2010-12-02"), bins=2), bins=2)
+    was = dict(before.select("customer_id", "segment").iter_rows())
+    assert sorted(was) == ["13047", "17850"]
+    for row in got.iter_rows(named=True):
+        previous = was.get(row["customer_id"], "New in period")
+        assert row["previous_segment"] == previous
+        unchanged = previous == row["segment"]
+        assert row["segment_since"] == dt.date(2010, 12, 2 if unchanged else 31)
+    assert "Since 2010-12-02: " in capsys.readouterr().out
+
+
+def test_compare_to_in_csv_and_errors(
+    orders: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "customers.csv"
+    assert main([str(orders), "-o", str(out), "--quiet", "--compare-to", "2010-12-02"]) == 0
+    table = pl.read_csv(out, schema_overrides={"customer_id": pl.String}, try_parse_dates=True)
+    new = table.filter(pl.col("customer_id") == "12583").row(0, named=True)
+    # Default as-of: the day after the last transaction (2010-12-05).
+    assert (new["previous_segment"], new["segment_since"]) == (
+        "New in period",
+        dt.date(2010, 12, 6),
+    )
+    args = [str(orders), "--quiet", "--as-of", "2010-12-02", "--compare-to", "2010-12-03"]
+    assert main(args) == 1
+    assert "compares an earlier date with a later one" in capsys.readouterr().err
+    assert main([str(orders), "--streaming", "--compare-to", "2010-12-02"]) == 1
+    assert "drop --streaming" in capsys.readouterr().err

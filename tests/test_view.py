@@ -508,7 +508,10 @@ def test_uci_filters_by_hand(uci: rfm.ReadResult) -> None:
     assert germany.kpis().customers == 0
     assert germany.kpis().revenue == approx(-27.50)
     assert (germany.counts.seen, germany.counts.returns_only) == (1, 1)
-    with pytest.raises(rfm.DataError, match="No customer bought anything on or before 2011-01-31"):
+    with pytest.raises(
+        rfm.DataError,
+        match="No customer matches these filters .country: Germany. with a purchase on or before 2011-01-31",
+    ):
         rfm.analysis_view(
             uci.transactions, as_of="2011-01-31", filters=rfm.Filters.of(country=["Germany"])
         )

@@ -24,7 +24,12 @@ import polars as pl
 
 from rfm.errors import DataError
 from rfm.io.dialect import unique_names
-from rfm.io.limits import Limits, reraise_unless_library_error
+from rfm.io.limits import (
+    TEXT_VALUE_BYTES,
+    Limits,
+    check_table_size,
+    reraise_unless_library_error,
+)
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLUMNS = 16_384
@@ -275,6 +280,7 @@ def read_xlsx(
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as error:
             _refuse(f"a part of the archive is damaged ({error})")
         _check_extent(extent, names[index], limits)
+        _check_size(archive, extent, names[index], limits)
     frame = _load_sheet(data, index)
     first_row = max(extent.first_row, 1)
     parsed = _table_from_cells(frame, first_row, header_row, names, index)
@@ -318,6 +324,19 @@ def _check_extent(extent: _Extent, sheet_name: str, limits: Limits) -> None:
             f"is {limits.max_columns:,})",
             "Delete the stray cells far right of the data, or export the sheet as CSV.",
         )
+
+
+# A sheet is loaded as a dense rectangle of calamine cells (32 bytes each), then
+# converted to polars strings (a view per value, and the text).
+_CELL_BYTES = 32 + TEXT_VALUE_BYTES
+
+
+def _check_size(archive: zipfile.ZipFile, extent: _Extent, sheet_name: str, limits: Limits) -> None:
+    rows = max(extent.declared_rows, extent.last_row)
+    columns = max(extent.declared_columns, extent.last_column)
+    text = sum(e.file_size for e in archive.infolist() if e.filename.endswith("sharedStrings.xml"))
+    what = f"sheet {sheet_name!r} of {rows:,} rows x {columns:,} columns"
+    check_table_size(rows * columns * _CELL_BYTES + text, what=what, limits=limits)
 
 
 def _load_sheet(data: bytes, index: int) -> pl.DataFrame:

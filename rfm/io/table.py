@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import mmap
 import os
 from dataclasses import dataclass
@@ -15,7 +14,8 @@ from rfm.errors import DataError
 from rfm.io.delimited import REJECTED_SCHEMA, read_delimited
 from rfm.io.dialect import unique_names
 from rfm.io.excel import read_xlsx
-from rfm.io.limits import Limits, reraise_unless_library_error
+from rfm.io.limits import Limits
+from rfm.io.parquet import read_parquet_text
 
 TableSource = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes] | pl.DataFrame
 
@@ -277,7 +277,12 @@ def _check_size(size: int, limits: Limits) -> None:
             f"(Limits.max_bytes) but it has more ({size / 2**20:,.1f} MiB read). "
             "Upload a smaller extract, or raise the limit."
         )
-        raise DataError(msg)
+        raise DataError(
+            msg,
+            expected=f"at most {limits.max_bytes / 2**20:,.0f} MiB",
+            found=f"{size / 2**20:,.1f} MiB",
+            limit="max_bytes",
+        )
 
 
 def _from_frame(frame: pl.DataFrame, source_format: str, limits: Limits) -> RawTable:
@@ -312,30 +317,5 @@ def _from_frame(frame: pl.DataFrame, source_format: str, limits: Limits) -> RawT
 
 
 def _read_parquet(data: bytes, limits: Limits) -> RawTable:
-    try:
-        schema = pl.read_parquet_schema(io.BytesIO(data))
-        n_rows = pl.scan_parquet(io.BytesIO(data)).select(pl.len()).collect().item()
-    except BaseException as error:  # any failure here is a damaged file
-        reraise_unless_library_error(error)
-        msg = f"The Parquet file cannot be read ({type(error).__name__}: {error}). Export it again."
-        raise DataError(msg) from None
-    if n_rows > limits.max_rows:
-        msg = (
-            f"Expected at most {limits.max_rows:,} rows (Limits.max_rows) but the Parquet "
-            f"metadata declares {n_rows:,}. Upload a smaller extract, or raise the limit."
-        )
-        raise DataError(msg)
-    if len(schema) > limits.max_columns:
-        msg = (
-            f"Expected at most {limits.max_columns} columns (Limits.max_columns) but the "
-            f"Parquet file has {len(schema)}. Select the columns you need, or raise the limit."
-        )
-        raise DataError(msg)
-    try:
-        frame = pl.read_parquet(io.BytesIO(data))
-    except BaseException as error:
-        reraise_unless_library_error(error)
-        msg = f"The Parquet file cannot be read ({type(error).__name__}: {error}). Export it again."
-        raise DataError(msg) from None
-    table = _from_frame(frame, "parquet", limits)
-    return table
+    # The footer is checked and the rows read in measured slices (rfm.io.parquet).
+    return _from_frame(read_parquet_text(data, limits), "parquet", limits)

@@ -17,6 +17,7 @@ from typing import Any
 
 import polars as pl
 
+from rfm import measures
 from rfm.dates import to_date
 from rfm.errors import ConvergenceError, DataError
 from rfm.models._base import PurchaseModel, btyd_columns, collect
@@ -173,11 +174,8 @@ def calibration_holdout(
             "calibration_end."
         )
         raise DataError(msg)
-    is_return = pl.col("amount") < 0
-    if "is_return" in schema:
-        is_return = is_return | pl.col("is_return").fill_null(False)
     holdout_days = (
-        lazy.filter((day > cal_end) & (day <= hold_end) & ~is_return)
+        lazy.filter((day > cal_end) & (day <= hold_end) & measures.is_purchase(schema.names()))
         .group_by(pl.col("customer_id").cast(pl.String))
         .agg(day.n_unique().cast(pl.Int64).alias("holdout_purchases"))
         .collect()

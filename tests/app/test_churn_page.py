@@ -12,8 +12,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import rfm
-from rfm.filters import Filters, apply_filters
+from rfm.filters import Filters
 from rfm.forecast import at_risk_customers, customer_forecast, horizon_days
+from rfm.view import analysis_view
 from rfm_app import format as fmt
 from rfm_app import keys
 from tests.app.analytics_helpers import sample_transactions, texts
@@ -23,7 +24,7 @@ PAGE = "pages/churn.py"
 
 
 def _library_forecast(filters: Filters, months: int) -> pl.DataFrame:
-    customers = apply_filters(sample_transactions(), filters).customers
+    customers = analysis_view(sample_transactions(), filters=filters).customers
     customers = customers.filter(
         pl.col("avg_repeat_value").is_null() | (pl.col("avg_repeat_value") > 0)
     )
@@ -47,7 +48,7 @@ def test_renders_without_errors(france: AppTest) -> None:
 
 
 def test_figures_equal_the_library_on_the_filtered_view(france: AppTest) -> None:
-    expected = _library_forecast(Filters(countries=("France",)), 6)
+    expected = _library_forecast(Filters.of(country=("France",)), 6)
     shown = metrics(france)
     assert shown["Customers modelled"] == fmt.count(expected.height)
     assert shown["Expected revenue, 6 months"] == fmt.money(
@@ -64,7 +65,7 @@ def test_figures_equal_the_library_on_the_filtered_view(france: AppTest) -> None
 def test_location_table_is_the_library_allocation(france: AppTest) -> None:
     table = france.dataframe[0].value  # expected revenue per customer by country
     assert table.iloc[:, 0].tolist() == ["France"]
-    expected = _library_forecast(Filters(countries=("France",)), 6)
+    expected = _library_forecast(Filters.of(country=("France",)), 6)
     assert table["customers"].tolist() == [expected.height]
     assert table["expected_revenue"].iloc[0] == pytest.approx(
         round(float(expected["expected_revenue"].sum())), abs=0.5
@@ -73,7 +74,7 @@ def test_location_table_is_the_library_allocation(france: AppTest) -> None:
 
 def test_at_risk_table_lists_high_value_likely_churned_customers(france: AppTest) -> None:
     table = france.dataframe[1].value
-    expected = at_risk_customers(_library_forecast(Filters(countries=("France",)), 6), top=None)
+    expected = at_risk_customers(_library_forecast(Filters.of(country=("France",)), 6), top=None)
     assert table["customer_id"].tolist() == expected["customer_id"].head(200).to_list()
     assert (table["churn_probability"] >= 0.5).all()
 
@@ -81,7 +82,7 @@ def test_at_risk_table_lists_high_value_likely_churned_customers(france: AppTest
 def test_a_longer_horizon_forecasts_more(france: AppTest) -> None:
     france.segmented_control(key=keys.CHURN_HORIZON).set_value(12).run()
     assert not france.exception
-    expected = _library_forecast(Filters(countries=("France",)), 12)
+    expected = _library_forecast(Filters.of(country=("France",)), 12)
     assert metrics(france)["Expected revenue, 12 months"] == fmt.money(
         float(expected["expected_revenue"].sum()), decimals=0
     )

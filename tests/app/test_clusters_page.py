@@ -10,7 +10,8 @@ from streamlit.testing.v1 import AppTest
 from threadpoolctl import threadpool_limits
 
 import rfm
-from rfm.filters import Filters, apply_filters
+from rfm.filters import Filters
+from rfm.view import analysis_view
 from rfm_app import keys
 from tests.app.analytics_helpers import minimal_csv, sample_transactions, texts
 from tests.app.conftest import open_page
@@ -24,7 +25,9 @@ def germany() -> AppTest:
 
 
 def _library(k: int | None) -> rfm.ClusterResult:
-    customers = apply_filters(sample_transactions(), Filters(countries=("Germany",))).customers
+    customers = analysis_view(
+        sample_transactions(), filters=Filters.of(country=("Germany",))
+    ).customers
     # One OpenMP thread, as the app does: KMeans oversubscribes a busy 2-core host.
     with threadpool_limits(limits=1):
         return rfm.cluster(customers, k=k, random_state=0)

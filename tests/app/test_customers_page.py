@@ -7,8 +7,9 @@ from collections.abc import Callable
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rfm.demographics import breakdown
-from rfm.filters import Filters, apply_filters
+from rfm import breakdown
+from rfm.filters import Filters
+from rfm.view import analysis_view
 from tests.app.analytics_helpers import sample_transactions, texts
 from tests.app.conftest import open_page
 
@@ -41,7 +42,7 @@ def test_renders_every_section_on_the_sample(women: AppTest) -> None:
 
 
 def test_country_table_equals_the_library_on_the_view(women: AppTest) -> None:
-    view = apply_filters(sample_transactions(), Filters(genders=("Female",)))
+    view = analysis_view(sample_transactions(), filters=Filters.of(gender=("Female",)))
     expected = breakdown(view.transactions, by="country")
     table = women.dataframe[0].value
     assert table["country"].tolist() == expected["country"].to_list()

@@ -328,8 +328,8 @@ def test_rows_after_the_as_of_date_are_said_to_be_left_out(
     assert not app.exception
     # SMALL_CSV: customer C's two orders (15 and 20 March) come after 10 March.
     assert [i.value for i in app.info if "as-of date" in i.value] == [
-        "2 rows dated after the as-of date 2024-03-10 are not counted (recency is "
-        "measured at that date)."
+        "2 rows dated after the as-of date 2024-03-10 are not counted anywhere (recency "
+        "is measured at that date)."
     ]
     assert "2 customers, 3 orders" in " ".join(s.value for s in app.success)
 

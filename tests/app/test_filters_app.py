@@ -11,7 +11,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import rfm
-from rfm.filters import Filters, apply_filters
+from rfm.filters import Filters
+from rfm.view import analysis_view
 from rfm_app import filters as view_filters
 from rfm_app import format as fmt
 from tests.app.analytics_helpers import minimal_csv, sample_transactions
@@ -30,21 +31,21 @@ def _open(page: str, **params: str | list[str]) -> AppTest:
 
 
 def _expected_kpis(filters: Filters) -> rfm.Kpis:
-    return rfm.kpis(apply_filters(sample_transactions(), filters).customers)
+    return analysis_view(sample_transactions(), filters=filters).kpis()
 
 
 @pytest.mark.parametrize(
     ("params", "filters"),
     [
-        ({"country": ["France", "Germany"]}, Filters(countries=("France", "Germany"))),
-        ({"segment": "Champions"}, Filters(segments=("Champions",))),
+        ({"country": ["France", "Germany"]}, Filters.of(country=("France", "Germany"))),
+        ({"segment": "Champions"}, Filters.of(segments=("Champions",))),
         (
             {"dates": ["2022-01-01", "2022-12-31"], "gender": "Female"},
-            Filters(date_range=(dt.date(2022, 1, 1), dt.date(2022, 12, 31)), genders=("Female",)),
+            Filters.of(date_range=(dt.date(2022, 1, 1), dt.date(2022, 12, 31)), gender=("Female",)),
         ),
         (
             {"category": "Candles", "age": ["25-34", "65+"]},
-            Filters(categories=("Candles",), age_groups=("25-34", "65+")),
+            Filters.of(category=("Candles",), age_group=("25-34", "65+")),
         ),
     ],
 )
@@ -80,7 +81,7 @@ def test_changing_a_widget_changes_the_numbers() -> None:
     at.multiselect(key=view_filters.COUNTRY).set_value(["Spain"]).run()
     assert not at.exception
     shown = {metric.label: metric.value for metric in at.metric}
-    assert shown["Customers"] == fmt.count(_expected_kpis(Filters(countries=("Spain",))).customers)
+    assert shown["Customers"] == fmt.count(_expected_kpis(Filters.of(country=("Spain",))).customers)
 
 
 def test_a_view_without_customers_says_so_without_a_traceback() -> None:
@@ -112,7 +113,7 @@ def test_filters_for_absent_columns_are_not_drawn(
 
 def test_describe_says_what_the_view_shows() -> None:
     text = view_filters.describe(
-        Filters(date_range=(dt.date(2021, 1, 1), dt.date(2021, 6, 30)), countries=("France",))
+        Filters.of(date_range=(dt.date(2021, 1, 1), dt.date(2021, 6, 30)), country=("France",))
     )
     assert text == "Orders 2021-01-01 to 2021-06-30 · Country: France"
     assert view_filters.describe(Filters()) == ""

@@ -17,7 +17,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rfm_app import charts_analytics as charts
+from rfm_app import charts
 from rfm_app.treemap import treemap_chart
 
 ROOT = Path(__file__).absolute().parents[2]

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from rfm.filters import Filters, apply_filters
+from rfm.filters import Filters
+from rfm.view import analysis_view
 from rfm_app import format as fmt
 from tests.app.analytics_helpers import sample_transactions
 from tests.browser.test_app_browser import _no_exception, _open, _settle, _shoot
@@ -63,8 +64,8 @@ def test_a_filtered_deep_link_opens_the_same_view(
     expect(page.locator("h1").first).to_have_text("Overview")
     _expect_chips(page, "Country", ["France"])
     _expect_chips(page, "Segment", ["Champions"])
-    expected = apply_filters(
-        sample_transactions(), Filters(countries=("France",), segments=("Champions",))
+    expected = analysis_view(
+        sample_transactions(), filters=Filters.of(country=("France",), segments=("Champions",))
     ).customers
     _expect_metric(page, "Customers", fmt.count(expected.height))
     _shoot(page, screenshot_dir, "overview_deep_link")
@@ -87,7 +88,9 @@ def test_choosing_a_filter_puts_it_in_the_url(page: Page, app_url: str) -> None:
     page.keyboard.press("Escape")
     _settle(page)
     expect(page).to_have_url(re.compile(r"country=Spain"))
-    expected = apply_filters(sample_transactions(), Filters(countries=("Spain",))).customers
+    expected = analysis_view(
+        sample_transactions(), filters=Filters.of(country=("Spain",))
+    ).customers
     _expect_metric(page, "Customers", fmt.count(expected.height))
 
 

@@ -1,29 +1,31 @@
-"""Small aggregated tables behind the dashboard charts.
+"""Customer-level report tables: one row per customer in, a few rows out.
 
-Each function returns a few rows (per segment, per score, per month, ...), so charts
-and tables never receive raw transactions.
+Tables over transaction lines (revenue by month, by country, by segment, ...) are all
+:func:`rfm.breakdown` / :meth:`rfm.AnalysisView.breakdown`, which count with
+:mod:`rfm.measures`. The tables here group the view's customers (one row each) by a
+customer property: activity status, total score, number of orders, the R x FM grid,
+tenure, or any two columns.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
 from typing import Final, Literal
 
 import polars as pl
 
 from rfm.errors import DataError
-from rfm.segments import rules_frame, segment_levels
+from rfm.segments import rules_frame
 
 __all__ = [
     "ACTIVITY_ORDER",
     "FREQUENCY_BANDS",
+    "TENURE_BANDS",
     "activity_table",
+    "crosstab",
     "frequency_bands",
-    "gender_by_segment",
-    "measured_as_of",
-    "quantity_by_segment",
-    "revenue_by_period",
+    "revenue_by_cohort",
+    "revenue_by_tenure",
     "score_histogram",
     "segment_grid",
     "top_customers",
@@ -39,6 +41,16 @@ FREQUENCY_BANDS: Final = (
     ("21+", 21, None),
 )
 """Order-count bands: (label, lowest, highest or None for no upper bound)."""
+
+TENURE_BANDS: Final = (
+    (90, "Under 3 months"),
+    (182, "3-6 months"),
+    (365, "6-12 months"),
+    (730, "1-2 years"),
+    (1095, "2-3 years"),
+    (None, "3 years or more"),
+)
+"""Tenure bands: (upper bound in days, exclusive; ``None`` = no bound), label."""
 
 
 def _require(frame: pl.DataFrame | pl.LazyFrame, needed: tuple[str, ...], caller: str) -> None:
@@ -134,114 +146,6 @@ def frequency_bands(customers: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _as_of_filter(as_of: date | datetime | None) -> pl.Expr:
-    if as_of is None:
-        return pl.lit(True)
-    day = as_of.date() if isinstance(as_of, datetime) else as_of
-    # Date-level, like rfm.summarize: everything on or before the as-of day counts.
-    return pl.col("order_date").dt.date() <= day
-
-
-def revenue_by_period(
-    transactions: pl.DataFrame | pl.LazyFrame,
-    *,
-    every: Literal["1mo", "1q", "1y"] = "1mo",
-    as_of: date | datetime | None = None,
-) -> pl.DataFrame:
-    """Net revenue, orders and customers per calendar month, quarter or year.
-
-    Parameters
-    ----------
-    transactions : pl.DataFrame or pl.LazyFrame
-        Canonical transactions (``customer_id``, ``order_date``, ``amount``; ``order_id``
-        and ``quantity`` used when present).
-    every : {"1mo", "1q", "1y"}
-        Period length.
-    as_of : date, optional
-        Only transactions on or before this day count (as in :func:`rfm.summarize`).
-
-    Returns
-    -------
-    pl.DataFrame
-        ``period`` (Date, first day), ``revenue``, ``orders`` (distinct order ids, or
-        distinct customer + timestamp without order ids, as :func:`rfm.summarize`
-        counts them), ``customers`` [, ``quantity``], one row per period with data.
-
-    Examples
-    --------
-    >>> import polars as pl
-    >>> from datetime import datetime
-    >>> tx = pl.DataFrame({
-    ...     "customer_id": ["a", "a", "b"],
-    ...     "order_date": [datetime(2024, 1, 3), datetime(2024, 1, 3), datetime(2024, 2, 1)],
-    ...     "amount": [10.0, 5.0, 7.5],
-    ... })
-    >>> revenue_by_period(tx).rows()
-    [(datetime.date(2024, 1, 1), 15.0, 1, 1), (datetime.date(2024, 2, 1), 7.5, 1, 1)]
-    """
-    _require(transactions, ("customer_id", "order_date", "amount"), "revenue_by_period")
-    lazy = transactions.lazy()
-    names = lazy.collect_schema().names()
-    order_key = (
-        ("customer_id", "order_id") if "order_id" in names else ("customer_id", "order_date")
-    )
-    aggregations = [
-        pl.col("amount").sum().alias("revenue"),
-        pl.struct(order_key).n_unique().cast(pl.Int64).alias("orders"),
-        pl.col("customer_id").n_unique().cast(pl.Int64).alias("customers"),
-    ]
-    if "quantity" in names:
-        aggregations.append(pl.col("quantity").sum().alias("quantity"))
-    return (
-        lazy.filter(_as_of_filter(as_of))
-        .group_by(pl.col("order_date").dt.truncate(every).dt.date().alias("period"))
-        .agg(aggregations)
-        .sort("period")
-        .collect()
-    )
-
-
-def gender_by_segment(
-    transactions: pl.DataFrame | pl.LazyFrame, customers: pl.DataFrame
-) -> pl.DataFrame:
-    """Customers per segment and gender.
-
-    A customer's gender is the value on most of their transactions (ties: the
-    alphabetically first); customers with no gender recorded count as "Unknown".
-
-    Examples
-    --------
-    >>> import polars as pl
-    >>> tx = pl.DataFrame({"customer_id": ["a", "a", "b", "c"],
-    ...                    "gender": ["F", "F", "M", None]})
-    >>> seg = pl.DataFrame({"customer_id": ["a", "b", "c"],
-    ...                     "segment": ["Lost", "Lost", "Champions"]})
-    >>> gender_by_segment(tx, seg).rows()
-    [('Champions', 'Unknown', 1), ('Lost', 'F', 1), ('Lost', 'M', 1)]
-    """
-    _require(transactions, ("customer_id", "gender"), "gender_by_segment")
-    _require(customers, ("customer_id", "segment"), "gender_by_segment")
-    per_customer = (
-        transactions.lazy()
-        .filter(pl.col("gender").is_not_null())
-        .group_by("customer_id", "gender")
-        .agg(pl.len().alias("lines"))
-        .sort(["customer_id", "lines", "gender"], descending=[False, True, False])
-        .group_by("customer_id", maintain_order=True)
-        .first()
-        .select("customer_id", "gender")
-        .collect()
-    )
-    return (
-        customers.select("customer_id", "segment")
-        .join(per_customer, on="customer_id", how="left")
-        .with_columns(pl.col("gender").fill_null("Unknown"))
-        .group_by("segment", "gender")
-        .agg(pl.len().cast(pl.Int64).alias("customers"))
-        .sort("segment", "gender")
-    )
-
-
 def segment_grid(
     customers: pl.DataFrame, *, rules: Mapping[int, Sequence[str]] | None = None
 ) -> pl.DataFrame:
@@ -267,51 +171,6 @@ def segment_grid(
         .with_columns(pl.col("customers").fill_null(0))
         .sort("r_score", "fm_score")
     )
-
-
-def quantity_by_segment(
-    customers: pl.DataFrame, *, rules: Mapping[int, Sequence[str]] | None = None
-) -> pl.DataFrame:
-    """Units bought per segment (net of returns), in display order, 0 for empty segments.
-
-    Examples
-    --------
-    >>> import polars as pl
-    >>> seg = pl.DataFrame({"segment": ["Lost", "Champions", "Lost"],
-    ...                     "quantity": [1.0, 10.0, 2.0]})
-    >>> quantity_by_segment(seg).head(2).rows()
-    [('Champions', 10.0), ('Loyal Customers', 0.0)]
-    """
-    _require(customers, ("segment", "quantity"), "quantity_by_segment")
-    names = segment_levels(rules)
-    names += sorted(set(customers["segment"].drop_nulls().to_list()) - set(names))
-    totals = customers.group_by("segment").agg(pl.col("quantity").sum())
-    return (
-        pl.DataFrame({"segment": names}, schema={"segment": pl.String})
-        .join(totals, on="segment", how="left", maintain_order="left")
-        .with_columns(pl.col("quantity").fill_null(0.0))
-    )
-
-
-def measured_as_of(summary: pl.DataFrame) -> date | None:
-    """The day a customer summary measures recency at (``last_purchase + recency_days``).
-
-    Examples
-    --------
-    >>> import polars as pl
-    >>> from datetime import datetime
-    >>> summary = pl.DataFrame({"last_purchase": [datetime(2024, 1, 9, 15)],
-    ...                         "recency_days": [3]})
-    >>> measured_as_of(summary)
-    datetime.date(2024, 1, 12)
-    """
-    _require(summary, ("last_purchase", "recency_days"), "measured_as_of")
-    if summary.height == 0:
-        return None
-    value = summary.select(
-        (pl.col("last_purchase").dt.date() + pl.duration(days=pl.col("recency_days"))).max()
-    ).item()
-    return value if isinstance(value, date) else None
 
 
 def top_customers(
@@ -348,3 +207,122 @@ def top_customers(
         )
     msg = f"The 'by' parameter of top_customers must be 'spend' or 'rfm_score'. Got {by!r}."
     raise DataError(msg)
+
+
+def _band(days: pl.Expr) -> pl.Expr:
+    label = pl.when(days.is_null()).then(pl.lit(None, dtype=pl.String))
+    for upper, name in TENURE_BANDS:
+        label = label.when(days < upper if upper is not None else pl.lit(True)).then(pl.lit(name))  # type: ignore[assignment]
+    return label.otherwise(pl.lit(None, dtype=pl.String))
+
+
+def revenue_by_tenure(customers: pl.DataFrame) -> pl.DataFrame:
+    """Customers and net revenue by tenure band (days since the first purchase).
+
+    Parameters
+    ----------
+    customers
+        Customer summary (:func:`rfm.summarize`): ``tenure_days`` and ``monetary``.
+
+    Returns
+    -------
+    DataFrame
+        ``tenure`` (the :data:`TENURE_BANDS` label), ``customers``, ``revenue``,
+        ``avg_revenue`` per customer, in band order; bands without customers are left out.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> summary = pl.DataFrame({"tenure_days": [10, 400, 500], "monetary": [5.0, 20.0, 40.0]})
+    >>> revenue_by_tenure(summary).rows()
+    [('Under 3 months', 1, 5.0, 5.0), ('1-2 years', 2, 60.0, 30.0)]
+    """
+    _require(customers, ("tenure_days", "monetary"), "revenue_by_tenure")
+    rank = {name: index for index, (_, name) in enumerate(TENURE_BANDS)}
+    return (
+        customers.group_by(_band(pl.col("tenure_days")).alias("tenure"))
+        .agg(pl.len().alias("customers"), pl.col("monetary").sum().alias("revenue"))
+        .with_columns((pl.col("revenue") / pl.col("customers")).alias("avg_revenue"))
+        .sort(pl.col("tenure").replace_strict(rank, return_dtype=pl.Int64))
+    )
+
+
+def crosstab(customers: pl.DataFrame, *, rows: str, columns: str) -> pl.DataFrame:
+    """Customers in every (``rows``, ``columns``) pair, zeros included, in long form.
+
+    Parameters
+    ----------
+    customers
+        One row per customer with both columns (e.g. ``cluster_name`` and ``segment``).
+    rows, columns
+        The two grouping columns.
+
+    Returns
+    -------
+    DataFrame
+        ``rows``, ``columns``, ``customers`` (Int64) and ``share_of_row`` (the share of the
+        row's customers in that column), one row per pair of values seen.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> frame = pl.DataFrame({"cluster": ["x", "x", "y"], "segment": ["A", "B", "A"]})
+    >>> crosstab(frame, rows="cluster", columns="segment").rows()
+    [('x', 'A', 1, 0.5), ('x', 'B', 1, 0.5), ('y', 'A', 1, 1.0), ('y', 'B', 0, 0.0)]
+    """
+    _require(customers, (rows, columns), "crosstab")
+    pairs = customers.select(pl.col(rows).unique()).join(
+        customers.select(pl.col(columns).unique()), how="cross"
+    )
+    counts = customers.group_by(rows, columns).agg(pl.len().cast(pl.Int64).alias("customers"))
+    return (
+        pairs.join(counts, on=[rows, columns], how="left")
+        .with_columns(pl.col("customers").fill_null(0))
+        .with_columns(
+            (pl.col("customers") / pl.col("customers").sum().over(rows)).alias("share_of_row")
+        )
+        .sort(rows, columns)
+    )
+
+
+def revenue_by_cohort(
+    customers: pl.DataFrame, *, start: str = "first_purchase", every: str = "1q"
+) -> pl.DataFrame:
+    """Customers and their net revenue by the period their ``start`` date falls in.
+
+    Parameters
+    ----------
+    customers
+        One row per customer with ``monetary`` and the ``start`` date column (the
+        view's ``first_purchase``, or a joined ``signup_date``).
+    start
+        The date that puts a customer in a cohort.
+    every
+        Cohort length: ``"1mo"``, ``"1q"`` or ``"1y"``.
+
+    Returns
+    -------
+    DataFrame
+        ``cohort`` (first day of the period), ``customers``, ``revenue``, ``avg_revenue``;
+        customers without a ``start`` date are left out.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> import polars as pl
+    >>> c = pl.DataFrame({"first_purchase": [dt.date(2024, 1, 5), dt.date(2024, 2, 1), dt.date(2024, 5, 2)],
+    ...                   "monetary": [10.0, 5.0, 7.0]})
+    >>> revenue_by_cohort(c).rows()
+    [(datetime.date(2024, 1, 1), 2, 15.0, 7.5), (datetime.date(2024, 4, 1), 1, 7.0, 7.0)]
+    """
+    _require(customers, (start, "monetary"), "revenue_by_cohort")
+    if every not in {"1mo", "1q", "1y"}:
+        msg = f"The 'every' parameter of revenue_by_cohort must be '1mo', '1q' or '1y'. Got {every!r}."
+        raise DataError(msg)
+    return (
+        customers.filter(pl.col(start).is_not_null())
+        .group_by(pl.col(start).cast(pl.Date).dt.truncate(every).alias("cohort"))
+        .agg(pl.len().cast(pl.Int64).alias("customers"), pl.col("monetary").sum().alias("revenue"))
+        .with_columns((pl.col("revenue") / pl.col("customers")).alias("avg_revenue"))
+        .sort("cohort")
+    )
