@@ -497,6 +497,36 @@ def test_uci_view_of_the_whole_file_by_hand(uci: rfm.ReadResult) -> None:
     )
 
 
+def test_uci_cli_printout_and_download_by_hand(
+    uci: rfm.ReadResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rfm.cli import main
+
+    source, out = tmp_path / "online_retail.csv", tmp_path / "customers.csv"
+    assert main([str(source), "--as-of", "2011-01-31", "-o", str(out)]) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    for text in [
+        "Rows read: 17",
+        "missing customer id: 2",
+        "Customers seen 6",
+        "scored 3",
+        "only returns 2 (net -37.80)",
+        "only after as-of 1",
+        "Customers 3",
+        "Orders 4",
+        "Revenue 40.75",
+        "Revenue includes -37.80 of returns by 2 customers with no purchase",
+    ]:
+        assert text in printed
+    # The downloaded customer table: the three customers, their net revenue the KPI's
+    # less the returns of the customers with no purchase.
+    with out.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["customer_id"] for row in rows] == ["12346", "12347", "12351"]
+    assert sum(float(row["monetary"]) for row in rows) == approx(40.75 + 37.80)
+    assert sum(int(row["frequency"]) for row in rows) == 4
+
+
 def test_uci_filters_by_hand(uci: rfm.ReadResult) -> None:
     # Germany in January: 12348's only line is a return -> no customer, its return counted.
     germany = rfm.analysis_view(
