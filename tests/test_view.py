@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 import rfm
+from rfm import tables
 from rfm.datasets import simulate
 from rfm.view import RETURNS_ONLY
 
@@ -293,6 +294,38 @@ def _check_sums(view: rfm.AnalysisView, log: Log) -> None:
             assert _total(by[name], "quantity") == approx(kpis.quantity), name
 
 
+def _check_customer_tables(view: rfm.AnalysisView) -> None:
+    """The customer-level tables (rfm.tables, segment_table) count every customer once."""
+    customers = view.customers
+    if customers.height == 0:
+        return
+    kpis = view.kpis()
+    monetary = _total(customers, "monetary")
+    with_revenue = {
+        "activity": tables.activity_table(customers),
+        "frequency bands": tables.frequency_bands(customers),
+        "tenure": tables.revenue_by_tenure(customers),
+        "cohort": tables.revenue_by_cohort(customers, every="1mo"),
+        "segment table": rfm.segment_table(customers),
+    }
+    for name, table in with_revenue.items():
+        assert _total(table, "customers") == kpis.customers, name
+        assert _total(table, "revenue") == approx(monetary), name
+    for name, table in {
+        "score histogram": tables.score_histogram(customers),
+        "grid": tables.segment_grid(customers),
+    }.items():
+        assert _total(table, "customers") == kpis.customers, name
+    assert tables.revenue_by_cohort(customers, every="1mo")["cohort"].max() <= view.as_of
+    # The segment table and the breakdown by segment agree segment by segment.
+    segment_rows = rfm.segment_table(customers).filter(pl.col("customers") > 0)
+    by_segment = view.breakdown("segment").filter(pl.col("segment") != RETURNS_ONLY)
+    assert segment_rows["segment"].to_list() == by_segment["segment"].to_list()
+    assert segment_rows["customers"].to_list() == by_segment["customers"].to_list()
+    for got, want in zip(segment_rows["revenue"], by_segment["revenue"], strict=True):
+        assert got == approx(want)
+
+
 def _check_dates(view: rfm.AnalysisView) -> None:
     """Nothing after the as-of date, in any table."""
     assert (
@@ -384,6 +417,7 @@ def test_every_table_of_a_random_view_tells_the_same_numbers(
     _check_filters(view, filters)
     _check_dates(view)
     _check_sums(view, log)
+    _check_customer_tables(view)
     _check_against_construction(view, log, as_of, filters)
 
 
