@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
@@ -419,6 +419,37 @@ def test_every_table_of_a_random_view_tells_the_same_numbers(
     _check_sums(view, log)
     _check_customer_tables(view)
     _check_against_construction(view, log, as_of, filters)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    as_of=st.integers(200, DAYS + 5).map(lambda n: START + dt.timedelta(days=n)),
+    back=st.integers(1, 180),
+    missing_order_ids=st.booleans(),
+)
+def test_the_model_check_split_of_a_view_adds_up(
+    seed: int, as_of: dt.date, back: int, missing_order_ids: bool
+) -> None:
+    log = random_log(seed, customers=25, one_country=False, missing_order_ids=missing_order_ids)
+    view = rfm.analysis_view(log.frame, as_of=as_of, require_customers=False)
+    calibration_end = view.last_day - dt.timedelta(days=back)
+    assume(view.customers.height > 0)
+    assume(view.customers["first_purchase"].min().date() <= calibration_end)
+    split = rfm.calibration_holdout(
+        view.transactions, calibration_end=calibration_end, holdout_end=view.last_day
+    )
+    assert split.holdout_end <= view.as_of
+    # Purchase days before and after the calibration end add up to the view's.
+    whole = view.customers.select("customer_id", "purchase_days")
+    both = split.calibration.select("customer_id", "purchase_days").join(
+        split.holdout, on="customer_id"
+    )
+    joined = both.join(whole, on="customer_id", suffix="_view")
+    assert joined.height == split.calibration.height
+    assert (joined["purchase_days"] + joined["holdout_purchases"]).to_list() == joined[
+        "purchase_days_view"
+    ].to_list()
 
 
 # --- a UCI-shaped file, counted by hand ---------------------------------------------------
