@@ -36,8 +36,8 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout's rfm
 
 import rfm
-from rfm.datasets import simulate
 from rfm import breakdown
+from rfm.datasets import simulate
 from rfm.filters import Filters
 from rfm.forecast import customer_forecast, default_calibration_end, forecast_by
 
