@@ -50,6 +50,7 @@ CHURN_DOWNLOAD: Final = "churn.download"
 """Prefix of the at-risk list's download buttons (``.csv``, ``.parquet``)."""
 CHURN_PARETO: Final = "churn.pareto"
 CHURN_MODEL_SCORES: Final = "churn.model_scores"
+CHURN_MODEL: Final = "churn.model"
 
 DATA_RETURNS_ONLY: Final = "data.returns_only"
 """Prefix of the returns-only customers' download buttons (``.csv``, ``.parquet``)."""
