@@ -19,9 +19,11 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rfm import DataError, Limits, read_table, read_transactions
-from rfm.io.parquet import read_layout
+from rfm.io.parquet import check_layout, read_layout
 from tests.io.parquet_craft import rewrite_footer
 
 pa = pytest.importorskip("pyarrow")
@@ -202,3 +204,42 @@ def test_damaged_footers_are_data_errors(damage):
     pl.DataFrame({"id": ["a", "b"]}).write_parquet(buffer)
     with pytest.raises(DataError, match="Parquet"):
         read_table(damage(buffer.getvalue()))
+
+
+def _small_parquet() -> bytes:
+    buffer = io.BytesIO()
+    pl.DataFrame({"id": ["a", "b", None], "n": [1, 2, 3], "x": [0.5, None, 2.0]}).write_parquet(
+        buffer, statistics=True
+    )
+    return buffer.getvalue()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_any_damaged_footer_is_a_data_error_or_a_layout(data):
+    # Overwrite a few footer bytes at random: decoding either gives a layout or
+    # raises DataError, never IndexError, RecursionError, MemoryError or a hang.
+    raw = bytearray(_SMALL)
+    length = int.from_bytes(raw[-8:-4], "little")
+    start = len(raw) - 8 - length
+    for _ in range(data.draw(st.integers(1, 6))):
+        where = data.draw(st.integers(start, len(raw) - 9))
+        raw[where] = data.draw(st.integers(0, 255))
+    try:
+        layout = read_layout(bytes(raw))
+    except DataError:
+        return
+    try:
+        check_layout(layout, Limits())
+    except DataError:
+        return
+
+
+def test_a_footer_too_large_to_decode_quickly_is_refused():
+    data = _SMALL[:-8] + (9 * 2**20).to_bytes(4, "little") + b"PAR1"
+    padded = b"PAR1" + b"\x00" * (9 * 2**20) + data[4:]
+    with pytest.raises(DataError, match="footer of at most 8 MiB"):
+        read_layout(padded)
+
+
+_SMALL = _small_parquet()
