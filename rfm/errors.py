@@ -114,3 +114,8 @@ class MixedDatesError(DataError):
     strftime formats; pass one as ``date_format=`` and the rows that do not fit
     it are set aside and counted (``"date not in the chosen format"``).
     """
+
+    @property
+    def candidates(self) -> tuple[str, ...]:
+        """The two strftime formats (the same as ``choices``), as on :class:`AmbiguousDatesError`."""
+        return self.choices

@@ -25,7 +25,9 @@ class Limits:
     The limits on size follow from one memory budget: by default
     ``max_bytes``, ``max_rows``, ``max_table_bytes`` and ``max_uncompressed_bytes``
     are the values below for a 1 GiB budget, scaled in proportion to
-    ``memory_budget``. Any of them given explicitly is used as given.
+    ``memory_budget``. Any of them given explicitly is used as given. (The
+    values are fixed when the object is made: ``dataclasses.replace(limits,
+    memory_budget=...)`` keeps the other limits; build a new ``Limits`` instead.)
 
     Parameters
     ----------

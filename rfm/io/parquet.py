@@ -24,6 +24,7 @@ from rfm.io.limits import TEXT_VALUE_BYTES, Limits, check_table_size, reraise_un
 _MAGIC = b"PAR1"
 _MAX_DEPTH = 64
 _FIRST_SLICE = 1024
+_MAX_FOOTER = 8 * 2**20  # about 100,000 column chunks
 
 # Parquet physical types -> bytes in memory per value, besides the text it becomes.
 # BOOLEAN, INT32, INT64, INT96, FLOAT, DOUBLE, BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY.
@@ -78,26 +79,35 @@ def read_layout(data: bytes) -> ParquetLayout:
     (length,) = struct.unpack("<I", data[-8:-4])
     if length > len(data) - 12:
         _damaged(f"its footer claims {length:,} bytes, more than the file holds")
+    if length > _MAX_FOOTER:
+        # Decoding takes about a second per megabyte: bound the time, not just memory.
+        msg = (
+            f"Expected a Parquet footer of at most {_MAX_FOOTER // 2**20} MiB but this one has "
+            f"{length / 2**20:,.1f} MiB: the file is cut into very many row groups or columns. "
+            "Export it again with fewer, larger row groups (or as CSV)."
+        )
+        raise DataError(
+            msg, expected=f"at most {_MAX_FOOTER // 2**20} MiB", found=f"{length:,} bytes"
+        )
     footer = _Reader(data[-8 - length : -8])
     try:
         meta = footer.struct(0)
     except (IndexError, ValueError, struct.error, RecursionError) as error:
         _damaged(f"its footer cannot be decoded ({error})")
         raise AssertionError from None
-    schema = meta.get(2) or []
-    columns = tuple(_text(e.get(4)) for e in schema[1:] if isinstance(e, dict) and not e.get(5))
+    # A damaged footer can hold any type anywhere: every value is checked.
+    columns = tuple(_text(e.get(4)) for e in _items(meta.get(2))[1:] if not _int(e.get(5)))
     row_groups: list[int] = []
     chunks: list[tuple[str, int, int, int]] = []
-    for group in meta.get(4) or []:
-        if not isinstance(group, dict):
-            _damaged("a row group entry is not a structure")
+    for group in _items(meta.get(4)):
         rows = _int(group.get(3))
         row_groups.append(rows)
-        for chunk in group.get(1) or []:
-            info = chunk.get(3) if isinstance(chunk, dict) else None
+        for chunk in _items(group.get(1)):
+            info = chunk.get(3)
             if not isinstance(info, dict):
                 continue  # metadata kept in another file: polars will refuse it
-            path = ".".join(_text(p) for p in info.get(3) or [])
+            parts = info.get(3)
+            path = ".".join(_text(p) for p in parts) if isinstance(parts, list) else ""
             values = max(_int(info.get(5)), rows)
             chunks.append((path, _int(info.get(1)), values, _int(info.get(6))))
     return ParquetLayout(_int(meta.get(3)), tuple(row_groups), tuple(chunks), columns)
@@ -224,6 +234,15 @@ def _damaged(why: str) -> None:
     raise DataError(msg)
 
 
+def _items(value: object) -> list[dict[int, Any]]:
+    """The structures of a list field; a damaged one that is not a list of them is refused."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        _damaged("its footer holds a damaged list")
+    return value  # type: ignore[return-value]
+
+
 def _int(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
@@ -245,11 +264,19 @@ class _Reader:
         return value
 
     def varint(self) -> int:
-        shift = result = 0
+        # Hot: most numbers in a footer take one or two bytes.
+        data, pos = self.data, self.pos
+        byte = data[pos]
+        if byte < 0x80:
+            self.pos = pos + 1
+            return byte
+        result, shift = byte & 0x7F, 7
         while True:
-            byte = self.byte()
+            pos += 1
+            byte = data[pos]
             result |= (byte & 0x7F) << shift
             if byte < 0x80:
+                self.pos = pos + 1
                 return result
             shift += 7
             if shift > 63:
@@ -269,29 +296,30 @@ class _Reader:
         return self.data[self.pos - length : self.pos]
 
     def value(self, kind: int, depth: int) -> Any:
+        if 4 <= kind <= 6:
+            n = self.varint()
+            return (n >> 1) ^ -(n & 1)
+        if kind == 8:
+            return self.binary()
+        if kind == 12:
+            return self.struct(depth + 1)
+        if kind in (9, 10):
+            return self.read_list(depth)
         if kind in (1, 2):  # booleans in a struct field carry the value in the type
             return kind == 1
         if kind == 3:
             return self.byte()
-        if kind in (4, 5, 6):
-            return self.zigzag()
         if kind == 7:
             self.pos += 8
             if self.pos > len(self.data):
                 raise IndexError("a double runs past the footer")
             return None
-        if kind == 8:
-            return self.binary()
-        if kind in (9, 10):
-            return self.list(depth)
         if kind == 11:
-            return self.map(depth)
-        if kind == 12:
-            return self.struct(depth + 1)
+            return self.read_map(depth)
         msg = f"unknown Thrift type {kind}"
         raise ValueError(msg)
 
-    def list(self, depth: int) -> list[Any]:
+    def read_list(self, depth: int) -> list[Any]:
         head = self.byte()
         size, kind = head >> 4, head & 0x0F
         if size == 15:
@@ -303,15 +331,19 @@ class _Reader:
             return [self.byte() == 1 for _ in range(size)]
         return [self.value(kind, depth) for _ in range(size)]
 
-    def map(self, depth: int) -> dict[Any, Any]:
+    def read_map(self, depth: int) -> list[tuple[Any, Any]]:
+        # Parquet footers hold no maps; a damaged one is walked as pairs (its keys
+        # may be lists, which no dict takes).
         size = self.varint()
         if size == 0:
-            return {}
+            return []
         if 2 * size > len(self.data) - self.pos:
             msg = f"a map claims {size:,} entries, more than remain"
             raise ValueError(msg)
         kinds = self.byte()
-        return {self.value(kinds >> 4, depth): self.value(kinds & 0x0F, depth) for _ in range(size)}
+        return [
+            (self.value(kinds >> 4, depth), self.value(kinds & 0x0F, depth)) for _ in range(size)
+        ]
 
     def struct(self, depth: int) -> dict[int, Any]:
         if depth > _MAX_DEPTH:
@@ -319,8 +351,10 @@ class _Reader:
             raise ValueError(msg)
         out: dict[int, Any] = {}
         field = 0
+        data = self.data
         while True:
-            head = self.byte()
+            head = data[self.pos]
+            self.pos += 1
             if head == 0:
                 return out
             delta, kind = head >> 4, head & 0x0F

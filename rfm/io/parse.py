@@ -50,7 +50,9 @@ _WHITESPACE: Final = (
 INVISIBLE: Final = "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u180e"
 """Characters that print as nothing: zero-width space/joiners, direction marks,
 word joiner, byte-order mark (a stray BOM inside a file), Mongolian vowel separator."""
-_TRIMMED: Final = _WHITESPACE + INVISIBLE
+TRIMMED: Final = _WHITESPACE + INVISIBLE
+"""What :func:`clean_text` trims from both ends of a value: ``expr.str.strip_chars(TRIMMED)``
+trims ids the same way wherever they are compared (a second table joined on them)."""
 
 
 def clean_text(expr: pl.Expr) -> pl.Expr:
@@ -67,7 +69,7 @@ def clean_text(expr: pl.Expr) -> pl.Expr:
     """
     # Replacing every spelling is cheaper than lower-casing each cell, and than
     # when/then (which copies the column once more).
-    return expr.str.strip_chars(_TRIMMED).replace(_MISSING_SPELLINGS, None)
+    return expr.str.strip_chars(TRIMMED).replace(_MISSING_SPELLINGS, None)
 
 
 def _spellings(word: str) -> list[str]:

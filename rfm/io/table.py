@@ -123,7 +123,10 @@ def read_table(
     sheet
         Excel sheet name or 0-based index; None reads the first sheet.
     limits
-        Size limits checked before parsing; None uses :class:`rfm.Limits` defaults.
+        Size limits checked before parsing; None uses :class:`rfm.Limits` defaults
+        (a 1 GiB memory budget). The table's size in memory is projected from the
+        file's size and shape (text, Excel) or its footer (Parquet, then measured
+        while reading) and refused above ``Limits.max_table_bytes``.
 
     Returns
     -------

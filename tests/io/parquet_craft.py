@@ -86,27 +86,27 @@ def rewrite_footer(
     copies_of_row_group: int = 1,
     declared_rows: int | None = None,
 ) -> None:
-    """Rewrite the footer of a one-column, one-row-group file written by pyarrow.
+    """Rewrite the footer of a one-row-group file written by pyarrow (``store_schema=False``).
 
-    ``copies_of_column``: the column is listed that many times (names ``c000``,
-    ``c001``, ...; the file's column must be named ``c000`` and the file written
-    with ``store_schema=False``). ``copies_of_row_group``: the row group repeats.
+    ``copies_of_column``: the file's only column, named ``c000``, is listed that
+    many times (names ``c000``, ``c001``, ...). ``copies_of_row_group``: the row group repeats.
     ``declared_rows``: the file-level row count (default: the true total).
     """
     data = path.read_bytes()
     (length,) = struct.unpack("<I", data[-8:-4])
     body, footer = data[: -8 - length], data[-8 - length : -8]
     meta = _fields(footer)
-    root, leaf = _elements(_get(meta, 2))
-    assert b"c000" in leaf, "name the column c000"
-    names = [f"c{i:03d}".encode() for i in range(copies_of_column)]
-    root_fields = _fields(root)
-    _set(root_fields, 5, _zigzag(copies_of_column))
-    _set(meta, 2, _list([_struct(root_fields)] + [leaf.replace(b"c000", n) for n in names]))
     (group,) = _elements(_get(meta, 4))
     group_fields = _fields(group)
-    (chunk,) = _elements(_get(group_fields, 1))
-    _set(group_fields, 1, _list([chunk.replace(b"c000", n) for n in names]))
+    if copies_of_column > 1:
+        root, leaf = _elements(_get(meta, 2))
+        assert b"c000" in leaf, "name the only column c000"
+        names = [f"c{i:03d}".encode() for i in range(copies_of_column)]
+        root_fields = _fields(root)
+        _set(root_fields, 5, _zigzag(copies_of_column))
+        _set(meta, 2, _list([_struct(root_fields)] + [leaf.replace(b"c000", n) for n in names]))
+        (chunk,) = _elements(_get(group_fields, 1))
+        _set(group_fields, 1, _list([chunk.replace(b"c000", n) for n in names]))
     rows = _Reader(_get(group_fields, 3)).zigzag()
     _set(meta, 4, _list([_struct(group_fields)] * copies_of_row_group))
     total = rows * copies_of_row_group if declared_rows is None else declared_rows

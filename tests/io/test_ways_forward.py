@@ -44,6 +44,7 @@ def test_mixed_dates_are_refused_without_a_format_and_say_which_to_choose():
     assert isinstance(error, DataError)
     assert (error.field, error.column) == ("order_date", "order_date")
     assert error.choices == ("%d/%m/%Y", "%m/%d/%Y")
+    assert error.candidates == error.choices  # as on AmbiguousDatesError
     assert error.found == "5 dates only day-first and 3 only month-first"
     # The message for people is as before.
     assert "mixes day-first and month-first dates" in str(error)
