@@ -94,6 +94,25 @@ class AttachReport:
     returned_value: float = 0.0
     warnings: tuple[str, ...] = ()
 
+    @property
+    def summary(self) -> str:
+        """One sentence for the quality report.
+
+        Examples
+        --------
+        >>> AttachReport(table="returns", key="order_id", source_key="Order ID", rows=3,
+        ...              keys=3, matched=2, unmatched=1, lines_added=5).summary
+        'Returns table: 2 of 3 order ids found in the transactions (1 not found); 5 return lines added.'
+        """
+        noun = self.key.replace("_", " ") + "s"
+        text = (
+            f"{self.table.capitalize()} table: {self.matched:,} of {self.keys:,} {noun} found in "
+            f"the transactions ({self.unmatched:,} not found)"
+        )
+        if self.table == "returns":
+            return f"{text}; {self.lines_added:,} return lines added."
+        return f"{text}; {self.lines_unmatched:,} transaction lines without a match."
+
     def to_frame(self) -> pl.DataFrame:
         """The counts as a two-column table (``measure``, ``value``) for display."""
         rows = [

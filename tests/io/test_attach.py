@@ -75,6 +75,10 @@ def test_customer_join_counts_what_matched(orders: pl.DataFrame) -> None:
         "customer_type": "Segment",
         "city": "City",
     }
+    assert report.summary == (
+        "Customers table: 2 of 4 customer ids found in the transactions (2 not found); "
+        "1 transaction lines without a match."
+    )
     table = report.to_frame()
     assert (
         table.filter(pl.col("measure") == "customer_ids not in the transactions")["value"].item()
