@@ -138,7 +138,8 @@ def test_a_configured_team_file_is_what_a_fresh_link_opens(
     sidebar = page.locator('[data-testid="stSidebar"]')
     expect(sidebar.get_by_text("Team data")).to_be_visible()
     # A cold server's first page load fetches the widgets' code lazily: wait for them.
-    expect(page.get_by_role("radiogroup").get_by_text("Team data")).to_be_visible()
+    team = page.get_by_role("radiogroup").get_by_text("Team data")
+    expect(team).to_be_visible(timeout=30_000)
     expect(page.locator('[data-testid^="stSkeleton"]')).to_have_count(0, timeout=30_000)
     _shoot(page, screenshot_dir, "data_team_source")
     _open(page, "Overview")
