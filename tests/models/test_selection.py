@@ -71,7 +71,7 @@ def test_rows_after_as_of_change_nothing(cdnow_transactions: pl.DataFrame) -> No
         },
         schema=cdnow_transactions.schema,
     )
-    kwargs = {"as_of": "1998-05-31", "calibration_end": "1997-12-31"}
+    kwargs = {"as_of": "1998-05-31", "calibration_end": "1997-12-31", "candidates": ["mbg/nbd"]}
     without = rfm.choose_purchase_model(cdnow_transactions, **kwargs)
     padded = pl.concat([cdnow_transactions, late])
     with_late = rfm.choose_purchase_model(padded, **kwargs)
