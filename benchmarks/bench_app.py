@@ -182,7 +182,9 @@ def bench_browser(csv: Path) -> dict[str, float]:
                 page.wait_for_selector(idle, timeout=900_000)
 
             def open_page(title: str) -> None:
-                page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first.click()
+                page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"] a').filter(
+                    has_text=title
+                ).first.click()
                 settle()
 
             start = time.perf_counter()
