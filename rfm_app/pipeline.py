@@ -516,6 +516,35 @@ def _forecast(
         return _failure(error)
 
 
+@st.cache_resource(scope="session", max_entries=2, ttl=TTL, show_spinner=False)
+def _customer_table(
+    digest: str, _data: bytes, settings: session.Settings, filters: Filters, months: int, model: str
+) -> pl.DataFrame | Failure:
+    models = _models(digest, _data, settings, filters, model)
+    if isinstance(models, Failure):
+        return models
+    view = _settings_view(digest, _data, settings, filters)
+    if isinstance(view, Failure):
+        return view
+    clusters = _clusters(digest, _data, settings, filters, None)
+    try:
+        return rfm.customer_table(
+            view,
+            purchase_model=models.purchase,
+            spend_model=models.spend,
+            horizon_days=horizon_days(months),
+            clusters=None if isinstance(clusters, Failure) else clusters,
+        )
+    except Exception as error:
+        return _failure(error)
+
+
+def customer_table(months: int, model: str = "best") -> pl.DataFrame | Failure:
+    """Everything the app knows per customer (segment, scores, activity, cluster, churn
+    risk, expected purchases, revenue and units over ``months``, CLV), for download."""
+    return _customer_table(*_key(), months, model)
+
+
 def forecast(months: int, model: str = "best") -> pl.DataFrame | Failure:
     """Per-customer churn risk and expected revenue over ``months`` (cached): the view's
     customers with ``p_alive``, ``churn_probability``, ``no_purchase_probability`` (in the
