@@ -78,6 +78,14 @@ def _memory(pid: int) -> tuple[int, int]:
     return rss * 1024, hwm * 1024
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of ``pid`` so far (all its threads), from /proc (Linux).
+
+    Unlike wall-clock times, it does not grow when other jobs share the cores."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Watch:
     """The server's memory (sampled every 0.25 s) and health-check latency (every 1 s)."""
@@ -224,7 +232,9 @@ def crowd(args: argparse.Namespace) -> tuple[str, str]:
         idle_rss = _memory(process.pid)[0]
         watch.start()
         load_before = os.getloadavg()[0]
+        cpu_before = _cpu_seconds(process.pid)
         results = asyncio.run(_crowd(url, args.sessions, upload))
+        cpu = _cpu_seconds(process.pid) - cpu_before
         load_after = os.getloadavg()[0]
         watch.stop.set()
     first = [r.first_page for r in results if r.first_page is not None]
@@ -250,6 +260,7 @@ def crowd(args: argparse.Namespace) -> tuple[str, str]:
         f"| sessions that reached the Overview | {len(overview)} of {args.sessions} |",
         f"| seconds to the first page (min / median / max) | {_seconds(first)} |",
         f"| seconds to the Overview KPIs (min / median / max) | {_seconds(overview)} |",
+        f"| server CPU seconds for the whole crowd (user + system) | {cpu:.1f} |",
         f"| slowest health-check answer (s) | {watch.health_worst:.1f} |",
         f"| health checks that failed | {watch.health_failures} |",
         f"| server memory idle, before the crowd (MiB) | {idle_rss / MIB:.0f} |",
@@ -273,10 +284,10 @@ def _data_file(args: argparse.Namespace) -> Path | None:
     return None
 
 
-async def _pages(url: str, upload: Path, watch: Watch) -> list[tuple[str, float, int]]:
+async def _pages(url: str, upload: Path, watch: Watch) -> list[tuple[str, float, float, int]]:
     from playwright.async_api import async_playwright
 
-    steps: list[tuple[str, float, int]] = []
+    steps: list[tuple[str, float, float, int]] = []
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = await browser.new_context(viewport={"width": 1400, "height": 900})
@@ -284,16 +295,23 @@ async def _pages(url: str, upload: Path, watch: Watch) -> list[tuple[str, float,
         await page.goto(url, timeout=STEP_TIMEOUT_MS)
         await _settle(page)
         watch.reset_window()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _cpu_seconds(watch.pid)
         await _upload(page, upload)
-        steps.append(("Data (upload, read, clean, score)", time.perf_counter() - start, 0))
-        steps[-1] = (*steps[-1][:2], watch.reset_window())
+        steps.append(
+            (
+                "Data (upload, read, clean, score)",
+                time.perf_counter() - start,
+                _cpu_seconds(watch.pid) - cpu,
+                watch.reset_window(),
+            )
+        )
         for title in PAGES:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), _cpu_seconds(watch.pid)
             await _open(page, title)
             await page.wait_for_timeout(500)
             await _settle(page)
-            steps.append((title, time.perf_counter() - start, watch.reset_window()))
+            seconds = time.perf_counter() - start
+            steps.append((title, seconds, _cpu_seconds(watch.pid) - cpu, watch.reset_window()))
         await context.close()
         await browser.close()
     return steps
