@@ -253,7 +253,8 @@ def crowd(args: argparse.Namespace) -> tuple[str, str]:
         "",
         f"Command: `python benchmarks/bench_load.py crowd --sessions {args.sessions}"
         f"{' --upload ' + str(args.upload) if args.upload else ''}"
-        f"{' --rows ' + str(args.rows) if args.rows else ''} --out benchmarks/results/app.md`",
+        f"{' --rows ' + str(args.rows) if args.rows else ''}"
+        f"{' --label ' + repr(args.label) if args.label else ''} --out benchmarks/results/app.md`",
         "",
         "| measure | value |",
         "|---|---:|",
@@ -345,7 +346,8 @@ def pages(args: argparse.Namespace) -> tuple[str, str]:
         f"Command: `python benchmarks/bench_load.py pages"
         f"{' --upload ' + str(args.upload) if args.upload else ''}"
         f"{' --rows ' + str(args.rows) if args.rows else ''}"
-        f" --after-close {args.after_close:g} --out benchmarks/results/app.md`",
+        f" --after-close {args.after_close:g}"
+        f"{' --label ' + repr(args.label) if args.label else ''} --out benchmarks/results/app.md`",
         "",
         "| page | seconds | peak memory while it ran (MiB) |",
         "|---|---:|---:|",
@@ -383,10 +385,17 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=None, help="upload a simulated CSV this long")
     parser.add_argument("--after-close", type=float, default=130.0)
     parser.add_argument("--out", type=Path, default=None, help="a Markdown file to update")
+    parser.add_argument(
+        "--label", default="", help="names the run in the heading and its section, e.g. 'before'"
+    )
     args = parser.parse_args()
     if not 1 <= args.sessions <= 50:
         parser.error("--sessions must be in [1, 50]")
     key, markdown = crowd(args) if args.mode == "crowd" else pages(args)
+    if args.label:
+        key = f"{key}-{args.label.replace(' ', '-')}"
+        heading, rest = markdown.split("\n", 1)
+        markdown = f"{heading}: {args.label}\n{rest}"
     print(markdown)
     if args.out:
         write_section(args.out, key, markdown)
