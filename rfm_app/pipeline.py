@@ -10,9 +10,13 @@ Caching rules (see STYLE.md):
   a large frame (Streamlit hashes only a sample of big frames) and never on a file name
   (two users may upload different files with the same name). The bytes themselves are
   passed as ``_data``, which Streamlit does not hash.
-* Caches are per session (``scope="session"``), so one user never receives another's
-  results, and they are bounded by ``max_entries`` and a ``ttl``; a session's caches are
-  dropped when it disconnects.
+* Reading and cleaning a file (``_raw_table``, ``_transactions``) is shared between
+  sessions: keyed on the full SHA-256 of the bytes, only someone holding the same bytes
+  can hit it, and the same file opened by many visitors (the sample every visitor lands
+  on, a team's shared export) is read once, not once per session. Those two are bounded
+  by ``max_entries`` for the whole server, whatever the number of sessions.
+* The other caches are per session (``scope="session"``), bounded by ``max_entries`` and a
+  ``ttl``; a session's caches are dropped when it disconnects.
 * Anything holding a polars frame uses ``st.cache_resource``, which hands back the same
   (immutable) object instead of pickling it in and unpickling a copy on every rerun.
   ``st.cache_data`` pickles its result, and pickling a polars frame holds the GIL while
@@ -164,7 +168,7 @@ def _failure(error: Exception) -> Failure:
     )
 
 
-@st.cache_resource(scope="session", max_entries=1, ttl=TTL, show_spinner="Reading the file…")
+@st.cache_resource(max_entries=2, ttl=TTL, show_spinner="Reading the file…")
 def _raw_table(digest: str, _data: bytes, sheet: str | None = None) -> rfm.RawTable | Failure:
     try:
         return rfm.read_table(_data, sheet=sheet)
@@ -216,7 +220,7 @@ def workbook_sheets(digest: str, _data: bytes) -> tuple[str, ...]:
     return ()
 
 
-@st.cache_resource(scope="session", max_entries=2, ttl=TTL, show_spinner="Cleaning transactions…")
+@st.cache_resource(max_entries=4, ttl=TTL, show_spinner="Cleaning transactions…")
 def _transactions(
     digest: str,
     _data: bytes,
