@@ -455,10 +455,10 @@ else:
                     "Error (purchase days)", format="percent"
                 ),
                 "predicted_revenue": st.column_config.NumberColumn(
-                    f"Predicted revenue ({currency})", format="localized"
+                    "Predicted revenue", format=f"{currency}%,.0f"
                 ),
                 "actual_revenue": st.column_config.NumberColumn(
-                    f"Actual revenue ({currency})", format="localized"
+                    "Actual revenue", format=f"{currency}%,.0f"
                 ),
                 "revenue_error_pct": st.column_config.NumberColumn(
                     "Error (revenue)", format="percent"

@@ -28,6 +28,7 @@ Caching rules (see STYLE.md):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -596,6 +597,12 @@ def _model_check(
         accuracy = rfm.holdout_accuracy(
             evaluation, by="segment", groups=groups, currency=session.currency()
         )
+        if accuracy.by_group is not None:  # segments best first, as on every page
+            order = {name: index for index, name in enumerate(rfm.segment_levels())}
+            ranked = accuracy.by_group.sort(
+                pl.col("segment").replace_strict(order, default=len(order), return_dtype=pl.Int64)
+            )
+            accuracy = dataclasses.replace(accuracy, by_group=ranked)
     except Exception as error:
         return _failure(error)
     return ModelCheck(
