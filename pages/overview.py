@@ -85,12 +85,14 @@ second[2].metric(
     fmt.percent(kpi.share_active),
     border=True,
     help=f"Bought within the last {kpi.active_days} days.",
+    height="stretch",  # as tall as the metrics with a delta beside it
 )
 second[3].metric(
     "Measured as of",
     str(result.as_of),
     border=True,
     help="Recency is counted up to this date (set it on the Data page).",
+    height="stretch",
 )
 if compared is not None:
     note = (

@@ -906,7 +906,7 @@ def migration_flow(
     nodes, points = _flow_layout(transitions, states)
     present = [name for name in states if name in set(nodes["state"])]
     color = alt.Scale(domain=present, range=colors_for(present, _STATE_COLORS))
-    span = float(nodes["bottom"].max() or 1.0)
+    span = float(nodes.select(pl.col("bottom").max()).item() or 1.0)
     y_scale = alt.Scale(domain=[0, span], reverse=True, nice=False, zero=False)
     x_scale = alt.Scale(domain=[-0.42, 1.42], nice=False, zero=False)
     no_axis = alt.Axis(title=None, labels=False, ticks=False, domain=False, grid=False)
