@@ -14,8 +14,8 @@ from streamlit.testing.v1 import AppTest
 
 import rfm
 from rfm.movement import NEW_IN_PERIOD, RETURNS_ONLY
+from rfm_app import charts, keys
 from rfm_app import format as fmt
-from rfm_app import keys
 from rfm_app.pipeline import default_earlier
 from tests.app.analytics_helpers import minimal_csv, sample_transactions, texts
 from tests.app.conftest import metrics, open_page
@@ -236,3 +236,42 @@ def test_overview_without_dates_has_no_deltas_and_says_how_to_get_them() -> None
     _clean(at)
     assert all(not m.delta for m in at.metric)
     assert any("Pick order dates in the sidebar" in c for c in texts(at.caption))
+
+
+# --- the chart builders ------------------------------------------------------------------------
+
+
+def test_the_flow_chart_bands_fill_their_nodes_exactly(sample_view: rfm.AnalysisView) -> None:
+    moved = rfm.segment_migration(
+        sample_view.transactions, earlier=EARLIER, later=sample_view.as_of
+    )
+    nodes, points = charts._flow_layout(moved.transitions, moved.states)
+    sizes = dict(moved.totals.select("segment", "earlier_customers").iter_rows())
+    earlier = nodes.filter(pl.col("side") == "earlier")
+    assert dict(earlier.select("state", "customers").iter_rows()) == {
+        k: v for k, v in sizes.items() if v
+    }
+    # Every band starts inside its from-node and ends inside its to-node; the bands of a
+    # node tile it without gaps or overlaps (their heights add up to the node's).
+    ends = points.filter(pl.col("step").is_in([0, points["step"].max()]))
+    for side, column in [("earlier", "from_segment"), ("later", "to_segment")]:
+        step = 0 if side == "earlier" else points["step"].max()
+        bands = ends.filter(pl.col("step") == step)
+        for state, top, bottom in (
+            nodes.filter(pl.col("side") == side).select("state", "top", "bottom").iter_rows()
+        ):
+            mine = bands.filter(pl.col(column) == state).sort("y")
+            assert mine["y"].min() == pytest.approx(top)
+            assert mine["y2"].max() == pytest.approx(bottom)
+            assert mine["y"][1:].to_list() == pytest.approx(mine["y2"][:-1].to_list())
+
+
+def test_the_cohort_heatmap_leaves_unobserved_periods_empty(
+    sample_view: rfm.AnalysisView,
+) -> None:
+    retention = rfm.cohort_retention(sample_view.transactions, every="1q")
+    chart = charts.cohort_heatmap(retention.table, every_label="Quarter").to_dict()
+    drawn = next(iter(chart["datasets"].values()))
+    observed = retention.table.filter(pl.col("retention").is_not_null())
+    assert len(drawn) == observed.height < retention.table.height
+    assert {row["cohort_label"] for row in drawn} >= {"2020-Q1", "2023-Q4"}
