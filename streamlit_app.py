@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rfm_app import filters, routing, sidebar
+from rfm_app import filters, routing, session, sidebar
 
 st.set_page_config(
     page_title="RFM Studio",
@@ -37,8 +37,11 @@ PAGES = {
 }
 
 page = st.navigation(PAGES, position="hidden")
+unavailable = session.follow_link()  # ?dataset=<token>: the stored upload a link names
 sidebar.navigation(PAGES)
 sidebar.render()
 filters.render()
+if unavailable:
+    st.warning(unavailable, icon=":material/link_off:")
 with routing.routed():
     page.run()

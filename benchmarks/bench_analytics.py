@@ -3,9 +3,9 @@ benchmarks/results/analytics.md.
 
 Compared on the same simulated transactions (converted to pandas outside the timing):
 
-- ``rfm.filters.apply_filters`` (row filters + summarize + score + segment) against the
+- ``rfm.analysis_view`` (row filters + as-of cut + summarize + score + segment) against the
   row filters alone in pandas (a floor: pandas does not segment);
-- ``rfm.demographics.breakdown`` by country, category and payment method against a
+- ``rfm.breakdown`` by country, category and payment method against a
   pandas ``groupby`` computing the same columns;
 - ``rfm.forecast.forecast_by`` (allocating each customer's forecast by purchase share)
   against the same allocation written with pandas ``groupby``/``merge``.
@@ -36,9 +36,9 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout's rfm
 
 import rfm
+from rfm import breakdown
 from rfm.datasets import simulate
-from rfm.demographics import breakdown
-from rfm.filters import Filters, apply_filters
+from rfm.filters import Filters
 from rfm.forecast import customer_forecast, default_calibration_end, forecast_by
 
 RESULTS = Path(__file__).resolve().parent / "results" / "analytics.md"
@@ -103,8 +103,8 @@ def main() -> None:
     frame = transactions.to_pandas()
     rows = []
 
-    filters = Filters(
-        date_range=(dt.date(2021, 1, 1), dt.date(2022, 12, 31)), countries=("France", "Germany")
+    filters = Filters.of(
+        date_range=(dt.date(2021, 1, 1), dt.date(2022, 12, 31)), country=("France", "Germany")
     )
 
     def pandas_filter() -> pd.DataFrame:
@@ -119,7 +119,7 @@ def main() -> None:
     rows.append(
         (
             "filter (rfm also summarizes, scores, segments)",
-            best_of(args.repeat, lambda: apply_filters(transactions, filters)),
+            best_of(args.repeat, lambda: rfm.analysis_view(transactions, filters=filters)),
             best_of(args.repeat, pandas_filter),
         )
     )
@@ -132,7 +132,7 @@ def main() -> None:
             )
         )
 
-    view = apply_filters(transactions, Filters())
+    view = rfm.analysis_view(transactions)
     customers = view.customers.filter(
         pl.col("avg_repeat_value").is_null() | (pl.col("avg_repeat_value") > 0)
     )

@@ -163,7 +163,7 @@ def lifetimes_pandas(pdf: pd.DataFrame, as_of: dt.date, grid: np.ndarray) -> pd.
 def rfm_from_csv(path: Path) -> pl.DataFrame:
     # The default Limits (200 MiB, 5M rows) protect the app from hostile uploads; a script
     # that trusts its file raises them, as the benchmark does.
-    limits = rfm.Limits(max_bytes=2**40, max_rows=10**9)
+    limits = rfm.Limits(max_bytes=2**40, max_rows=10**9, max_table_bytes=2**40)
     transactions = rfm.read_transactions(path, limits=limits).transactions
     return rfm_in_memory(transactions)
 

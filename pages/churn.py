@@ -6,13 +6,8 @@ import polars as pl
 import polars.selectors as cs
 import streamlit as st
 
-from rfm.forecast import (
-    LIKELY_CHURNED,
-    at_risk_customers,
-    forecast_by,
-    forecast_by_segment,
-    forecast_totals,
-)
+import rfm
+from rfm.forecast import LIKELY_CHURNED, horizon_days
 from rfm_app import charts, keys, pipeline, session
 from rfm_app import format as fmt
 from rfm_app.pipeline import Failure
@@ -30,6 +25,10 @@ PARAMETER_NOTES = {
     "a / (a + b) is the average chance.",
     "b": "Large b relative to a means most customers are unlikely to drop out after any "
     "one purchase.",
+    "s": "With beta, shapes how long customers stay: small s means lifetimes differ a lot "
+    "between customers.",
+    "beta": "Scale of customer lifetimes, in days: the average customer stays about "
+    "beta / (s - 1) days when s > 1.",
     "p": "Shape of one customer's spend per purchase day: higher p means steadier spending "
     "from visit to visit.",
     "q": "Shape of how typical spend differs between customers: lower q means a few big "
@@ -37,30 +36,45 @@ PARAMETER_NOTES = {
     "gamma": "Scale of typical spend (currency): the average spend per purchase day is "
     "p x gamma / (q - 1).",
 }
-MODEL_NAMES = {
-    "BetaGeo": "BG/NBD",
-    "ModifiedBetaGeo": "MBG/NBD",
-    "ParetoNBD": "Pareto/NBD",
+MODEL_LABELS = {
+    "best": "Best on the model check (recommended)",
+    "bg/nbd": "BG/NBD",
+    "mbg/nbd": "MBG/NBD",
+    "pareto/nbd": "Pareto/NBD",
 }
 
 result = analysis_page("Churn & CLV")  # first: it routes a legacy direct run
 currency = session.currency()
 
-months = st.segmented_control(
-    "Forecast horizon",
-    list(HORIZONS),
-    format_func=HORIZONS.__getitem__,
-    default=6,
-    key=keys.CHURN_HORIZON,
-    help="How far ahead expected purchases, revenue and units are forecast.",
-)
+left, right = st.columns([2, 3])
+with left:
+    months = st.segmented_control(
+        "Forecast horizon",
+        list(HORIZONS),
+        format_func=HORIZONS.__getitem__,
+        default=6,
+        key=keys.CHURN_HORIZON,
+        help="How far ahead expected purchases, revenue and units are forecast.",
+    )
 months = int(months or 6)
+with right:
+    model = st.selectbox(
+        "Purchase model",
+        list(pipeline.MODEL_CHOICES),
+        format_func=MODEL_LABELS.__getitem__,
+        key=keys.CHURN_MODEL,
+        help="By default the forecasts use the model that forecast the last part of this "
+        "history best (the model check at the bottom of the page).",
+    )
 
 models = with_status(
-    pipeline.fitted_models,
-    running="Fitting the churn model (BG/NBD) and the spend model (Gamma-Gamma)…",
+    lambda: pipeline.fitted_models(model),
+    running="Comparing the purchase models on a holdout period and fitting the spend model…",
     failed="The models could not be fitted",
-    done=lambda fitted: f"Models fitted on {fmt.count(fitted.customers.height)} customers",
+    done=lambda fitted: (
+        f"{fitted.model_name} and Gamma-Gamma fitted on "
+        f"{fmt.count(fitted.customers.height)} customers"
+    ),
 )
 if isinstance(models, Failure):
     show_failure(
@@ -68,19 +82,41 @@ if isinstance(models, Failure):
         where="The churn and lifetime-value models need customers with "
         "repeat purchases; widen the filters or use a longer history.",
     )
-forecast = pipeline.forecast(months)
-if isinstance(forecast, Failure):
-    show_failure(forecast)
+st.info(
+    f"**Forecasts use {models.model_name}.** {plain(models.why)}", icon=":material/model_training:"
+)
+estimable = models.diagnosis.churn_estimable
+if not estimable:
+    st.warning(
+        f"**Churn cannot be estimated from this history.** {plain(models.diagnosis.message)} "
+        "Churn probabilities below are not estimates and are not shown; expected purchases "
+        "and revenue assume everyone stays.",
+        icon=":material/help:",
+    )
+if estimable and models.model_name == "BG/NBD" and models.one_time_buyers:
+    st.caption(
+        f"BG/NBD lets customers leave only after a repeat purchase, so the "
+        f"{fmt.count(models.one_time_buyers)} customers who bought on one day only all count "
+        "as still active (churn 0%), however long ago they bought. Choose MBG/NBD or "
+        "Pareto/NBD above to let them drop out."
+    )
+check = pipeline.model_check(model)
+holdout = None if check is None or isinstance(check, Failure) else check.holdout_days
+for text in rfm.horizon_warnings(
+    history_days=max(models.history_days, 1),
+    horizon_days=horizon_days(months),
+    holdout_days=holdout,
+):
+    st.warning(plain(text), icon=":material/schedule:")
 penalized = [
-    f"{name} ({model.penalizer:g})"
-    for name, model in (("BG/NBD", models.purchase), ("Gamma-Gamma", models.spend))
-    if model.penalizer
+    f"{name} ({fitted.penalizer:g})"
+    for name, fitted in ((models.model_name, models.purchase), ("Gamma-Gamma", models.spend))
+    if fitted.penalizer
 ]
 if penalized:
     st.caption(
         f"Fitted with a small penalizer: {', '.join(penalized)}. Without one the parameters "
-        "ran off to infinity on this data (almost no customers seem to drop out, or spend "
-        "hardly differs between customers); the penalty keeps them finite."
+        "ran off to infinity on this data; the penalty keeps them finite."
     )
 if models.left_out:
     st.caption(
@@ -89,15 +125,24 @@ if models.left_out:
     )
 
 horizon = HORIZONS[months]
-totals = forecast_totals(forecast)
+picked = charts.picked_segments(st.session_state.get(keys.CHURN_SEGMENT_CHART))
+tables = pipeline.forecast_tables(months, model, picked)
+if isinstance(tables, Failure):
+    show_failure(tables)
+everyone = pipeline.forecast_tables(months, model)
+if isinstance(everyone, Failure):
+    show_failure(everyone)
+totals = everyone.totals
 has_units = totals.expected_units is not None
 cols = st.columns(4)
 cols[0].metric("Customers modelled", fmt.count(totals.customers), border=True)
 cols[1].metric(
     "Likely churned",
-    fmt.percent(totals.share_likely_churned),
+    fmt.percent(totals.share_likely_churned) if estimable else "not estimable",
     border=True,
-    help=f"Share of customers with a churn probability of {LIKELY_CHURNED:.0%} or more.",
+    help=f"Share of customers with a churn probability of {LIKELY_CHURNED:.0%} or more."
+    if estimable
+    else "This history shows no sign of customers leaving; see the note above.",
 )
 cols[2].metric(
     f"Expected revenue, {horizon}",
@@ -113,37 +158,39 @@ cols[3].metric(
 )
 
 st.subheader("Churn risk by segment", anchor=False)
-st.caption(
-    "Click a segment (shift-click for several) to focus the charts below on it; "
-    "click the background to clear."
-)
-by_segment = forecast_by_segment(forecast)
-order = [
-    name
-    for name in result.segments["segment"].to_list()
-    if name in set(by_segment["segment"].to_list())
-]
-by_segment = by_segment.join(
-    pl.DataFrame({"segment": order, "order": range(len(order))}), on="segment"
-).sort("order")
-risk_format = fmt.percent_axis(by_segment["avg_churn_probability"].max())  # type: ignore[arg-type]
+by_segment = everyone.by_segment
+focus = tables.customers
+focus_label = ", ".join(picked) if picked else "all customers in view"
 left, right = st.columns(2)
 with left:
-    event = st.altair_chart(
-        charts.segment_picker(
-            by_segment,
-            value="avg_churn_probability",
-            title="Average churn probability",
-            value_format=risk_format,
-        ),
-        width="stretch",
-        on_select="rerun",
-        key=keys.CHURN_SEGMENT_CHART,
-    )
-picked = charts.picked_segments(event)
-focus = forecast.filter(pl.col("segment").is_in(list(picked))) if picked else forecast
-focus_label = ", ".join(picked) if picked else "all customers in view"
+    if estimable:
+        st.caption(
+            "Click a segment (shift-click for several) to focus the charts below on it; "
+            "click the background to clear."
+        )
+        risk_format = fmt.percent_axis(by_segment["avg_churn_probability"].max())  # type: ignore[arg-type]
+        st.altair_chart(
+            charts.segment_picker(
+                by_segment,
+                value="avg_churn_probability",
+                title="Average churn probability",
+                value_format=risk_format,
+            ),
+            width="stretch",
+            on_select="rerun",
+            key=keys.CHURN_SEGMENT_CHART,
+        )
+    else:
+        st.info("No churn figures: this history cannot tell who has left.", icon=":material/help:")
 with right:
+    if estimable:
+        st.altair_chart(charts.band_mix(by_segment), width="stretch")
+        low, high = rfm.models.DEFAULT_BAND_THRESHOLDS
+        st.caption(
+            f"Churn risk bands: Low below {low:.0%}, Medium {low:.0%}–{high:.0%}, High "
+            f"{high:.0%} or more (probability the customer has already stopped buying)."
+        )
+if estimable:
     st.markdown(f"**P(alive) distribution** — {plain(focus_label)}")
     st.altair_chart(
         charts.histogram(
@@ -159,18 +206,14 @@ st.caption(
     f"Showing {plain(focus_label)}. A customer who bought in several places or "
     "categories is split across them by past purchase value."
 )
-transactions = pipeline.current_view()
-if isinstance(transactions, Failure):
-    show_failure(transactions)
-tx = transactions.transactions
 revenue_title = fmt.money_title("Expected revenue", currency)
 tabs = st.tabs(["By segment", "By country", "By category", "By retailer"])
 for tab, column in zip(tabs, ("segment", "country", "category", "retailer"), strict=True):
     with tab:
         if column == "segment":
-            table, top = forecast_by_segment(focus), None
-        elif column in tx.columns:
-            table, top = forecast_by(focus, tx, by=column), TOP_BARS
+            table, top = by_segment, None
+        elif column in tables.by_column:
+            table, top = tables.by_column[column], TOP_BARS
         else:
             st.info(
                 f"Add a `{column}` column to see the expected revenue by {column}.",
@@ -196,13 +239,13 @@ for tab, column in zip(tabs, ("segment", "country", "category", "retailer"), str
 st.subheader(
     f"Expected revenue and units per customer over the next {horizon}, by location", anchor=False
 )
-location = next((c for c in ("country", "region", "city") if c in tx.columns), None)
+location = next((c for c in ("country", "region", "city") if c in tables.by_column), None)
 if location is None:
     st.info(
         "Add a `country` (or `region`, `city`) column to see this table.", icon=":material/info:"
     )
 else:
-    table = forecast_by(focus, tx, by=location)
+    table = tables.by_column[location]
     columns = [location, "customers", "avg_expected_revenue", "expected_revenue"]
     if has_units:
         columns[3:3] = ["avg_expected_units"]
@@ -230,11 +273,13 @@ else:
     )
 
 st.subheader("High-value customers most at risk", anchor=False)
+if not estimable:
+    st.info("Not shown: churn cannot be estimated from this history.", icon=":material/help:")
 st.caption(
     "Top 20 % by past net revenue with a churn probability of 50 % or more, "
     "ranked by revenue at risk (past revenue x churn probability)."
 )
-at_risk = at_risk_customers(focus, top=None)
+at_risk = tables.at_risk
 shown = [
     c
     for c in (
@@ -292,7 +337,7 @@ left, right = st.columns(2)
 for side, model_name, params, errors in (
     (
         left,
-        "BG/NBD: purchases and churn",
+        f"{models.model_name}: purchases and churn",
         models.purchase.params_,
         models.purchase.standard_errors_,
     ),
@@ -307,75 +352,103 @@ for side, model_name, params, errors in (
     ses = errors.as_dict()
     for name, value in params.as_dict().items():
         error = ses.get(name)
-        spread = f" ± {error:.2g}" if error is not None else ""
+        if error is None or error != error:  # nan: the data do not pin it down
+            spread = " (not pinned down by the data)"
+        elif error > abs(value):
+            spread = f" ± {error:.2g} (uncertain: the error is larger than the value)"
+        else:
+            spread = f" ± {error:.2g}"
         lines.append(f"- `{name}` = **{value:,.4g}**{spread}: {PARAMETER_NOTES.get(name, '')}")
     side.markdown("\n".join(lines))
 st.caption("Estimates ± one standard error, fitted by maximum likelihood; time in days.")
+if models.diagnosis.degenerate:
+    st.caption(f"Diagnosis: {plain(models.diagnosis.message)}")
 
-st.subheader("Model check: predicted vs actual purchases", anchor=False)
-pareto = st.toggle(
-    "Also compare Pareto/NBD",
-    value=True,
-    key=keys.CHURN_PARETO,
-    help="BG/NBD and MBG/NBD are always compared; switch Pareto/NBD off to save a few seconds on very large data.",
-)
-with st.spinner("Fitting the purchase models on a calibration period…"):
-    check = pipeline.model_check(pareto=pareto)
-if isinstance(check, Failure):
-    st.warning(f"The model check could not run: {plain(check.message)}", icon=":material/warning:")
-else:
-    best = check.evaluations[check.best]
-    best_name = MODEL_NAMES.get(check.best, check.best)
-    st.caption(
-        f"Fitted on the {fmt.count(check.customers)} customers seen up to "
-        f"{check.calibration_end}; compared with what they actually bought in the "
-        f"{check.holdout_days} days to {check.holdout_end}."
+st.subheader("Model check: predicted vs actual on a holdout period", anchor=False)
+if check is None:
+    st.info(
+        f"No model check on this history: {plain(models.check_failure or '')}",
+        icon=":material/info:",
     )
-    left, right = st.columns([2, 1])
+elif isinstance(check, Failure):
+    st.warning(
+        f"The model check could not run: {plain(check.for_analyst)}", icon=":material/warning:"
+    )
+else:
+    st.caption(
+        f"{models.model_name} fitted on the {fmt.count(check.customers)} customers seen up to "
+        f"{check.calibration_end}, compared with what they actually bought in the "
+        f"{check.holdout_days} days to {check.holdout_end} (on or before the as-of date)."
+    )
+    for sentence in check.accuracy.sentences:
+        st.markdown(f"- {plain(sentence)}")
+    left, right = st.columns([3, 2])
     with left:
         st.altair_chart(
-            charts.calibration_chart(best.by_frequency, model=best_name), width="stretch"
+            charts.calibration_chart(check.by_frequency, model=models.model_name),
+            width="stretch",
         )
     with right:
-        st.metric(
-            "Holdout error (purchase days)",
-            f"{best.mae:.3f}",
-            border=True,
-            help=f"Mean absolute error of the best model, {best_name}: the average over "
-            "customers of |predicted - actual| purchase days in the holdout.",
-        )
-        scores = check.scores.with_columns(pl.col("model").replace(MODEL_NAMES)).select(
-            "model",
-            "mae",
-            pl.col("log_likelihood").round(0),
-            # A model that failed to fit has no scores: say why rather than "None".
-            pl.when(pl.col("mae").is_null())
-            .then(pl.lit("did not converge"))
-            .otherwise(pl.lit(""))
-            .alias("note"),
-        )
-        if not scores["mae"].is_null().any():
-            scores = scores.drop("note")
+        if models.choice is not None:
+            scores = models.choice.scores.select(
+                "model",
+                "rmse",
+                "mae",
+                pl.col("log_likelihood").round(0),
+                pl.when(pl.col("error").is_not_null())
+                .then(pl.lit("did not fit"))
+                .when(~pl.col("churn_estimable"))
+                .then(pl.lit("sees no drop-out"))
+                .otherwise(pl.lit(""))
+                .alias("note"),
+            )
+            st.dataframe(
+                scores,
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "model": "Model",
+                    "rmse": st.column_config.NumberColumn("Holdout RMSE", format="%.4f"),
+                    "mae": st.column_config.NumberColumn("Holdout MAE", format="%.4f"),
+                    "log_likelihood": st.column_config.NumberColumn(
+                        "Log-likelihood", format="localized"
+                    ),
+                    "note": st.column_config.TextColumn("Note"),
+                },
+                key=keys.CHURN_MODEL_SCORES,
+            )
+            if models.choice.indistinguishable:
+                st.caption(
+                    "The candidates forecast the holdout about equally well "
+                    f"({', '.join(models.choice.tied)}): the data cannot tell them apart."
+                )
+    by_group = check.accuracy.by_group
+    if by_group is not None:
+        st.markdown("**By segment** (segments at the calibration end)")
         st.dataframe(
-            scores,
+            by_group,
             hide_index=True,
             width="stretch",
             column_config={
-                "model": "Model",
-                "mae": st.column_config.NumberColumn("Holdout MAE", format="%.4f"),
-                "log_likelihood": st.column_config.NumberColumn(
-                    "Log-likelihood", format="localized"
+                "segment": "Segment",
+                "customers": st.column_config.NumberColumn("Customers", format="localized"),
+                "predicted_purchases": st.column_config.NumberColumn(
+                    "Predicted purchase days", format="%.0f"
                 ),
-                "note": st.column_config.TextColumn("Note"),
+                "actual_purchases": st.column_config.NumberColumn(
+                    "Actual purchase days", format="%.0f"
+                ),
+                "purchases_error_pct": st.column_config.NumberColumn(
+                    "Error (purchase days)", format="percent"
+                ),
+                "predicted_revenue": st.column_config.NumberColumn(
+                    f"Predicted revenue ({currency})", format="localized"
+                ),
+                "actual_revenue": st.column_config.NumberColumn(
+                    f"Actual revenue ({currency})", format="localized"
+                ),
+                "revenue_error_pct": st.column_config.NumberColumn(
+                    "Error (revenue)", format="percent"
+                ),
             },
-            key=keys.CHURN_MODEL_SCORES,
-        )
-        st.caption(
-            f"Best forecaster on this data: **{best_name}** (lowest holdout error). "
-            "The forecasts above use BG/NBD."
-            + (
-                f" Every model fitted with penalizer {check.penalizer:g}."
-                if check.penalizer
-                else ""
-            )
         )

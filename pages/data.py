@@ -36,9 +36,13 @@ LABELS = {
     "signup_date": "Signup date",
     "payment_method": "Payment method",
 }
-UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet"]
+UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "xls", "parquet"]
+"""Accepted by the uploader; a format the library cannot read (old .xls) gets its clear
+message on the page instead of the uploader's tooltip."""
 SAMPLE_LABEL = "Sample data"
 UPLOAD_LABEL = "Upload a file"
+TEAM_LABEL = "Team data"
+SOURCE_CHOICES = [SAMPLE_LABEL, UPLOAD_LABEL]
 
 
 def _label(name: str) -> str:
@@ -49,26 +53,41 @@ def _use_upload() -> None:
     # A callback runs before the script, so the shared sidebar already names the new file.
     uploaded = st.session_state.get(keys.DATA_UPLOAD)
     if uploaded is not None:
-        session.set_source(
-            session.Source.from_bytes(uploaded.getvalue(), name=uploaded.name, kind="upload")
-        )
+        session.use_upload(uploaded.getvalue(), name=uploaded.name)
 
 
-def _use_sample() -> None:
-    if st.session_state.get(keys.DATA_SOURCE_KIND) == SAMPLE_LABEL:
+def _use_choice() -> None:
+    choice = st.session_state.get(keys.DATA_SOURCE_KIND)
+    if choice == TEAM_LABEL:
+        team = session.team_source()
+        if team is not None:
+            session.set_source(team)
+    elif choice == SAMPLE_LABEL:
         session.set_source(session.sample_source())
 
 
 def choose_source() -> None:
     current = session.current_source()
+    team = session.team_source()
+    choices = SOURCE_CHOICES if team is None else [TEAM_LABEL, *SOURCE_CHOICES]
+    shown = {"team": TEAM_LABEL, "sample": SAMPLE_LABEL}.get(current.kind, UPLOAD_LABEL)
     kind = st.radio(
         "Data source",
-        [SAMPLE_LABEL, UPLOAD_LABEL],
-        index=0 if current.kind == "sample" else 1,
+        choices,
+        index=choices.index(shown) if shown in choices else 0,
         horizontal=True,
         key=keys.DATA_SOURCE_KIND,
-        on_change=_use_sample,
+        on_change=_use_choice,
     )
+    problem = session.team_problem()
+    if problem and current.kind == "sample":
+        st.warning(problem, icon=":material/cloud_off:")
+    if kind == TEAM_LABEL and team is not None:
+        st.caption(
+            f":material/database: The team's data, set up by the app's owner: {plain(team.name)}. "
+            "Everyone with this app's link sees it."
+        )
+        return
     if kind == SAMPLE_LABEL:
         return
     uploaded = st.file_uploader(
@@ -78,8 +97,60 @@ def choose_source() -> None:
         on_change=_use_upload,
         help="One row per order line: a customer id, an order date and an amount at least.",
     )
-    if uploaded is None and current.kind == "sample":
-        st.info("Until a file is uploaded, the sample data stays loaded.", icon=":material/info:")
+    if uploaded is None and current.kind in ("sample", "team"):
+        st.info(
+            f"Until a file is uploaded, the {current.label.lower()} stays loaded.",
+            icon=":material/info:",
+        )
+    sharing()
+
+
+# -- sharing a stored upload (rfm_app.store) ------------------------------------------------
+
+
+def _forget() -> None:
+    if session.forget_dataset():
+        st.toast("The dataset was deleted from this server.", icon=":material/delete:")
+    default = session.current_source()  # what the link opens now: team data or sample
+    st.session_state[keys.DATA_SOURCE_KIND] = TEAM_LABEL if default.kind == "team" else SAMPLE_LABEL
+
+
+def sharing() -> None:
+    """Say who can see a stored upload and until when, and offer to delete it now."""
+    stored = session.current_dataset()
+    if stored is None and session.current_token() is not None:
+        st.warning(
+            "This file is no longer kept on the server (it expired or was forgotten), so "
+            "its link now opens other data. Upload it again to share it.",
+            icon=":material/link_off:",
+        )
+        return
+    if stored is None:
+        reason = session.not_kept_reason()
+        if reason:
+            st.warning(
+                f"{plain(reason)} This file is analysed in this browser tab only: a reload "
+                "or a copied link opens the sample data.",
+                icon=":material/link_off:",
+            )
+        return
+    until = stored.expires.strftime("%d %b %Y, %H:%M UTC")
+    with st.container(border=True):
+        text, button = st.columns([4, 1], vertical_alignment="center")
+        text.markdown(
+            f":material/link: **{plain(stored.name)}** is kept on this server so this "
+            "page's link reopens it, with its settings and filters. **Anyone with the link "
+            f"can see this data until {until}** (or earlier, when the server needs the "
+            "room)."
+        )
+        button.button(
+            "Forget this dataset",
+            icon=":material/delete:",
+            key=keys.DATA_FORGET,
+            on_click=_forget,
+            help="Delete the file from this server now; the link then opens the sample.",
+            width="stretch",
+        )
 
 
 def describe_file(profile: TableProfile) -> None:
@@ -265,9 +336,14 @@ def _format_example(pattern: str) -> str:
 
 
 def choose_date_format(failure: Failure) -> None:
-    # The library's advice ("Pass date_format=...") is for code; here the radio asks.
-    message = re.sub(r"\s*Pass date_format=.*$", "", failure.message, flags=re.DOTALL)
-    st.warning(f"{plain(message)} Choose below how to read them.", icon=":material/calendar_month:")
+    # The library's advice ("pass date_format=...") is for code; here the radio asks.
+    then = (
+        " Choose below how to read them: rows written the other way are set aside and "
+        "counted in the quality report."
+        if failure.mixed_dates
+        else " Choose below how to read them."
+    )
+    st.warning(f"{plain(failure.for_analyst)}{then}", icon=":material/calendar_month:")
     choice = st.radio(
         "How should the order dates be read?",
         list(failure.candidates),
@@ -346,11 +422,12 @@ if isinstance(result, Failure):
     if result.ambiguous_dates:
         choose_date_format(result)
     else:
-        st.error(
-            f"{plain(result.message)}\n\nCorrect the columns below and press **Apply**, "
-            "or upload a different file.",
-            icon=":material/error:",
+        then = (
+            "Or upload a different file."
+            if result.field is not None
+            else "Correct the columns below and press **Apply**, or upload a different file."
         )
+        st.error(f"{plain(result.for_analyst)}\n\n{then}", icon=":material/error:")
     columns_form(profile)
     with st.expander("File as read", expanded=True):
         st.dataframe(profile.preview, hide_index=True, width="stretch")

@@ -52,6 +52,12 @@ st.dataframe(
 )
 if empty:
     st.caption(f"No customers in: {', '.join(empty)}.")
+if result.kpis.returns_only_customers:
+    st.caption(
+        f"Not in any segment: {fmt.count(result.kpis.returns_only_customers)} customers with "
+        f"only returns in the period ({fmt.money(result.kpis.returns_only_revenue, currency)}, "
+        "part of the revenue KPI). The Data page lists them."
+    )
 download_buttons(result.segments, stem="segment_table", key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}table")
 
 st.subheader("R × FM grid", anchor=False)

@@ -16,9 +16,25 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from rfm import datasets, measures
-from rfm.errors import AmbiguousDatesError, ConvergenceError, DataError, NotFittedError
+from rfm.errors import (
+    AmbiguousDatesError,
+    ConvergenceError,
+    DataError,
+    MixedDatesError,
+    NotFittedError,
+)
 from rfm.filters import Filters
-from rfm.io import Limits, RawTable, ReadResult, detect_columns, read_table, read_transactions
+from rfm.io import (
+    AttachReport,
+    Limits,
+    RawTable,
+    ReadResult,
+    attach_customers,
+    attach_returns,
+    detect_columns,
+    read_table,
+    read_transactions,
+)
 from rfm.kpis import Kpis, kpis
 from rfm.movement import (
     CohortRetention,
@@ -40,6 +56,7 @@ from rfm.segments import (
     segment_levels,
     segment_table,
 )
+from rfm.sources import SourceSpec, read_source, summarize_source
 from rfm.summary import SUMMARY_COLUMNS, summarize
 from rfm.view import AnalysisView, CustomerCounts, analysis_view, breakdown
 
@@ -48,13 +65,22 @@ if TYPE_CHECKING:
     from rfm.models import (
         BetaGeo,
         CalibrationHoldout,
+        FitDiagnosis,
         GammaGamma,
+        HoldoutAccuracy,
+        ModelChoice,
         ModifiedBetaGeo,
         ParetoNBD,
         calibration_holdout,
+        choose_purchase_model,
+        churn_by,
+        churn_risk,
         clv,
         evaluate_holdout,
         expected_value,
+        holdout_accuracy,
+        horizon_warnings,
+        purchase_model,
         select_model,
     )
 
@@ -77,6 +103,15 @@ _LAZY = {
     "evaluate_holdout": "rfm.models",
     "expected_value": "rfm.models",
     "select_model": "rfm.models",
+    "FitDiagnosis": "rfm.models",
+    "HoldoutAccuracy": "rfm.models",
+    "ModelChoice": "rfm.models",
+    "choose_purchase_model": "rfm.models",
+    "churn_by": "rfm.models",
+    "churn_risk": "rfm.models",
+    "holdout_accuracy": "rfm.models",
+    "horizon_warnings": "rfm.models",
+    "purchase_model": "rfm.models",
 }
 
 
@@ -100,6 +135,7 @@ __all__ = [
     "SUMMARY_COLUMNS",
     "AmbiguousDatesError",
     "AnalysisView",
+    "AttachReport",
     "BetaGeo",
     "CalibrationHoldout",
     "ClusterResult",
@@ -108,9 +144,13 @@ __all__ = [
     "CustomerCounts",
     "DataError",
     "Filters",
+    "FitDiagnosis",
     "GammaGamma",
+    "HoldoutAccuracy",
     "Kpis",
     "Limits",
+    "MixedDatesError",
+    "ModelChoice",
     "ModifiedBetaGeo",
     "NotFittedError",
     "ParetoNBD",
@@ -120,10 +160,16 @@ __all__ = [
     "ReadResult",
     "Segment",
     "SegmentMigration",
+    "SourceSpec",
     "activity_status",
     "analysis_view",
+    "attach_customers",
+    "attach_returns",
     "breakdown",
     "calibration_holdout",
+    "choose_purchase_model",
+    "churn_by",
+    "churn_risk",
     "cluster",
     "clv",
     "cohort_retention",
@@ -131,9 +177,13 @@ __all__ = [
     "detect_columns",
     "evaluate_holdout",
     "expected_value",
+    "holdout_accuracy",
+    "horizon_warnings",
     "kpis",
     "measures",
     "period_over_period",
+    "purchase_model",
+    "read_source",
     "read_table",
     "read_transactions",
     "rules_frame",
@@ -144,4 +194,5 @@ __all__ = [
     "segment_table",
     "select_model",
     "summarize",
+    "summarize_source",
 ]

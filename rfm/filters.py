@@ -17,6 +17,7 @@ from typing import Final
 
 import polars as pl
 
+from rfm.dates import to_date
 from rfm.errors import DataError
 
 __all__ = [
@@ -61,6 +62,22 @@ class Filters:
     date_range: tuple[dt.date, dt.date] | None = None
     values: tuple[tuple[str, tuple[str, ...]], ...] = ()
     segments: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Datetimes (a pandas Timestamp too) and ISO strings become days, so the range
+        # compares with the as-of date; anything else is refused here, not deep inside.
+        if self.date_range is None:
+            return
+        given = tuple(self.date_range) if isinstance(self.date_range, Sequence) else ()
+        days = tuple(to_date(value) for value in given)
+        if len(days) != 2 or days[0] is None or days[1] is None:
+            msg = (
+                f"date_range must be the first and last order day, two dates like "
+                f"(datetime.date(2024, 1, 1), datetime.date(2024, 3, 31)) or ISO strings. "
+                f"Got {self.date_range!r}."
+            )
+            raise DataError(msg)
+        object.__setattr__(self, "date_range", days)
 
     @classmethod
     def of(

@@ -4,9 +4,10 @@ RFM segments are a snapshot; these compare snapshots. Every figure comes from th
 pipeline as the rest of the library -- :func:`rfm.summarize` of the transactions up to a
 date (or of one period's transactions), then :func:`rfm.score` and :func:`rfm.segment`;
 a period's KPIs are those of its :func:`rfm.analysis_view` -- so a segment, a customer
-count or a revenue here is the one the other views show for that date or period. The
-only direct read of transaction lines is the small private helper ``_customer_lines``
-(who has any line, and the net amount of a period).
+count or a revenue here is the one the other views show for that date or period. What is
+a purchase, a return or an order is decided by ``summarize`` and the view alone; the
+helpers under "the only direct reads of transaction lines" only find who has any line at
+all (returns-only customers, whom a summary leaves out) and add up a period's net amounts.
 """
 
 from __future__ import annotations
@@ -38,9 +39,6 @@ RETURNS_ONLY = "Returns only"
 CHANGES = ("up", "same", "down", "new")
 """Values of the ``change`` column of :attr:`SegmentMigration.customers`."""
 
-_DAY = "__day"
-_FIRST_LINE = "__first_line"
-_PERIODS = {"w": "week", "mo": "month", "q": "quarter", "y": "year"}
 HEADLINE_MEASURES = (
     "customers",
     "orders",
@@ -50,6 +48,9 @@ HEADLINE_MEASURES = (
     "orders_per_customer",
 )
 """The Overview's headline figures (fields of :class:`rfm.Kpis`) compared period over period."""
+
+_DAY = "__day"
+_FIRST_LINE = "__first_line"
 
 
 # --- the only direct reads of transaction lines -----------------------------------------------
@@ -102,6 +103,12 @@ def _customer_lines(
         )
         .collect()
     )
+
+
+def _customers_with_lines(transactions: pl.DataFrame, *, as_of: dt.date) -> int:
+    """How many customers have any line on or before ``as_of`` (returns-only ones too)."""
+    seen = _lines(transactions).filter(pl.col(_DAY) <= as_of).select(pl.col(CUSTOMER_ID).n_unique())
+    return int(seen.collect().item())
 
 
 def _last_day(transactions: pl.DataFrame, caller: str) -> dt.date:
@@ -555,8 +562,7 @@ def cohort_retention(
     sizes = (
         cohorts.group_by("cohort").agg(pl.len().cast(pl.Int64).alias("customers")).sort("cohort")
     )
-    seen = _lines(frame).filter(pl.col(_DAY) <= last).select(pl.col(CUSTOMER_ID).n_unique())
-    returns_only = int(seen.collect().item()) - summary.height
+    returns_only = _customers_with_lines(frame, as_of=last) - summary.height
 
     schema = pl.Schema(
         {

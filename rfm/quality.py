@@ -25,7 +25,8 @@ class QualityReport:
     excluded : Mapping[str, int]
         Reason -> number of rows excluded for it, e.g. ``"missing customer id"``,
         ``"missing date"``, ``"unparseable date"``, ``"missing amount"``,
-        ``"invalid amount"``, ``"exact duplicate"``, ``"malformed row"``.
+        ``"invalid amount"``, ``"exact duplicate"``, ``"malformed row"``, and
+        ``"date not in the chosen format"`` when ``date_format=`` was given.
         Each excluded row is counted once, under the first reason that applies.
     returns : int
         Kept rows that are returns (``is_return``); returns are never dropped.
@@ -43,6 +44,10 @@ class QualityReport:
         The one currency written in the amounts (or unit prices), as a symbol
         (``"€"``) or a code (``"CHF"``); ``None`` when the amounts are plain numbers
         or name more than one currency.
+    ids_merged : int
+        Customer id spellings that became another id once surrounding spaces
+        and invisible characters were trimmed (``' 12346'`` -> ``'12346'``);
+        they are counted as one customer, and a warning gives an example.
     warnings : tuple of str
         Everything else worth knowing: derived columns, converted ids, ...
 
@@ -66,6 +71,7 @@ class QualityReport:
     encoding: str | None = None
     delimiter: str | None = None
     currency: str | None = None
+    ids_merged: int = 0
     warnings: tuple[str, ...] = ()
 
     @property

@@ -480,3 +480,15 @@ def _collect_polars(per_customer: nw.LazyFrame[Any]) -> pl.DataFrame:
     collected = per_customer.collect(backend="polars").to_native()
     assert isinstance(collected, pl.DataFrame)
     return collected
+
+
+def summary_from_aggregates(
+    aggregates: pl.DataFrame, *, as_of: dt.date | dt.datetime | str | None = None
+) -> pl.DataFrame:
+    """Finish the summary from :func:`customer_aggregates` computed elsewhere.
+
+    For engines whose results come back some other way than narwhals' ``collect``
+    (``rfm.sources`` runs the compiled SQL on PostgreSQL itself). ``as_of`` must be
+    the one the aggregates were computed with.
+    """
+    return _finish(aggregates.lazy(), as_of=_as_of_date(as_of)).collect()

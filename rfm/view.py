@@ -385,8 +385,9 @@ def analysis_view(
     Raises
     ------
     DataError
-        A filter needs a column the table lacks, the date range is reversed, ``as_of``
-        is not a date, or no customer is left.
+        A canonical column is missing or has lines without a value, a filter needs a
+        column the table lacks, the date range is reversed, ``as_of`` is not a date, or
+        no customer is left.
 
     Examples
     --------
@@ -412,6 +413,20 @@ def analysis_view(
             f"An analysis view needs the canonical columns customer_id, order_date and "
             f"amount. Missing: {', '.join(missing)}. Columns found: "
             f"{', '.join(transactions.columns)}. Read the data with rfm.read_transactions."
+        )
+        raise DataError(msg)
+    # A line without a customer, a date or an amount has no place in any count; the
+    # reader excludes and counts such lines, so the view refuses them rather than
+    # dropping them unseen.
+    blanks = transactions.select(pl.col(CUSTOMER_ID, ORDER_DATE, AMOUNT).null_count()).row(
+        0, named=True
+    )
+    if any(blanks.values()):
+        found = ", ".join(f"{n:,} without {name}" for name, n in blanks.items() if n)
+        msg = (
+            f"Every line of an analysis view needs a customer_id, an order_date and an "
+            f"amount. Found {found}. Read the data with rfm.read_transactions, which "
+            "excludes such lines and counts them, or drop them first."
         )
         raise DataError(msg)
     day = pl.col(ORDER_DATE).cast(pl.Date)

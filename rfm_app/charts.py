@@ -809,6 +809,53 @@ def rfm_grid(grid: pl.DataFrame, *, order: Sequence[str] | None = None) -> alt.L
     return alt.LayerChart(layer=[rects, counts], height=380)
 
 
+BAND_COLORS: Final = {"Low": "#3f9a5c", "Medium": "#f2c14e", "High": "#d4603f"}
+
+
+def band_mix(by_segment: pl.DataFrame) -> alt.Chart:
+    """Stacked bars: each segment's customers by churn band (Low / Medium / High), as shares.
+
+    ``by_segment`` is :func:`rfm.churn_by` by segment (``low_share``, ``medium_share``,
+    ``high_share``), in display order.
+    """
+    names = by_segment["segment"].to_list()
+    long = by_segment.select(
+        "segment",
+        "customers",
+        pl.col("low_share").alias("Low"),
+        pl.col("medium_share").alias("Medium"),
+        pl.col("high_share").alias("High"),
+    ).unpivot(index=["segment", "customers"], variable_name="band", value_name="share")
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y("segment:N", sort=names, title=None, axis=alt.Axis(labelLimit=180)),
+            x=alt.X(
+                "share:Q",
+                title="Share of the segment's customers",
+                axis=alt.Axis(format="%"),
+                stack="normalize",
+            ),
+            color=alt.Color(
+                "band:N",
+                title="Churn risk",
+                scale=alt.Scale(domain=list(BAND_COLORS), range=list(BAND_COLORS.values())),
+                legend=alt.Legend(orient="top"),
+            ),
+            order=alt.Order("band_order:Q"),
+            tooltip=[
+                alt.Tooltip("segment:N", title="Segment"),
+                alt.Tooltip("band:N", title="Churn risk"),
+                alt.Tooltip("share:Q", title="Share", format=".1%"),
+                alt.Tooltip("customers:Q", title="Customers in segment", format=","),
+            ],
+        )
+        .transform_calculate(band_order="indexof(['Low', 'Medium', 'High'], datum.band)")
+        .properties(height=max(HEIGHT, 28 * len(names)))
+    )
+
+
 # --- How customers move (Movement page) ------------------------------------------------------
 
 _STATE_COLORS: Final = {**SEGMENT_COLORS, "Returns only": "#c9a27e", "New in period": "#b8c4d6"}

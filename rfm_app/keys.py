@@ -15,6 +15,10 @@ CURRENCY: Final = "rfm.currency"
 DATA_FORM_FILLED_FOR: Final = "rfm.data_form_filled_for"
 CURRENCY_ADOPTED_FOR: Final = "rfm.currency_adopted_for"
 """SHA-256 of the file whose settings the Data page's form widgets currently show."""
+DATASET_TOKEN: Final = "rfm.dataset_token"
+"""Token of the current data in the dataset store (``None`` when it is not stored)."""
+DATASET_NOT_KEPT: Final = "rfm.dataset_not_kept"
+"""Why the current upload could not be kept in the store (shown on the Data page)."""
 
 # Data page widgets.
 DATA_SOURCE_KIND: Final = "data.source_kind"
@@ -29,6 +33,8 @@ DATA_DATE_FORMAT: Final = "data.date_format"
 DATA_SHEET: Final = "data.sheet"
 DATA_CHANGE_DATE_FORMAT: Final = "data.change_date_format"
 DATA_RESET_COLUMNS: Final = "data.reset_columns"
+DATA_FORGET: Final = "data.forget"
+"""Deletes the stored dataset at once."""
 
 # Segments page widgets.
 SEGMENTS_EXPLORER: Final = "segments.explorer_segments"
@@ -44,6 +50,7 @@ CHURN_DOWNLOAD: Final = "churn.download"
 """Prefix of the at-risk list's download buttons (``.csv``, ``.parquet``)."""
 CHURN_PARETO: Final = "churn.pareto"
 CHURN_MODEL_SCORES: Final = "churn.model_scores"
+CHURN_MODEL: Final = "churn.model"
 
 DATA_RETURNS_ONLY: Final = "data.returns_only"
 """Prefix of the returns-only customers' download buttons (``.csv``, ``.parquet``)."""

@@ -13,9 +13,11 @@ Caching rules (see STYLE.md):
 * Caches are per session (``scope="session"``), so one user never receives another's
   results, and they are bounded by ``max_entries`` and a ``ttl``; a session's caches are
   dropped when it disconnects.
-* Large immutable intermediates (the raw table, the transactions) use
-  ``st.cache_resource``, which hands back the same object instead of unpickling a copy
-  of a million rows on every rerun. Small page-ready results use ``st.cache_data``.
+* Anything holding a polars frame uses ``st.cache_resource``, which hands back the same
+  (immutable) object instead of pickling it in and unpickling a copy on every rerun.
+  ``st.cache_data`` pickles its result, and pickling a polars frame holds the GIL while
+  it waits for polars' thread pool: it took part in the deadlock that froze the server
+  (issue 15). ``st.cache_data`` is kept for results without frames; a test checks that.
 * A bad file is an expected outcome, so errors are returned (and cached) as
   :class:`Failure` instead of raised: a wrong file is not re-parsed on every rerun.
 """
@@ -24,9 +26,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 import polars as pl
 import streamlit as st
@@ -37,7 +40,16 @@ from rfm import tables
 from rfm.columns import REQUIRED
 from rfm.errors import ConvergenceError, DataError
 from rfm.filters import Filters
-from rfm.forecast import customer_forecast, default_calibration_end, horizon_days
+from rfm.forecast import (
+    ForecastTotals,
+    at_risk_customers,
+    customer_forecast,
+    default_calibration_end,
+    forecast_by,
+    forecast_by_segment,
+    forecast_totals,
+    horizon_days,
+)
 from rfm.view import AnalysisView
 from rfm_app import session
 from rfm_app.session import Settings, Source
@@ -50,17 +62,39 @@ PREVIEW_ROWS: Final = 200
 
 @dataclass(frozen=True)
 class Failure:
-    """Why the current file cannot be analysed, in words for the analyst."""
+    """Why the current file cannot be analysed, with the library's structured facts
+    (:class:`rfm.DataError`'s ``field``, ``expected``, ``found``, ``choices``) so the
+    pages can say what to choose instead of repeating advice written for code."""
 
     message: str
     kind: str
     column: str | None = None
     candidates: tuple[str, ...] = ()
+    field: str | None = None
+    expected: str | None = None
+    found: str | None = None
 
     @property
     def ambiguous_dates(self) -> bool:
-        """True when the only problem is a day-first / month-first choice."""
-        return self.kind == "AmbiguousDatesError" and bool(self.candidates)
+        """True when the way forward is to choose how to read the dates: every date reads
+        both day-first and month-first, or the column mixes the two."""
+        return self.kind in {"AmbiguousDatesError", "MixedDatesError"} and bool(self.candidates)
+
+    @property
+    def mixed_dates(self) -> bool:
+        """True when the date column mixes day-first and month-first values."""
+        return self.kind == "MixedDatesError"
+
+    @property
+    def for_analyst(self) -> str:
+        """The message without the library's advice to callers (``Pass columns=...``,
+        ``pass date_format=...``), ended by what to choose in the app."""
+        text = re.sub(r"\s*,? ?or pass date_format=.*?(?=\.\s|\.$)", "", self.message)
+        text = re.sub(r"\s*Pass (columns|date_format|sheet)=.*?(\.(\s|$)|$)", " ", text).strip()
+        if self.field is not None and self.kind == "DataError":
+            label = self.field.replace("_", " ")
+            text += f" Choose the {label} column below and press Apply."
+        return text
 
 
 @dataclass(frozen=True)
@@ -112,7 +146,10 @@ def _failure(error: Exception) -> Failure:
             message=str(error),
             kind=type(error).__name__,
             column=getattr(error, "column", None),
-            candidates=tuple(getattr(error, "candidates", ()) or ()),
+            candidates=tuple(getattr(error, "choices", ()) or ()),
+            field=getattr(error, "field", None),
+            expected=getattr(error, "expected", None),
+            found=getattr(error, "found", None),
         )
     # Anything else is a bug or a file no reader anticipated: log it for us, and tell the
     # analyst something useful instead of showing a traceback.
@@ -135,7 +172,7 @@ def _raw_table(digest: str, _data: bytes, sheet: str | None = None) -> rfm.RawTa
         return _failure(error)
 
 
-@st.cache_data(scope="session", max_entries=2, ttl=TTL, show_spinner="Detecting columns…")
+@st.cache_resource(scope="session", max_entries=2, ttl=TTL, show_spinner="Detecting columns…")
 def table_profile(digest: str, _source: Source, sheet: str | None = None) -> TableProfile | Failure:
     """Column names, detected mapping and a raw preview of ``_source`` (keyed on ``digest``)."""
     raw = _raw_table(digest, _source.data, sheet)
@@ -283,7 +320,7 @@ def _analyse(result: rfm.ReadResult, found: AnalysisView) -> Analysis:
     )
 
 
-@st.cache_data(scope="session", max_entries=4, ttl=TTL, show_spinner="Building the dashboards…")
+@st.cache_resource(scope="session", max_entries=4, ttl=TTL, show_spinner="Building the dashboards…")
 def analysis(
     digest: str, _source: Source, settings: Settings, filters: Filters | None = None
 ) -> Analysis | Failure:
@@ -306,33 +343,6 @@ def analysis(
         return _analyse(result, found)
     except Exception as error:
         return _failure(error)
-
-
-@dataclass(frozen=True)
-class FittedModels:
-    """The churn (BG/NBD) and spend (Gamma-Gamma) models of one view."""
-
-    purchase: rfm.BetaGeo
-    spend: rfm.GammaGamma
-    customers: pl.DataFrame
-    """The customers the models describe (segmented summary with positive spend)."""
-    left_out: int
-    """Customers left out because their repeat purchases net to zero or less."""
-
-
-@dataclass(frozen=True)
-class ModelCheck:
-    """Calibration / holdout comparison of the purchase models."""
-
-    calibration_end: dt.date
-    holdout_end: dt.date
-    holdout_days: int
-    customers: int
-    scores: pl.DataFrame
-    evaluations: dict[str, Any]
-    best: str
-    penalizer: float = 0.0
-    """The penalizer of every candidate: the one the forecast's BG/NBD needed."""
 
 
 def _settings_view(
@@ -364,23 +374,32 @@ def _key() -> tuple[str, bytes, session.Settings, Filters]:
     return source.digest, source.data, session.current_settings(), view_filters.current()
 
 
-@st.cache_resource(scope="session", max_entries=2, ttl=TTL, show_spinner=False)
-def _models(
-    digest: str, _data: bytes, settings: session.Settings, filters: Filters
-) -> FittedModels | Failure:
-    view = _settings_view(digest, _data, settings, filters)
-    if isinstance(view, Failure):
-        return view
-    # Gamma-Gamma needs positive repeat spend; customers whose repeat days net to zero
-    # (e.g. everything returned) cannot be described by it.
-    usable = pl.col("avg_repeat_value").is_null() | (pl.col("avg_repeat_value") > 0)
-    customers = view.customers.filter(usable)
-    try:
-        purchase = _fit_penalized(rfm.BetaGeo, customers)
-        spend = _fit_penalized(rfm.GammaGamma, customers)
-    except Exception as error:
-        return _failure(error)
-    return FittedModels(purchase, spend, customers, view.customers.height - customers.height)
+MODEL_CHOICES: Final = ("best", "bg/nbd", "mbg/nbd", "pareto/nbd")
+"""What the analyst can pick on the Churn page: the holdout's winner, or one model."""
+
+
+@dataclass(frozen=True)
+class ChurnModels:
+    """The purchase and spend models of one view, and how the purchase model was chosen."""
+
+    purchase: Any
+    """The fitted purchase model the forecasts use (BG/NBD, MBG/NBD or Pareto/NBD)."""
+    model_name: str
+    why: str
+    """Why this model, in words (the holdout comparison, or the analyst's override)."""
+    choice: rfm.ModelChoice | None
+    """The holdout comparison; None when the history is too short to run it."""
+    check_failure: str | None
+    spend: rfm.GammaGamma
+    diagnosis: rfm.FitDiagnosis
+    """What the purchase model can and cannot tell on this data."""
+    customers: pl.DataFrame
+    """The customers the models describe (the view's, with usable spend)."""
+    left_out: int
+    """Customers left out because their repeat purchases net to zero or less."""
+    history_days: int
+    one_time_buyers: int
+    """Customers with one purchase day: BG/NBD counts them all as still active."""
 
 
 PENALIZERS = (0.0, 0.001, 0.01)
@@ -388,96 +407,178 @@ PENALIZERS = (0.0, 0.001, 0.01)
 or spend hardly differs between customers, unpenalised parameters run off to the
 boundary; the library then refuses the fit and suggests a small penalizer."""
 
-Model = TypeVar("Model", rfm.BetaGeo, rfm.GammaGamma)
 
-
-def _fit_penalized(model: type[Model], customers: pl.DataFrame) -> Model:
+def _fit_spend(customers: pl.DataFrame) -> rfm.GammaGamma:
     for penalizer in PENALIZERS[:-1]:
         try:
-            return model(penalizer=penalizer).fit(customers)
+            return rfm.GammaGamma(penalizer=penalizer).fit(customers)
         except rfm.ConvergenceError:
             continue
-    return model(penalizer=PENALIZERS[-1]).fit(customers)
+    return rfm.GammaGamma(penalizer=PENALIZERS[-1]).fit(customers)
 
 
-def fitted_models() -> FittedModels | Failure:
-    """BG/NBD and Gamma-Gamma fitted on the current view (cached)."""
-    return _models(*_key())
+@st.cache_resource(scope="session", max_entries=2, ttl=TTL, show_spinner=False)
+def _models(
+    digest: str, _data: bytes, settings: session.Settings, filters: Filters, model: str
+) -> ChurnModels | Failure:
+    view = _settings_view(digest, _data, settings, filters)
+    if isinstance(view, Failure):
+        return view
+    # Gamma-Gamma needs positive repeat spend; customers whose repeat days net to zero
+    # (e.g. everything returned) cannot be described by it.
+    usable = pl.col("avg_repeat_value").is_null() | (pl.col("avg_repeat_value") > 0)
+    customers = view.customers.filter(usable)
+    choice: rfm.ModelChoice | None = None
+    check_failure: str | None = None
+    try:
+        # The model check runs on the view's own lines: its holdout ends at the view's
+        # last day, never after the as-of date.
+        choice = rfm.choose_purchase_model(
+            view.transactions,
+            as_of=view.as_of,
+            calibration_end=default_calibration_end(view.transactions),
+            holdout_end=view.last_day,
+        )
+    except (DataError, ConvergenceError) as error:
+        check_failure = str(error)
+    try:
+        override = None if model == "best" else model
+        if choice is not None:
+            purchase = choice.fit(customers, model=override)
+        else:
+            purchase = rfm.purchase_model(override or "bg/nbd")
+            for penalizer in PENALIZERS:
+                try:
+                    purchase = rfm.purchase_model(override or "bg/nbd", penalizer=penalizer)
+                    purchase.fit(customers)
+                    break
+                except rfm.ConvergenceError:
+                    if penalizer == PENALIZERS[-1]:
+                        raise
+        spend = _fit_spend(customers)
+    except Exception as error:
+        return _failure(error)
+    name = MODEL_NAMES[type(purchase).__name__]
+    if choice is None:
+        why = (
+            f"{name} (no model check: {check_failure})"
+            if model == "best"
+            else f"{name}, chosen by you (no model check could run on this history)."
+        )
+    elif model == "best":
+        why = choice.reason
+    else:
+        why = f"{name}, chosen by you. The model check prefers {choice.name}: {choice.reason}"
+    return ChurnModels(
+        purchase=purchase,
+        model_name=name,
+        why=why,
+        choice=choice,
+        check_failure=check_failure,
+        spend=spend,
+        diagnosis=purchase.diagnose(),
+        customers=customers,
+        left_out=view.customers.height - customers.height,
+        history_days=(view.as_of - view.first_day).days,
+        one_time_buyers=customers.filter(pl.col("purchase_days") == 1).height,
+    )
 
 
-@st.cache_data(scope="session", max_entries=4, ttl=TTL, show_spinner=False)
+MODEL_NAMES: Final = {"BetaGeo": "BG/NBD", "ModifiedBetaGeo": "MBG/NBD", "ParetoNBD": "Pareto/NBD"}
+
+
+def fitted_models(model: str = "best") -> ChurnModels | Failure:
+    """The purchase model (the holdout's winner, or ``model``) and Gamma-Gamma, fitted on
+    the current view (cached)."""
+    return _models(*_key(), model)
+
+
+@st.cache_resource(scope="session", max_entries=4, ttl=TTL, show_spinner=False)
 def _forecast(
-    digest: str, _data: bytes, settings: session.Settings, filters: Filters, months: int
+    digest: str, _data: bytes, settings: session.Settings, filters: Filters, months: int, model: str
 ) -> pl.DataFrame | Failure:
-    models = _models(digest, _data, settings, filters)
+    models = _models(digest, _data, settings, filters, model)
     if isinstance(models, Failure):
         return models
     try:
-        return customer_forecast(
+        days = horizon_days(months)
+        forecast = customer_forecast(
             models.customers,
             purchase_model=models.purchase,
             spend_model=models.spend,
-            horizon_days=horizon_days(months),
+            horizon_days=days,
+        )
+        risk = rfm.churn_risk(models.customers, model=models.purchase, days=days)
+        return forecast.with_columns(
+            risk.get_column("no_purchase_probability"), risk.get_column("churn_band")
         )
     except Exception as error:
         return _failure(error)
 
 
-def forecast(months: int) -> pl.DataFrame | Failure:
-    """Per-customer churn and expected revenue over ``months`` (cached)."""
-    return _forecast(*_key(), months)
+def forecast(months: int, model: str = "best") -> pl.DataFrame | Failure:
+    """Per-customer churn risk and expected revenue over ``months`` (cached): the view's
+    customers with ``p_alive``, ``churn_probability``, ``no_purchase_probability`` (in the
+    horizon), ``churn_band`` and the expected purchases, spend, revenue and units."""
+    return _forecast(*_key(), months, model)
+
+
+@dataclass(frozen=True)
+class ModelCheck:
+    """How well the chosen model forecast the holdout, in purchase days and money."""
+
+    accuracy: rfm.HoldoutAccuracy
+    by_frequency: pl.DataFrame
+    calibration_end: dt.date
+    holdout_end: dt.date
+    holdout_days: int
+    customers: int
 
 
 @st.cache_resource(scope="session", max_entries=2, ttl=TTL, show_spinner=False)
 def _model_check(
-    digest: str, _data: bytes, settings: session.Settings, filters: Filters, pareto: bool
-) -> ModelCheck | Failure:
-    view = _settings_view(digest, _data, settings, filters)
-    if isinstance(view, Failure):
-        return view
+    digest: str, _data: bytes, settings: session.Settings, filters: Filters, model: str
+) -> ModelCheck | Failure | None:
+    models = _models(digest, _data, settings, filters, model)
+    if isinstance(models, Failure):
+        return models
+    choice = models.choice
+    if choice is None:
+        return None
     try:
-        # The split ends on the view's last covered day: nothing after its as-of date.
-        end = default_calibration_end(view.transactions)
-        split = rfm.calibration_holdout(
-            view.transactions, calibration_end=end, holdout_end=view.last_day
-        )
-        usable = pl.col("avg_repeat_value").is_null() | (pl.col("avg_repeat_value") > 0)
-        split = rfm.CalibrationHoldout(
-            split.calibration.filter(usable),
-            split.holdout,
-            split.calibration_end,
-            split.holdout_end,
-            split.holdout_days,
-        )
-        # Judge the models as the forecast uses them: with its penalizer, if it needed one.
-        models = _models(digest, _data, settings, filters)
-        penalizer = 0.0 if isinstance(models, Failure) else models.purchase.penalizer
-        candidates: list[Any] = [
-            rfm.BetaGeo(penalizer=penalizer),
-            rfm.ModifiedBetaGeo(penalizer=penalizer),
+        split = choice.split
+        key = {"BG/NBD": "bg/nbd", "MBG/NBD": "mbg/nbd", "Pareto/NBD": "pareto/nbd"}[
+            models.model_name
         ]
-        if pareto:
-            candidates.append(rfm.ParetoNBD(penalizer=penalizer))
-        selection = rfm.select_model(split, candidates=candidates)
+        fitted = choice.candidates[key].model
+        if fitted is None:
+            return Failure(
+                message=f"{models.model_name} did not fit the calibration period.",
+                kind="ConvergenceError",
+            )
+        usable = pl.col("avg_repeat_value").is_null() | (pl.col("avg_repeat_value") > 0)
+        spend = _fit_spend(split.calibration.filter(usable))
+        evaluation = rfm.evaluate_holdout(fitted, split, spend_model=spend)
+        groups = rfm.segment(rfm.score(split.calibration)).select("customer_id", "segment")
+        accuracy = rfm.holdout_accuracy(
+            evaluation, by="segment", groups=groups, currency=session.currency()
+        )
     except Exception as error:
         return _failure(error)
     return ModelCheck(
+        accuracy=accuracy,
+        by_frequency=evaluation.by_frequency,
         calibration_end=split.calibration_end,
         holdout_end=split.holdout_end,
         holdout_days=split.holdout_days,
         customers=split.calibration.height,
-        scores=selection.scores,
-        evaluations=dict(selection.evaluations),
-        best=type(selection.best).__name__,
-        penalizer=penalizer,
     )
 
 
-def model_check(*, pareto: bool) -> ModelCheck | Failure:
-    """Calibration / holdout check of BG/NBD, MBG/NBD and, if ``pareto``, Pareto/NBD
-    (cached). Pareto/NBD is optional: its fit took over a minute on some histories here
-    (a 4,000-line slice of the sample) against a fraction of a second for the others."""
-    return _model_check(*_key(), pareto)
+def model_check(model: str = "best") -> ModelCheck | Failure | None:
+    """The calibration / holdout check of the model the forecasts use (None: no check
+    could run on this history)."""
+    return _model_check(*_key(), model)
 
 
 @st.cache_resource(scope="session", max_entries=4, ttl=TTL, show_spinner=False)
@@ -575,6 +676,80 @@ def _customer_tables(
 def customer_tables(focus: tuple[str, ...] = ()) -> CustomerTables | Failure:
     """The Customers page's tables for this session's view, focused on ``focus`` segments."""
     return _customer_tables(*_key(), focus)
+
+
+@dataclass(frozen=True)
+class ForecastTables:
+    """The Churn & CLV page's tables for the current view, horizon, model and focus."""
+
+    customers: pl.DataFrame
+    """The forecast rows of the focused customers (all when no focus)."""
+    totals: ForecastTotals
+    by_segment: pl.DataFrame
+    """Churn risk, band mix and expected revenue per segment, in segment order."""
+    by_column: dict[str, pl.DataFrame]
+    """Expected purchases, revenue and units by each line column present (country,
+    region, city, category, retailer), split by past purchase value."""
+    at_risk: pl.DataFrame
+
+
+_FORECAST_COLUMNS: Final[tuple[str, ...]] = ("country", "region", "city", "category", "retailer")
+
+
+@st.cache_resource(scope="session", max_entries=4, ttl=TTL, show_spinner=False)
+def _forecast_tables(
+    digest: str,
+    _data: bytes,
+    settings: session.Settings,
+    filters: Filters,
+    months: int,
+    model: str,
+    focus: tuple[str, ...],
+) -> ForecastTables | Failure:
+    found = _forecast(digest, _data, settings, filters, months, model)
+    if isinstance(found, Failure):
+        return found
+    view = _settings_view(digest, _data, settings, filters)
+    if isinstance(view, Failure):
+        return view
+    try:
+        everyone = found
+        chosen = everyone.filter(pl.col("segment").is_in(list(focus))) if focus else everyone
+        risk = rfm.churn_by(everyone, by="segment")
+        money = forecast_by_segment(everyone).drop("customers")
+        order = {name: index for index, name in enumerate(rfm.segment_levels())}
+        by_segment = (
+            risk.join(money, on="segment", how="left")
+            .with_columns(
+                pl.col("segment")
+                .replace_strict(order, default=len(order), return_dtype=pl.Int64)
+                .alias("__order")
+            )
+            .sort("__order")
+            .drop("__order")
+        )
+        lines = view.transactions
+        by_column = {
+            column: forecast_by(chosen, lines, by=column)
+            for column in _FORECAST_COLUMNS
+            if column in lines.columns
+        }
+        return ForecastTables(
+            customers=chosen,
+            totals=forecast_totals(chosen),
+            by_segment=by_segment,
+            by_column=by_column,
+            at_risk=at_risk_customers(chosen, top=None),
+        )
+    except Exception as error:
+        return _failure(error)
+
+
+def forecast_tables(
+    months: int, model: str = "best", focus: tuple[str, ...] = ()
+) -> ForecastTables | Failure:
+    """The Churn & CLV page's tables (cached), focused on ``focus`` segments."""
+    return _forecast_tables(*_key(), months, model, focus)
 
 
 # --- How customers move (issue 13): segment migration, cohorts, period over period ---------------

@@ -30,6 +30,5 @@ def render() -> None:
     source = session.current_source()
     with st.sidebar:
         icon = ":material/inventory_2:" if source.kind == "sample" else ":material/description:"
-        label = "Sample data" if source.kind == "sample" else "Your file"
-        st.markdown(f"{icon} **{label}**  \n{plain(source.name)}")
+        st.markdown(f"{icon} **{source.label}**  \n{plain(source.name)}")
         st.caption(f"{fmt.size(source.size)} · SHA-256 {source.digest[:12]}…")

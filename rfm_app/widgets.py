@@ -35,7 +35,7 @@ def plain(text: object) -> str:
 def show_failure(failure: Failure, *, where: str = "") -> NoReturn:
     """Show why the data cannot be analysed and what to do, then end the page."""
     hint = "" if not where else f"\n\n{where}"
-    st.error(f"{plain(failure.message)}{hint}", icon=":material/error:")
+    st.error(f"{plain(failure.for_analyst)}{hint}", icon=":material/error:")
     st.stop()
 
 

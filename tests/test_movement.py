@@ -388,6 +388,8 @@ def test_cohort_default_as_of_is_last_day_and_errors() -> None:
     every=st.sampled_from(["1w", "1mo", "1q"]),
     seed=st.integers(0, 2**16),
 )
+@example(rows=[("a", 5, -3.0)], cut=100, every="1mo", seed=0)  # only returns: no cohort
+@example(rows=[("a", 150, 4.0)], cut=10, every="1w", seed=0)  # as_of before the data
 def test_cohort_properties(
     rows: list[tuple[str, int, float]], cut: int, every: str, seed: int
 ) -> None:

@@ -18,11 +18,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 import rfm
+from rfm import tables
 from rfm.datasets import simulate
 from rfm.view import RETURNS_ONLY
 
@@ -245,7 +246,7 @@ def _check_sums(view: rfm.AnalysisView, log: Log) -> None:
         assert _total(table, "revenue") == approx(kpis.revenue), name
         assert _total(table, "lines") == tx.height, name
         assert table[name if name not in rfm.view.PERIODS else "period"].is_unique().all(), name
-    monetary = _total(customers, "monetary") if customers.height else 0.0
+    monetary = _total(customers, "monetary")
     assert monetary + view.counts.returns_only_revenue == approx(kpis.revenue)
     assert view.counts.returns_only_revenue == approx(_total(view.returns_only, "revenue"))
     assert kpis.returns_only_revenue == view.counts.returns_only_revenue
@@ -260,7 +261,7 @@ def _check_sums(view: rfm.AnalysisView, log: Log) -> None:
         else:
             assert rest.height == 0
     # Orders: each customer is in one segment; each order in one month when it has one date.
-    frequency = int(customers["frequency"].sum()) if customers.height else 0
+    frequency = int(customers["frequency"].sum())
     assert kpis.orders == frequency
     for name in ("segment", "activity"):
         assert _total(by[name], "orders") == kpis.orders
@@ -274,10 +275,55 @@ def _check_sums(view: rfm.AnalysisView, log: Log) -> None:
     if log.one_country:
         assert _total(by["country"], "customers") == kpis.customers
         assert _total(by["country"], "orders") == kpis.orders
+    # Customer by customer, the lines (measures) and the summary (summarize) agree.
+    per = view.breakdown("customer_id").join(
+        customers.select("customer_id", "frequency", "monetary"), on="customer_id", how="left"
+    )
+    scored = per.filter(pl.col("frequency").is_not_null())
+    assert scored.height == customers.height
+    assert scored["orders"].to_list() == scored["frequency"].to_list()
+    assert scored["customers"].to_list() == [1] * scored.height
+    for got, want in scored.select("revenue", "monetary").iter_rows():
+        assert got == approx(want)
+    rest = per.filter(pl.col("frequency").is_null()).sort("customer_id")
+    assert rest["customer_id"].to_list() == view.returns_only["customer_id"].to_list()
+    assert rest["customers"].sum() == rest["orders"].sum() == 0
     # Quantity is net units, whichever way it is cut.
     if kpis.quantity is not None:
         for name in ("segment", "month", "country", "category"):
             assert _total(by[name], "quantity") == approx(kpis.quantity), name
+
+
+def _check_customer_tables(view: rfm.AnalysisView) -> None:
+    """The customer-level tables (rfm.tables, segment_table) count every customer once."""
+    customers = view.customers
+    if customers.height == 0:
+        return
+    kpis = view.kpis()
+    monetary = _total(customers, "monetary")
+    with_revenue = {
+        "activity": tables.activity_table(customers),
+        "frequency bands": tables.frequency_bands(customers),
+        "tenure": tables.revenue_by_tenure(customers),
+        "cohort": tables.revenue_by_cohort(customers, every="1mo"),
+        "segment table": rfm.segment_table(customers),
+    }
+    for name, table in with_revenue.items():
+        assert _total(table, "customers") == kpis.customers, name
+        assert _total(table, "revenue") == approx(monetary), name
+    for name, table in {
+        "score histogram": tables.score_histogram(customers),
+        "grid": tables.segment_grid(customers),
+    }.items():
+        assert _total(table, "customers") == kpis.customers, name
+    assert tables.revenue_by_cohort(customers, every="1mo")["cohort"].max() <= view.as_of
+    # The segment table and the breakdown by segment agree segment by segment.
+    segment_rows = rfm.segment_table(customers).filter(pl.col("customers") > 0)
+    by_segment = view.breakdown("segment").filter(pl.col("segment") != RETURNS_ONLY)
+    assert segment_rows["segment"].to_list() == by_segment["segment"].to_list()
+    assert segment_rows["customers"].to_list() == by_segment["customers"].to_list()
+    for got, want in zip(segment_rows["revenue"], by_segment["revenue"], strict=True):
+        assert got == approx(want)
 
 
 def _check_dates(view: rfm.AnalysisView) -> None:
@@ -319,7 +365,7 @@ def _check_against_construction(
     assert counts.rows_after_as_of == len(rows) - len(window)
     if not filters.segments:
         assert counts.scored == len(buyers)
-        assert set(view.customers["customer_id"] if view.customers.height else []) == buyers
+        assert set(view.customers["customer_id"]) == buyers
         assert sorted(view.transactions["line"]) == sorted(row["line"] for row in window)
         assert set(view.returns_only["customer_id"]) == in_window - buyers
         assert view.kpis().revenue == approx(sum(row["amount"] for row in window))
@@ -371,7 +417,39 @@ def test_every_table_of_a_random_view_tells_the_same_numbers(
     _check_filters(view, filters)
     _check_dates(view)
     _check_sums(view, log)
+    _check_customer_tables(view)
     _check_against_construction(view, log, as_of, filters)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    as_of=st.integers(200, DAYS + 5).map(lambda n: START + dt.timedelta(days=n)),
+    back=st.integers(1, 180),
+    missing_order_ids=st.booleans(),
+)
+def test_the_model_check_split_of_a_view_adds_up(
+    seed: int, as_of: dt.date, back: int, missing_order_ids: bool
+) -> None:
+    log = random_log(seed, customers=25, one_country=False, missing_order_ids=missing_order_ids)
+    view = rfm.analysis_view(log.frame, as_of=as_of, require_customers=False)
+    calibration_end = view.last_day - dt.timedelta(days=back)
+    assume(view.customers.height > 0)
+    assume(view.customers["first_purchase"].min().date() <= calibration_end)
+    split = rfm.calibration_holdout(
+        view.transactions, calibration_end=calibration_end, holdout_end=view.last_day
+    )
+    assert split.holdout_end <= view.as_of
+    # Purchase days before and after the calibration end add up to the view's.
+    whole = view.customers.select("customer_id", "purchase_days")
+    both = split.calibration.select("customer_id", "purchase_days").join(
+        split.holdout, on="customer_id"
+    )
+    joined = both.join(whole, on="customer_id", suffix="_view")
+    assert joined.height == split.calibration.height
+    assert (joined["purchase_days"] + joined["holdout_purchases"]).to_list() == joined[
+        "purchase_days_view"
+    ].to_list()
 
 
 # --- a UCI-shaped file, counted by hand ---------------------------------------------------
@@ -482,6 +560,36 @@ def test_uci_view_of_the_whole_file_by_hand(uci: rfm.ReadResult) -> None:
         0,
         0,
     )
+
+
+def test_uci_cli_printout_and_download_by_hand(
+    uci: rfm.ReadResult, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rfm.cli import main
+
+    source, out = tmp_path / "online_retail.csv", tmp_path / "customers.csv"
+    assert main([str(source), "--as-of", "2011-01-31", "-o", str(out)]) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    for text in [
+        "Rows read: 17",
+        "missing customer id: 2",
+        "Customers seen 6",
+        "scored 3",
+        "only returns 2 (net -37.80)",
+        "only after as-of 1",
+        "Customers 3",
+        "Orders 4",
+        "Revenue 40.75",
+        "Revenue includes -37.80 of returns by 2 customers with no purchase",
+    ]:
+        assert text in printed
+    # The downloaded customer table: the three customers, their net revenue the KPI's
+    # less the returns of the customers with no purchase.
+    with out.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["customer_id"] for row in rows] == ["12346", "12347", "12351"]
+    assert sum(float(row["monetary"]) for row in rows) == approx(40.75 + 37.80)
+    assert sum(int(row["frequency"]) for row in rows) == 4
 
 
 def test_uci_filters_by_hand(uci: rfm.ReadResult) -> None:
@@ -598,3 +706,113 @@ def test_cdnow_view_agrees_with_the_file() -> None:
     assert view.counts.reconciles()
     assert view.counts.seen == len(ids)
     assert view.customers["monetary"].sum() == pytest.approx(dollars, rel=1e-12)
+
+
+# --- edges and errors ---------------------------------------------------------------------
+
+
+def _small() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "c"],
+            "order_id": ["1", "2", "3", "C4"],
+            "order_date": [dt.datetime(2024, 1, d) for d in (1, 5, 6, 7)],
+            "amount": [10.0, 5.0, 7.0, -2.0],
+            "category": ["Toys", None, "Books", "Toys"],
+        }
+    )
+
+
+def test_a_view_without_customers_has_empty_tables() -> None:
+    # Before any purchase: nobody, but the tables keep their columns.
+    view = rfm.analysis_view(_small(), as_of="2023-12-31", require_customers=False)
+    assert view.customers.height == 0
+    assert {"customer_id", "monetary", "segment", "activity"} <= set(view.customers.columns)
+    assert view.breakdown("segment").height == 0
+    assert view.breakdown("month").height == 0
+    kpis = view.kpis()
+    assert (kpis.customers, kpis.orders, kpis.revenue, kpis.share_active) == (0, 0, 0.0, 0.0)
+    assert (view.counts.seen, view.counts.after_as_of_only, view.counts.rows_after_as_of) == (
+        3,
+        3,
+        4,
+    )
+    # Only a return in the window: its customer is counted, its return in the revenue.
+    only_c = rfm.analysis_view(
+        _small(), filters=rfm.Filters.of(customer_id=["c"]), require_customers=False
+    )
+    assert only_c.kpis().revenue == -2.0
+    assert only_c.breakdown("segment").select("segment", "customers", "revenue").rows() == [
+        (RETURNS_ONLY, 0, -2.0)
+    ]
+
+
+@pytest.mark.parametrize("column", ["customer_id", "order_date", "amount"])
+def test_lines_without_a_customer_date_or_amount_are_refused(column: str) -> None:
+    # Before: a line without a customer id made a "(returns only)" customer of its
+    # purchases and an order the customer table did not have.
+    tx = _small().with_columns(
+        pl.when(pl.col("order_id").is_in(["2", "3"]))
+        .then(None)
+        .otherwise(pl.col(column))
+        .alias(column)
+    )
+    with pytest.raises(rfm.DataError, match=rf"Found 2 without {column}\. Read the data with rfm"):
+        rfm.analysis_view(tx)
+
+
+def test_view_input_errors_say_what_to_do() -> None:
+    with pytest.raises(rfm.DataError, match="Missing: amount"):
+        rfm.analysis_view(_small().drop("amount"))
+    with pytest.raises(rfm.DataError, match="as_of must be a date"):
+        rfm.analysis_view(_small(), as_of="yesterday")
+    with pytest.raises(rfm.DataError, match="no dated line"):
+        rfm.analysis_view(_small().clear())
+
+
+def test_breakdown_labels_unknown_values_and_checks_its_arguments() -> None:
+    view = rfm.analysis_view(_small())
+    by_category = view.breakdown("category")
+    assert by_category.select("category", "lines", "revenue").rows() == [
+        ("Toys", 2, 8.0),
+        ("Books", 1, 7.0),
+        ("(unknown)", 1, 5.0),
+    ]
+    assert view.breakdown("category", top=1)["category"].to_list() == ["Toys"]
+    with pytest.raises(rfm.DataError, match="No column 'region' to break down by"):
+        view.breakdown("region")
+    with pytest.raises(rfm.DataError, match="'top' parameter"):
+        view.breakdown("category", top=0)
+    with pytest.raises(rfm.DataError, match="needs an 'age' or 'birth_date' column"):
+        view.breakdown("age_group")
+
+
+def test_ages_are_measured_at_the_as_of_date_of_the_view() -> None:
+    tx = _small().with_columns(pl.lit(dt.date(1999, 6, 1)).alias("birth_date"))
+    # 24 on 2024-01-05, 25 on 2024-06-01: the view's as-of decides, not the order day.
+    early = rfm.analysis_view(tx, as_of="2024-01-31").breakdown("age_group")
+    late = rfm.analysis_view(tx, as_of="2024-06-01").breakdown("age_group")
+    assert early["age_group"].to_list() == ["Under 25"]
+    assert late["age_group"].to_list() == ["25-34"]
+    assert late["revenue"].sum() == early["revenue"].sum() == 20.0
+
+
+def test_partial_periods_and_coverage() -> None:
+    view = rfm.analysis_view(_small(), as_of="2024-01-06")
+    assert (view.first_day, view.last_day) == (dt.date(2024, 1, 1), dt.date(2024, 1, 6))
+    month = view.breakdown("month")
+    assert month.select("period", "period_end", "partial").rows() == [
+        (dt.date(2024, 1, 1), dt.date(2024, 1, 31), True)
+    ]
+    days = view.breakdown("day")
+    assert days["partial"].to_list() == [False, False, False]
+
+
+def test_customer_attribute_is_the_most_frequent_value() -> None:
+    tx = _small().with_columns(pl.Series("category", ["Toys", "Books", "Books", "Toys"]))
+    tx = pl.concat([tx, tx.head(1).with_columns(pl.lit("Books").alias("category"))])
+    view = rfm.analysis_view(tx)
+    # a: Toys, Books, Books -> Books; b: Books; c has only a return.
+    assert view.customer_attribute("category").rows() == [("a", "Books"), ("b", "Books")]
+    with pytest.raises(rfm.DataError, match="No column 'region'"):
+        view.customer_attribute("region")

@@ -29,7 +29,12 @@ import polars as pl
 from rfm.errors import DataError
 from rfm.io.dialect import Layout, iter_records, sniff, split_lines, unique_names
 from rfm.io.encoding import bom_encoding, decode, utf16_without_bom
-from rfm.io.limits import Limits, reraise_unless_library_error
+from rfm.io.limits import (
+    TEXT_VALUE_BYTES,
+    Limits,
+    check_table_size,
+    reraise_unless_library_error,
+)
 
 Buffer = bytes | mmap.mmap
 _SAMPLE_BYTES = 64 * 1024
@@ -122,7 +127,12 @@ def _check_columns(ncols: int, limits: Limits) -> None:
             f"Expected at most {limits.max_columns} columns (Limits.max_columns) but the "
             f"header has {ncols}. Check the delimiter, or raise the limit."
         )
-        raise DataError(msg)
+        raise DataError(
+            msg,
+            expected=f"at most {limits.max_columns} columns",
+            found=f"{ncols} columns",
+            limit="max_columns",
+        )
 
 
 def _check_rows(n_lines: int, limits: Limits) -> None:
@@ -131,7 +141,19 @@ def _check_rows(n_lines: int, limits: Limits) -> None:
             f"Expected at most {limits.max_rows:,} rows (Limits.max_rows) but the file has "
             f"{n_lines:,} lines. Split the file or raise the limit."
         )
-        raise DataError(msg)
+        raise DataError(
+            msg,
+            expected=f"at most {limits.max_rows:,} rows",
+            found=f"{n_lines:,} lines",
+            limit="max_rows",
+        )
+
+
+def _check_size(n_bytes: int, n_lines: int, ncols: int, limits: Limits) -> None:
+    # Every byte may end up in a value, and every value takes a view besides its text.
+    projected = n_bytes + max(n_lines, 0) * ncols * TEXT_VALUE_BYTES
+    what = f"{n_bytes / 2**20:,.1f} MiB of text in {n_lines:,} lines x {ncols:,} columns"
+    check_table_size(projected, what=what, limits=limits)
 
 
 def _long_line_error(line_number: int, length: int, limits: Limits) -> DataError:
@@ -208,6 +230,7 @@ def _try_fast(
         return None  # CR-only or mixed line endings: polars reads CR-only as one line
     n_lines = scan.newlines + (0 if buf[-1:] == b"\n" else 1)
     _check_rows(n_lines - data_start_line, limits)
+    _check_size(len(buf), n_lines - data_start_line, ncols, limits)
     if not scan.lines_short:
         return None  # the exact path names the long line
     offset = _offset_after_lines(buf, data_start_line)
@@ -417,6 +440,7 @@ def _read_exact(
     _check_columns(len(header.fields), limits)
     names, names_warnings = unique_names(header.fields)
     ncols = len(names)
+    _check_size(len(text), len(lines) - layout.header_line - 1, ncols, limits)
     # A header ending in delimiters ("id,amount,,") may sit on rows that do not.
     named = len(header.fields)
     while named > 1 and not header.fields[named - 1].strip():

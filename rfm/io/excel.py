@@ -24,7 +24,12 @@ import polars as pl
 
 from rfm.errors import DataError
 from rfm.io.dialect import unique_names
-from rfm.io.limits import Limits, reraise_unless_library_error
+from rfm.io.limits import (
+    TEXT_VALUE_BYTES,
+    Limits,
+    check_table_size,
+    reraise_unless_library_error,
+)
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLUMNS = 16_384
@@ -262,7 +267,7 @@ def read_xlsx(
         names = tuple(name for name, _ in sheets)
         if not sheets:
             _refuse("the workbook lists no sheets")
-        index = _sheet_index(names, sheet)
+        index = sheet_index(names, sheet)
         if sheets[index][1] not in archive.namelist():
             # The part calamine would read must be the one measured here.
             _refuse(f"sheet {names[index]!r} points to a missing part {sheets[index][1]!r}")
@@ -275,9 +280,10 @@ def read_xlsx(
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as error:
             _refuse(f"a part of the archive is damaged ({error})")
         _check_extent(extent, names[index], limits)
-    frame = _load_sheet(data, index)
+        _check_size(archive, extent, names[index], limits)
+    frame = load_sheet(data, index)
     first_row = max(extent.first_row, 1)
-    parsed = _table_from_cells(frame, first_row, header_row, names, index)
+    parsed = table_from_cells(frame, first_row, header_row, names, index)
     missing = extent.formulas - extent.formulas_with_values
     if missing > 0:
         parsed.warnings.append(
@@ -288,7 +294,7 @@ def read_xlsx(
     return parsed
 
 
-def _sheet_index(names: tuple[str, ...], sheet: str | int | None) -> int:
+def sheet_index(names: tuple[str, ...], sheet: str | int | None) -> int:
     if sheet is None:
         return 0
     if isinstance(sheet, int) and not isinstance(sheet, bool) and 0 <= sheet < len(names):
@@ -320,7 +326,21 @@ def _check_extent(extent: _Extent, sheet_name: str, limits: Limits) -> None:
         )
 
 
-def _load_sheet(data: bytes, index: int) -> pl.DataFrame:
+# A sheet is loaded as a dense rectangle of calamine cells (32 bytes each), then
+# converted to polars strings (a view per value, and the text).
+_CELL_BYTES = 32 + TEXT_VALUE_BYTES
+
+
+def _check_size(archive: zipfile.ZipFile, extent: _Extent, sheet_name: str, limits: Limits) -> None:
+    rows = max(extent.declared_rows, extent.last_row)
+    columns = max(extent.declared_columns, extent.last_column)
+    text = sum(e.file_size for e in archive.infolist() if e.filename.endswith("sharedStrings.xml"))
+    what = f"sheet {sheet_name!r} of {rows:,} rows x {columns:,} columns"
+    check_table_size(rows * columns * _CELL_BYTES + text, what=what, limits=limits)
+
+
+def load_sheet(data: bytes, index: int | str) -> pl.DataFrame:
+    """One sheet (by 0-based index or name) as text cells, after the caller's checks."""
     import fastexcel  # imported here: only Excel input needs it
 
     try:
@@ -337,7 +357,7 @@ def _load_sheet(data: bytes, index: int) -> pl.DataFrame:
     return frame.select(pl.all().cast(pl.String).fill_null(""))
 
 
-def _table_from_cells(
+def table_from_cells(
     frame: pl.DataFrame,
     first_row: int,
     header_row: int | None,

@@ -16,7 +16,7 @@ from typing import Final, Literal
 
 import polars as pl
 
-from rfm.errors import AmbiguousDatesError, DataError
+from rfm.errors import AmbiguousDatesError, DataError, MixedDatesError
 
 MISSING_VALUES: Final = ("", "null", "n/a", "na", "-", "--", "none", "nan", "#n/a", "nil")
 """Cell texts (compared case-insensitively, after trimming) that mean "no value"."""
@@ -41,18 +41,35 @@ _WHOLE_ID = r"^\d+(?:\.0+)?$"
 _SCIENTIFIC_ID = r"^\d(?:[.,]\d+)?[eE]\+?\d+$"
 
 
+_WHITESPACE: Final = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680"
+    + "".join(chr(c) for c in range(0x2000, 0x200B))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
+"""Unicode White_Space: what ``str.strip`` and polars' ``strip_chars()`` remove."""
+INVISIBLE: Final = "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u180e"
+"""Characters that print as nothing: zero-width space/joiners, direction marks,
+word joiner, byte-order mark (a stray BOM inside a file), Mongolian vowel separator."""
+TRIMMED: Final = _WHITESPACE + INVISIBLE
+"""What :func:`clean_text` trims from both ends of a value: ``expr.str.strip_chars(TRIMMED)``
+trims ids the same way wherever they are compared (a second table joined on them)."""
+
+
 def clean_text(expr: pl.Expr) -> pl.Expr:
-    """Trim whitespace and turn missing markers (``NULL``, ``N/A``, ``-``, ...) into null.
+    """Trim whitespace and invisible characters; missing markers (``NULL``, ``N/A``, ...) -> null.
+
+    Invisible characters are :data:`INVISIBLE` (zero-width space, byte-order mark,
+    ...): an id pasted with one is the same id.
 
     Examples
     --------
-    >>> s = pl.Series([" a ", "NULL", "n/a", "-", "  ", None, "-5.25"])
+    >>> s = pl.Series([" a ", "NULL", "n/a", "-", "  ", None, "-5.25", "\u200b12\ufeff"])
     >>> pl.select(clean_text(pl.lit(s))).to_series().to_list()
-    ['a', None, None, None, None, None, '-5.25']
+    ['a', None, None, None, None, None, '-5.25', '12']
     """
     # Replacing every spelling is cheaper than lower-casing each cell, and than
     # when/then (which copies the column once more).
-    return expr.str.strip_chars().replace(_MISSING_SPELLINGS, None)
+    return expr.str.strip_chars(TRIMMED).replace(_MISSING_SPELLINGS, None)
 
 
 def _spellings(word: str) -> list[str]:
@@ -581,7 +598,7 @@ def detect_date_format(
             f"as {examples}. Pass date_format='...' (a strftime format like '%d/%m/%Y') or map "
             f"another column with columns={{'order_date': ...}}."
         )
-        raise DataError(msg)
+        raise DataError(msg, column=name, expected="dates", found=f"values such as {examples}")
     part, used, _ = ranked[0]
     formats = tuple(f for f, _ in used)
     chosen_day_first: bool | None = None
@@ -640,7 +657,7 @@ def _read_raw(
 
 def _mixed_error(
     name: str, text: pl.Series, day_part: str, month_part: str, time_part: str
-) -> DataError:
+) -> MixedDatesError:
     day_only, month_only = _day_month_evidence(text, day_part)
     n_day, n_month = int(day_only.sum()), int(month_only.sum())
     ex_day = text.filter(day_only).item(0)
@@ -652,7 +669,13 @@ def _mixed_error(
         f"convention is used, or pass date_format='{day_part}{time_part}' or "
         f"date_format='{month_part}{time_part}' to exclude the rows that do not fit."
     )
-    return DataError(msg)
+    return MixedDatesError(
+        msg,
+        column=name,
+        expected="one date format in the column",
+        found=f"{n_day:,} dates only day-first and {n_month:,} only month-first",
+        choices=(day_part + time_part, month_part + time_part),
+    )
 
 
 def _ambiguous_error(
@@ -668,6 +691,19 @@ def _ambiguous_error(
         f"date_format='{candidates[1]}' (month first)."
     )
     return AmbiguousDatesError(msg, column=name, candidates=candidates)
+
+
+def other_order(date_format: str) -> str | None:
+    """The same format with day and month swapped; None when the order is not ambiguous.
+
+    Examples
+    --------
+    >>> other_order("%d/%m/%Y %H:%M"), other_order("%Y-%m-%d")
+    ('%m/%d/%Y %H:%M', None)
+    """
+    date_part, time_part = _split_format(date_format)
+    mirror = _mirror(date_part) if date_part else None
+    return None if mirror is None else mirror + time_part
 
 
 def _mirror(date_part: str) -> str | None:

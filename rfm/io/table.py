@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import mmap
 import os
 from dataclasses import dataclass
@@ -15,7 +14,9 @@ from rfm.errors import DataError
 from rfm.io.delimited import REJECTED_SCHEMA, read_delimited
 from rfm.io.dialect import unique_names
 from rfm.io.excel import read_xlsx
-from rfm.io.limits import Limits, reraise_unless_library_error
+from rfm.io.limits import Limits
+from rfm.io.parquet import read_parquet_text
+from rfm.io.xls import XLS_MAGIC, read_xls
 
 TableSource = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes] | pl.DataFrame
 
@@ -27,7 +28,6 @@ _REFUSED_MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x28\xb5\x2f\xfd", "zstd-compressed data"),
     (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
     (b"Rar!", "a RAR archive"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old-style Excel (.xls) or other OLE2 file"),
     (b"%PDF", "a PDF document"),
 )
 
@@ -101,7 +101,7 @@ def read_table(
     sheet: str | int | None = None,
     limits: Limits | None = None,
 ) -> RawTable:
-    """Read a CSV/TSV/text, .xlsx or Parquet file as a table of text columns.
+    """Read a CSV/TSV/text, .xlsx, .xls or Parquet file as a table of text columns.
 
     The format comes from the content's first bytes, not the file name. For text
     the encoding, delimiter, quoting, line endings, a ``sep=`` line, title rows
@@ -123,7 +123,10 @@ def read_table(
     sheet
         Excel sheet name or 0-based index; None reads the first sheet.
     limits
-        Size limits checked before parsing; None uses :class:`rfm.Limits` defaults.
+        Size limits checked before parsing; None uses :class:`rfm.Limits` defaults
+        (a 1 GiB memory budget). The table's size in memory is projected from the
+        file's size and shape (text, Excel) or its footer (Parquet, then measured
+        while reading) and refused above ``Limits.max_table_bytes``.
 
     Returns
     -------
@@ -132,8 +135,8 @@ def read_table(
     Raises
     ------
     DataError
-        Empty or header-only input, an unreadable or refused format (compressed,
-        legacy .xls), or a limit exceeded.
+        Empty or header-only input, an unreadable or refused format (compressed, an
+        Excel 95 or older workbook), or a limit exceeded.
 
     Examples
     --------
@@ -169,8 +172,9 @@ def _read_buffer(
     limits: Limits,
 ) -> RawTable:
     head = data[:16]
-    if head.startswith(b"PK\x03\x04"):
-        excel = read_xlsx(data[:], sheet=sheet, header_row=header_row, limits=limits)
+    if head.startswith((b"PK\x03\x04", XLS_MAGIC)):
+        read_workbook = read_xls if head.startswith(XLS_MAGIC) else read_xlsx
+        excel = read_workbook(data[:], sheet=sheet, header_row=header_row, limits=limits)
         hint = ""
         if len(excel.sheets) > 1:
             hint = f" The workbook has sheets {list(excel.sheets)}; pass sheet=... to choose."
@@ -277,7 +281,12 @@ def _check_size(size: int, limits: Limits) -> None:
             f"(Limits.max_bytes) but it has more ({size / 2**20:,.1f} MiB read). "
             "Upload a smaller extract, or raise the limit."
         )
-        raise DataError(msg)
+        raise DataError(
+            msg,
+            expected=f"at most {limits.max_bytes / 2**20:,.0f} MiB",
+            found=f"{size / 2**20:,.1f} MiB",
+            limit="max_bytes",
+        )
 
 
 def _from_frame(frame: pl.DataFrame, source_format: str, limits: Limits) -> RawTable:
@@ -312,30 +321,5 @@ def _from_frame(frame: pl.DataFrame, source_format: str, limits: Limits) -> RawT
 
 
 def _read_parquet(data: bytes, limits: Limits) -> RawTable:
-    try:
-        schema = pl.read_parquet_schema(io.BytesIO(data))
-        n_rows = pl.scan_parquet(io.BytesIO(data)).select(pl.len()).collect().item()
-    except BaseException as error:  # any failure here is a damaged file
-        reraise_unless_library_error(error)
-        msg = f"The Parquet file cannot be read ({type(error).__name__}: {error}). Export it again."
-        raise DataError(msg) from None
-    if n_rows > limits.max_rows:
-        msg = (
-            f"Expected at most {limits.max_rows:,} rows (Limits.max_rows) but the Parquet "
-            f"metadata declares {n_rows:,}. Upload a smaller extract, or raise the limit."
-        )
-        raise DataError(msg)
-    if len(schema) > limits.max_columns:
-        msg = (
-            f"Expected at most {limits.max_columns} columns (Limits.max_columns) but the "
-            f"Parquet file has {len(schema)}. Select the columns you need, or raise the limit."
-        )
-        raise DataError(msg)
-    try:
-        frame = pl.read_parquet(io.BytesIO(data))
-    except BaseException as error:
-        reraise_unless_library_error(error)
-        msg = f"The Parquet file cannot be read ({type(error).__name__}: {error}). Export it again."
-        raise DataError(msg) from None
-    table = _from_frame(frame, "parquet", limits)
-    return table
+    # The footer is checked and the rows read in measured slices (rfm.io.parquet).
+    return _from_frame(read_parquet_text(data, limits), "parquet", limits)

@@ -24,6 +24,8 @@ from rfm.io.parse import (
     convert_numbers,
     detect_currency,
     detect_date_format,
+    other_order,
+    strptime,
 )
 from rfm.io.table import RawTable, read_table
 from rfm.quality import QualityReport
@@ -36,6 +38,7 @@ _TYPED = frozenset(
     {AMOUNT, "quantity", "unit_price", "age", ORDER_DATE, "birth_date", "signup_date"}
 )
 _DETECT_ROWS = 2000
+_NOT_CHOSEN = "date not in the chosen format"
 _WHAT = {
     CUSTOMER_ID: "a customer id",
     ORDER_DATE: "an order date",
@@ -161,9 +164,13 @@ def read_transactions(
         text.update({canon: cleaned[name] for canon, name in mapping.items() if name in used})
 
     def date_columns() -> tuple[DateColumn, dict[str, pl.Series], list[str]]:
-        dates = detect_date_format(
-            column_for(ORDER_DATE), date_format=date_format, cleaned=ORDER_DATE in text
-        )
+        try:
+            dates = detect_date_format(
+                column_for(ORDER_DATE), date_format=date_format, cleaned=ORDER_DATE in text
+            )
+        except DataError as error:
+            error.field = error.field or ORDER_DATE
+            raise
         others: dict[str, pl.Series] = {}
         notes: list[str] = []
         for canon in ("birth_date", "signup_date"):
@@ -193,6 +200,8 @@ def read_transactions(
         dates, secondary, date_notes = dates_job.result()
         hashes = hashes_job.result()
     amount_missing, amount_invalid = amounts
+    merged, merge_note = _merged_ids(frame[mapping[CUSTOMER_ID]], column_for(CUSTOMER_ID))
+    warnings += merge_note
     money = next((c for c in (AMOUNT, "unit_price") if c in mapping), None)
     currency = detect_currency(column_for(money)) if money is not None else None
     warnings += notes[0]
@@ -211,7 +220,7 @@ def read_transactions(
         .when(pl.lit(dates.missing))
         .then(pl.lit("missing date"))
         .when(pl.lit(dates.invalid))
-        .then(pl.lit("unparseable date"))
+        .then(pl.lit(_NOT_CHOSEN if date_format is not None else "unparseable date"))
         .when(pl.lit(amount_invalid))
         .then(pl.lit("invalid amount"))
         .when(pl.lit(amount_missing) | pl.lit(out[AMOUNT]).is_null())
@@ -232,6 +241,10 @@ def read_transactions(
                 "drop_duplicates=True to exclude them."
             )
 
+    if date_format is not None and dates.invalid.any():
+        note = _set_aside_dates(column_for(ORDER_DATE), reason, date_format)
+        warnings += [note] if note else []
+
     order = [CUSTOMER_ID, ORDER_DATE, AMOUNT, "is_return"]
     order += [c for c in CANONICAL if c in out and c not in order]
     transactions = _drop_rows(pl.DataFrame([out[c] for c in order]), reason.is_not_null())
@@ -250,6 +263,7 @@ def read_transactions(
         encoding=loaded.encoding,
         delimiter=loaded.delimiter,
         currency=currency,
+        ids_merged=merged,
         warnings=tuple(warnings),
     )
     if transactions.is_empty():
@@ -262,6 +276,56 @@ def read_transactions(
         )
         raise DataError(msg)
     return ReadResult(transactions, report)
+
+
+def _merged_ids(raw: pl.Series, cleaned: pl.Series) -> tuple[int, list[str]]:
+    """How many id spellings became another id once trimmed, with a note saying so.
+
+    ``' 12346'``, ``'12346\\t'`` and ``'\\u200b12346'`` are customer ``'12346'``:
+    merging them is right, but the customer count drops, so the report says why.
+    """
+    if raw.dtype != pl.String or cleaned.dtype != pl.String:
+        return 0, []
+    trimmed = raw.ne_missing(cleaned) & cleaned.is_not_null()
+    if not trimmed.any():
+        return 0, []
+    targets = cleaned.filter(trimmed).unique()
+    pairs = (
+        pl.DataFrame({"raw": raw, "id": cleaned})
+        .filter(pl.col("id").is_in(targets.implode()))
+        .unique(maintain_order=True)
+    )
+    merged = pairs.height - pairs["id"].n_unique()
+    if not merged:
+        return 0, []  # every spelling of those ids was padded the same way
+    shared = pairs.filter(pl.col("id").is_duplicated() & (pl.col("raw") != pl.col("id")))
+    before, after = shared.row(0)
+    note = (
+        f"{merged:,} customer ids merged with another after trimming spaces or invisible "
+        f"characters (zero-width space, no-break space, byte-order mark), e.g. {before!r} -> "
+        f"{after!r}: they are read as the same customer."
+    )
+    return merged, [note]
+
+
+def _set_aside_dates(values: pl.Series, reason: pl.Series, date_format: str) -> str | None:
+    """Say how many rows were set aside because their order date is not in the chosen format."""
+    chosen = (reason == _NOT_CHOSEN).fill_null(False)
+    n = int(chosen.sum())
+    if not n:
+        return None
+    bad = values.filter(chosen)
+    note = (
+        f"{n:,} rows set aside because their order date does not read as {date_format} "
+        f"(the format chosen), e.g. {bad.item(0)!r}"
+    )
+    mirror = other_order(date_format)
+    if mirror is not None:
+        text = (bad if bad.dtype == pl.String else bad.cast(pl.String)).str.strip_chars()
+        other = int(pl.select(strptime(pl.lit(text), mirror).is_not_null().sum()).item())
+        if other:
+            note += f"; {other:,} of them read as {mirror} (the other order)"
+    return note + "."
 
 
 def _convert(
@@ -474,37 +538,64 @@ def _resolve_mapping(frame: pl.DataFrame, columns: Mapping[str, str] | None) -> 
     for canon, name in given.items():
         if canon not in CANONICAL:
             msg = f"columns= has an unknown field {canon!r}. Known fields: {', '.join(CANONICAL)}."
-            raise DataError(msg)
+            raise DataError(
+                msg,
+                field=canon,
+                expected="a known field",
+                found=f"unknown field {canon!r}",
+                choices=tuple(CANONICAL),
+            )
         if name not in names:
             msg = (
                 f"columns={{{canon!r}: {name!r}}} names a column that does not exist. "
                 f"Columns found: {found}."
             )
-            raise DataError(msg)
+            raise DataError(
+                msg,
+                field=canon,
+                column=name,
+                expected="a column of the file",
+                found=f"no column named {name!r}",
+                choices=tuple(names),
+            )
     detected = detect_columns(names, frame.head(_DETECT_ROWS))
     claimed = set(given.values())
     mapping = {c: n for c, n in detected.items() if c not in given and n not in claimed}
     mapping.update(given)
+    # Columns the analyst may pick for a missing field: any not read as another
+    # required field (a column detected as, say, the country may be the id).
+    taken = {mapping[c] for c in (CUSTOMER_ID, ORDER_DATE, AMOUNT) if c in mapping}
+    free = tuple(n for n in names if n not in taken)
     for canon in (CUSTOMER_ID, ORDER_DATE):
         if canon not in mapping:
             msg = (
                 f"No column looks like {_WHAT[canon]}. Columns found: {found}. "
                 f"Pass columns={{{canon!r}: ...}}."
             )
-            raise DataError(msg)
+            raise _missing(msg, canon, free)
     if AMOUNT not in mapping and "quantity" in mapping and "unit_price" not in mapping:
         msg = (
             f"No column looks like an amount or a unit price (found quantity "
             f"{mapping['quantity']!r}). Columns found: {found}. Pass columns={{'amount': ...}}."
         )
-        raise DataError(msg)
+        raise _missing(msg, AMOUNT, free)
     if AMOUNT not in mapping and "unit_price" not in mapping:
         msg = (
             f"No column looks like {_WHAT[AMOUNT]}. Columns found: {found}. "
             "Pass columns={'amount': ...}."
         )
-        raise DataError(msg)
+        raise _missing(msg, AMOUNT, free)
     return {c: mapping[c] for c in CANONICAL if c in mapping}
+
+
+def _missing(message: str, canon: str, free: tuple[str, ...]) -> DataError:
+    return DataError(
+        message,
+        field=canon,
+        expected=f"{_WHAT[canon]} column",
+        found="no column that looks like one",
+        choices=free,
+    )
 
 
 def _returns(

@@ -30,6 +30,7 @@ from scipy import optimize, special
 from threadpoolctl import threadpool_limits
 
 from rfm.errors import ConvergenceError, DataError, NotFittedError
+from rfm.models.diagnosis import FitDiagnosis, diagnose_fit, nbd_log_likelihood
 
 FloatArray = NDArray[np.float64]
 ParamsT = TypeVar("ParamsT")
@@ -187,6 +188,7 @@ def maximise(
     total_weight: float,
     maxiter: int,
     who: str,
+    names: tuple[str, ...] = (),
 ) -> FitResult:
     """Minimise a mean negative log-likelihood over log-parameters with L-BFGS-B.
 
@@ -226,7 +228,14 @@ def maximise(
         raise ConvergenceError(msg)
     log_params = np.asarray(result.x, dtype=np.float64)
     if np.max(np.abs(log_params)) > _LOG_PARAM_LIMIT:
-        values = ", ".join(f"{v:.3g}" for v in np.exp(log_params))
+        labels = (
+            names
+            if len(names) == log_params.size
+            else tuple(f"#{i}" for i in range(log_params.size))
+        )
+        values = ", ".join(
+            f"{n} = {v:.3g}" for n, v in zip(labels, np.exp(log_params), strict=True)
+        )
         msg = (
             f"{who} did not converge to an interior optimum: a parameter ran off towards 0 "
             f"or infinity (parameters on the optimiser's scale: {values}), so the data do not "
@@ -325,8 +334,14 @@ class FittedModel(ABC, Generic[ParamsT]):
 class PurchaseModel(FittedModel[ParamsT]):
     """Base of the purchase-count models (BG/NBD, MBG/NBD, Pareto/NBD)."""
 
+    #: The model's name as the literature writes it ("BG/NBD").
+    display_name: ClassVar[str]
     #: Names of the parameters measured in time units (they scale with the time unit).
     _time_params: ClassVar[tuple[str, ...]]
+    #: Names of the parameters of the drop-out process (see :mod:`rfm.models.diagnosis`).
+    _dropout_params: ClassVar[tuple[str, ...]]
+    diagnosis_: FitDiagnosis
+    history_days_: float
 
     # --- model-specific pure functions, on parameters in the same time unit as the data
     @staticmethod
@@ -345,6 +360,13 @@ class PurchaseModel(FittedModel[ParamsT]):
         params: FloatArray, t: float, x: FloatArray, t_x: FloatArray, T: FloatArray
     ) -> FloatArray:
         """E[repeat purchases in (T, T + t] | x, t_x, T]."""
+
+    @staticmethod
+    @abstractmethod
+    def _p_no_purchase(
+        params: FloatArray, t: float, x: FloatArray, t_x: FloatArray, T: FloatArray
+    ) -> FloatArray:
+        """P(no purchase in (T, T + t] | x, t_x, T)."""
 
     @staticmethod
     @abstractmethod
@@ -379,7 +401,17 @@ class PurchaseModel(FittedModel[ParamsT]):
         -------
         self
             With ``params_`` (days), ``log_likelihood_`` (time in days),
-            ``standard_errors_`` and ``n_customers_``.
+            ``standard_errors_``, ``n_customers_``, ``history_days_`` (longest tenure) and
+            ``diagnosis_``.
+
+        Notes
+        -----
+        A fit that returns has converged *numerically*; that says nothing about whether
+        the data pin the parameters down. ``diagnosis_`` (:meth:`diagnose`) says that:
+        a fit whose drop-out parameters ran towards a boundary, lack standard errors or
+        add nothing over a model without drop-out has ``status == "degenerate"`` and a
+        plain-words ``message``. Parameters beyond ``e**15`` of their natural scale raise
+        :class:`rfm.ConvergenceError` naming them.
         """
         self._check_hyperparameters()
         name = type(self).__name__
@@ -426,6 +458,7 @@ class PurchaseModel(FittedModel[ParamsT]):
             total_weight=total,
             maxiter=self.maxiter,
             who=f"{name}.fit",
+            names=tuple(f.name for f in dataclasses.fields(self._params_type)),
         )
         names = [f.name for f in dataclasses.fields(self._params_type)]
         values = np.exp(fitted.log_params)
@@ -442,7 +475,78 @@ class PurchaseModel(FittedModel[ParamsT]):
             self._objective(np.log(self._array(self.params_)), _unscaled(history, scale))[0]
         )
         self.n_customers_ = data.height
+        self.history_days_ = float(data.get_column("T").max())  # type: ignore[arg-type]
+        nbd = nbd_log_likelihood(history.x, history.T * scale, history.weight)
+        self.diagnosis_ = self._diagnosis(
+            values=np.asarray(self._array(self.params_)),
+            standard_errors=np.asarray(self._array(self.standard_errors_)),
+            time_scale=scale,
+            dropout_lr_statistic=max(0.0, 2.0 * (self.log_likelihood_ - nbd)),
+        )
         return self
+
+    def _diagnosis(
+        self,
+        *,
+        values: FloatArray,
+        standard_errors: FloatArray,
+        time_scale: float,
+        dropout_lr_statistic: float | None,
+    ) -> FitDiagnosis:
+        names = tuple(f.name for f in dataclasses.fields(self._params_type))
+        natural = np.array([time_scale if n in self._time_params else 1.0 for n in names])
+        return diagnose_fit(
+            model=self.display_name,
+            names=names,
+            values=values,
+            standard_errors=standard_errors,
+            natural_scale=natural,
+            dropout_params=self._dropout_params,
+            dropout_lr_statistic=dropout_lr_statistic,
+            n_customers=getattr(self, "n_customers_", 0),
+            history_days=getattr(self, "history_days_", 0.0),
+            penalizer=float(self.penalizer),
+        )
+
+    def diagnose(self) -> FitDiagnosis:
+        """What this fit can and cannot tell: boundary parameters, nan or large standard
+        errors, no visible drop-out (see :mod:`rfm.models.diagnosis`).
+
+        Computed by :meth:`fit` (also stored as ``diagnosis_``). A model built with
+        ``from_params`` gets a diagnosis of its parameters alone (status
+        ``"not fitted on data"``; time parameters judged on a scale of one day).
+
+        Returns
+        -------
+        FitDiagnosis
+            ``status``, ``degenerate``, ``churn_estimable``, ``reasons``, a plain-words
+            ``message`` for the analyst and the parameters behind each finding.
+
+        Examples
+        --------
+        >>> import rfm
+        >>> from rfm.models.beta_geo import BetaGeoParams, simulate_summary
+        >>> leaving = simulate_summary(BetaGeoParams(r=0.5, alpha=20.0, a=1.0, b=3.0), 3000)
+        >>> rfm.BetaGeo().fit(leaving).diagnose().status
+        'ok'
+        >>> staying = simulate_summary(BetaGeoParams(r=0.5, alpha=20.0, a=1e-9, b=3.0), 3000)
+        >>> diagnosis = rfm.BetaGeo().fit(staying).diagnose()
+        >>> diagnosis.churn_estimable
+        False
+        >>> diagnosis.message.split(":")[0]
+        'No sign yet of customers leaving'
+        """
+        params = self._check_fitted("diagnose")
+        fitted = getattr(self, "diagnosis_", None)
+        if fitted is not None:
+            return fitted
+        values = np.asarray(self._array(params))
+        return self._diagnosis(
+            values=values,
+            standard_errors=np.full(values.size, np.nan),
+            time_scale=1.0,
+            dropout_lr_statistic=None,
+        )
 
     @staticmethod
     def _array(params: Any) -> FloatArray:
@@ -485,9 +589,7 @@ class PurchaseModel(FittedModel[ParamsT]):
             ``customer_id``, ``p_alive``, ``churn_probability = 1 - p_alive``.
         """
         params, data = self._inputs(summary, "p_alive")
-        values = self._p_alive(
-            params, as_float(data, "x"), as_float(data, "t_x"), as_float(data, "T")
-        )
+        values = per_distinct(data, lambda x, t_x, T: self._p_alive(params, x, t_x, T))
         return data.select("customer_id").with_columns(
             pl.Series("p_alive", values), pl.Series("churn_probability", 1.0 - values)
         )
@@ -509,10 +611,73 @@ class PurchaseModel(FittedModel[ParamsT]):
         """
         params, data = self._inputs(summary, "expected_purchases")
         horizon = check_horizon(days, f"{type(self).__name__}.expected_purchases", "days")
-        values = self._conditional_expected(
-            params, horizon, as_float(data, "x"), as_float(data, "t_x"), as_float(data, "T")
+        values = per_distinct(
+            data, lambda x, t_x, T: self._conditional_expected(params, horizon, x, t_x, T)
         )
         return data.select("customer_id").with_columns(pl.Series("expected_purchases", values))
+
+    def no_purchase_probability(
+        self, summary: pl.DataFrame | pl.LazyFrame, days: float
+    ) -> pl.DataFrame:
+        """Probability that each customer makes no purchase in the next ``days`` days.
+
+        A customer buys nothing in ``(T, T + days]`` when they have already left, or
+        when they are still active but their next purchase falls later:
+
+        ``P(none) = 1 - P(alive) * P(a purchase in (T, T + days] | alive)``,
+
+        with the second factor averaged over the customer's posterior purchase rate (and,
+        for the Pareto/NBD, their lifetime in the window); each model's module gives the
+        formula. It never falls below ``1 - P(alive)`` and grows with ``days``.
+
+        Parameters
+        ----------
+        summary
+            Customer summary measured at ``as_of``.
+        days
+            Horizon in days after ``as_of`` (>= 0).
+
+        Returns
+        -------
+        DataFrame
+            ``customer_id``, ``no_purchase_probability``.
+        """
+        params, data = self._inputs(summary, "no_purchase_probability")
+        horizon = check_horizon(days, f"{type(self).__name__}.no_purchase_probability", "days")
+        values = per_distinct(
+            data, lambda x, t_x, T: self._p_no_purchase(params, horizon, x, t_x, T)
+        )
+        return data.select("customer_id").with_columns(
+            pl.Series("no_purchase_probability", np.clip(values, 0.0, 1.0))
+        )
+
+
+#: From this many customers, predictions are computed once per distinct (x, t_x, T).
+_DISTINCT_FROM = 20_000
+
+
+def per_distinct(
+    data: pl.DataFrame, function: Callable[[FloatArray, FloatArray, FloatArray], FloatArray]
+) -> FloatArray:
+    """``function(x, t_x, T)`` for every row of ``data``, evaluated once per distinct row.
+
+    Whole-day summaries repeat a lot (a million customers have some tens of thousands of
+    distinct histories), and the Pareto/NBD integrates numerically for each row it sees.
+    """
+    if data.height < _DISTINCT_FROM:
+        return function(as_float(data, "x"), as_float(data, "t_x"), as_float(data, "T"))
+    keys = data.select("x", "t_x", "T")
+    distinct = keys.unique()
+    values = function(as_float(distinct, "x"), as_float(distinct, "t_x"), as_float(distinct, "T"))
+    return as_float(
+        keys.join(
+            distinct.with_columns(pl.Series("value", values)),
+            on=["x", "t_x", "T"],
+            how="left",
+            maintain_order="left",
+        ),
+        "value",
+    )
 
 
 def _unscaled(history: PurchaseHistory, scale: float) -> PurchaseHistory:

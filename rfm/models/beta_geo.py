@@ -210,6 +210,31 @@ def conditional_expected_purchases(
     return scaled / (a - 1.0) * p_alive(params, x, t_x, T)
 
 
+def p_no_purchase(
+    params: FloatArray, t: float, x: FloatArray, t_x: FloatArray, T: FloatArray
+) -> FloatArray:
+    r"""P(no purchase in :math:`(T, T+t]` | x, t_x, T) for the BG/NBD (and the MBG/NBD).
+
+    A customer who has left buys nothing. One still active at :math:`T` buys at Poisson
+    rate :math:`\lambda` and can only leave right after a purchase, so they buy nothing
+    in the window with probability :math:`e^{-\lambda t}`. Given the history and being
+    alive, :math:`\lambda \sim \text{Gamma}(r+x, \alpha+T)` (the "alive" term of
+    FHL 2005, eq. 6, is :math:`\lambda^x e^{-\lambda T}(1-p)^x`, which factors in
+    :math:`\lambda` and :math:`p`), and averaging :math:`e^{-\lambda t}` over it gives
+
+    .. math::
+
+       P(\text{none}) = 1 - P(\text{alive})
+       \left[1 - \left(\frac{\alpha+T}{\alpha+T+t}\right)^{r+x}\right].
+
+    The MBG/NBD's alive term is :math:`\lambda^x e^{-\lambda T}(1-p)^{x+1}`: the same
+    formula with its own P(alive).
+    """
+    r, alpha, _, _ = params
+    buys_if_alive = -np.expm1((r + x) * (np.log(alpha + T) - np.log(alpha + T + t)))
+    return 1.0 - p_alive(params, x, t_x, T) * buys_if_alive
+
+
 def simulate_summary(
     params: BetaGeoParams,
     n_customers: int,
@@ -245,7 +270,9 @@ def simulate_summary(
     rate = rng.gamma(params.r, 1.0 / params.alpha, size=n_customers)
     dropout = rng.beta(params.a, params.b, size=n_customers)
     arrivals = rng.poisson(rate * tenure)
-    before_dropout = rng.geometric(dropout)
+    # Beta draws with a tiny ``a`` can be exactly 0: such customers never drop out.
+    stays = dropout <= 0.0
+    before_dropout = np.where(stays, arrivals, rng.geometric(np.where(stays, 1.0, dropout)))
     x = np.minimum(arrivals, before_dropout)
     repeat = x > 0
     t_x = np.zeros(n_customers)
@@ -282,6 +309,11 @@ class BetaGeo(PurchaseModel[BetaGeoParams]):
         Maximised log-likelihood with time in days.
     n_customers_ : int
         Customers in the summary used to fit.
+    history_days_ : float
+        Longest tenure in that summary (days).
+    diagnosis_ : FitDiagnosis
+        What the fit can and cannot tell (see :meth:`diagnose`): check
+        ``diagnosis_.churn_estimable`` before showing churn figures.
 
     Examples
     --------
@@ -300,12 +332,15 @@ class BetaGeo(PurchaseModel[BetaGeoParams]):
     [0.47, 2.03, 5.9, 0.55]
     """
 
+    display_name = "BG/NBD"
     _params_type = BetaGeoParams
     _time_params = ("alpha",)
+    _dropout_params = ("a", "b")
 
     _objective = staticmethod(_objective)
     _p_alive = staticmethod(p_alive)
     _conditional_expected = staticmethod(conditional_expected_purchases)
+    _p_no_purchase = staticmethod(p_no_purchase)
 
     _log_likelihood = staticmethod(log_likelihood)
     # r=1, alpha=1 mean tenure, a=1.2, b=2.4: a neutral start on the scaled time axis.

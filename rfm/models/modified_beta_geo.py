@@ -147,6 +147,26 @@ def conditional_expected_purchases(
     return c / (a - 1.0) * bracket * p_alive(params, x, t_x, T)
 
 
+def p_no_purchase(
+    params: FloatArray, t: float, x: FloatArray, t_x: FloatArray, T: FloatArray
+) -> FloatArray:
+    r"""P(no purchase in :math:`(T, T+t]` | x, t_x, T) for the MBG/NBD.
+
+    As for the BG/NBD (:func:`rfm.models.beta_geo.p_no_purchase`): given alive, the
+    purchase rate is :math:`\text{Gamma}(r+x, \alpha+T)`, so
+
+    .. math::
+
+       P(\text{none}) = 1 - P(\text{alive})
+       \left[1 - \left(\frac{\alpha+T}{\alpha+T+t}\right)^{r+x}\right],
+
+    with the MBG/NBD's P(alive), which is below 1 for customers without repeat purchases.
+    """
+    r, alpha, _, _ = params
+    buys_if_alive = -np.expm1((r + x) * (np.log(alpha + T) - np.log(alpha + T + t)))
+    return 1.0 - p_alive(params, x, t_x, T) * buys_if_alive
+
+
 class ModifiedBetaGeo(PurchaseModel[BetaGeoParams]):
     """MBG/NBD purchase model (Batislam, Denizel & Filiztekin 2007).
 
@@ -167,12 +187,15 @@ class ModifiedBetaGeo(PurchaseModel[BetaGeoParams]):
     True
     """
 
+    display_name = "MBG/NBD"
     _params_type = BetaGeoParams
     _time_params = ("alpha",)
+    _dropout_params = ("a", "b")
 
     _objective = staticmethod(_objective)
     _p_alive = staticmethod(p_alive)
     _conditional_expected = staticmethod(conditional_expected_purchases)
+    _p_no_purchase = staticmethod(p_no_purchase)
 
     _log_likelihood = staticmethod(log_likelihood)
     _start_params = (1.0, 1.0, 1.2, 2.4)

@@ -311,6 +311,34 @@ def conditional_expected_purchases(
     return (r + x) * (beta + T) / (alpha + T) * bracket * p_alive(params, x, t_x, T)
 
 
+def p_no_purchase(
+    params: FloatArray, t: float, x: FloatArray, t_x: FloatArray, T: FloatArray
+) -> FloatArray:
+    r"""P(no purchase in :math:`(T, T+t]` | x, t_x, T) for the Pareto/NBD.
+
+    A customer alive at :math:`T` with rates :math:`\lambda, \mu` buys in the window
+    unless they die before their next purchase or the next purchase comes after
+    :math:`T+t`; by memorylessness,
+    :math:`P(\text{a purchase}) = \int_0^t \lambda e^{-(\lambda+\mu)u}\,du`. Given
+    the history and being alive, :math:`\lambda \sim \text{Gamma}(r+x, \alpha+T)` and
+    :math:`\mu \sim \text{Gamma}(s, \beta+T)` independently (the "alive" term of the
+    likelihood factors), and averaging under the integral sign gives
+
+    .. math::
+
+       P(\text{none}) = 1 - P(\text{alive})\,(r+x)(\alpha+T)^{r+x}(\beta+T)^{s}
+       \int_T^{T+t} \frac{d\tau}{(\alpha+\tau)^{r+x+1}(\beta+\tau)^{s}},
+
+    the :math:`n = 0` case of Fader, Hardie & Shang's conditional PMF (brucehardie.com,
+    note 028, eq. 16), integrated here by the same quadrature as the likelihood.
+    """
+    r, alpha, s, beta = params
+    x, t_x, T = (np.atleast_1d(np.asarray(v, dtype=np.float64)) for v in (x, t_x, T))
+    window = death_integral(r + x + 1.0, s, alpha, beta, T, T + t)
+    log_buys = np.log(r + x) + (r + x) * np.log(alpha + T) + s * np.log(beta + T) + window.log_value
+    return 1.0 - p_alive(params, x, t_x, T) * np.minimum(np.exp(log_buys), 1.0)
+
+
 class ParetoNBD(PurchaseModel[ParetoNBDParams]):
     """Pareto/NBD purchase model (Schmittlein, Morrison & Colombo 1987).
 
@@ -333,12 +361,15 @@ class ParetoNBD(PurchaseModel[ParetoNBDParams]):
     True
     """
 
+    display_name = "Pareto/NBD"
     _params_type = ParetoNBDParams
     _time_params = ("alpha", "beta")
+    _dropout_params = ("s", "beta")
 
     _objective = staticmethod(_objective)
     _p_alive = staticmethod(p_alive)
     _conditional_expected = staticmethod(conditional_expected_purchases)
+    _p_no_purchase = staticmethod(p_no_purchase)
 
     _log_likelihood = staticmethod(log_likelihood)
     _start_params = (1.0, 1.0, 1.0, 1.0)

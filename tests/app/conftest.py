@@ -18,6 +18,14 @@ UPLOAD = "Upload a file"
 Uploader = Callable[..., AppTest]
 
 
+@pytest.fixture(autouse=True)
+def _dataset_store(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Uploads in a test go to a store folder of its own, never the server default."""
+    monkeypatch.setenv("RFM_STORE_DIR", str(tmp_path_factory.mktemp("store")))
+
+
 def _new_session() -> AppTest:
     at = AppTest.from_file(ENTRYPOINT, default_timeout=90)
     at.run()

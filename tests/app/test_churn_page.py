@@ -13,7 +13,12 @@ from streamlit.testing.v1 import AppTest
 
 import rfm
 from rfm.filters import Filters
-from rfm.forecast import at_risk_customers, customer_forecast, horizon_days
+from rfm.forecast import (
+    at_risk_customers,
+    customer_forecast,
+    default_calibration_end,
+    horizon_days,
+)
 from rfm.view import analysis_view
 from rfm_app import format as fmt
 from rfm_app import keys
@@ -23,14 +28,21 @@ from tests.app.conftest import metrics, open_page
 PAGE = "pages/churn.py"
 
 
-def _library_forecast(filters: Filters, months: int) -> pl.DataFrame:
-    customers = analysis_view(sample_transactions(), filters=filters).customers
-    customers = customers.filter(
+def _library(filters: Filters, months: int) -> tuple[str, pl.DataFrame]:
+    """The library's own choice and forecast on the same view: the page must show them."""
+    view = analysis_view(sample_transactions(), filters=filters)
+    customers = view.customers.filter(
         pl.col("avg_repeat_value").is_null() | (pl.col("avg_repeat_value") > 0)
     )
-    return customer_forecast(
+    choice = rfm.choose_purchase_model(
+        view.transactions,
+        as_of=view.as_of,
+        calibration_end=default_calibration_end(view.transactions),
+        holdout_end=view.last_day,
+    )
+    return choice.name, customer_forecast(
         customers,
-        purchase_model=rfm.BetaGeo().fit(customers),
+        purchase_model=choice.fit(customers),
         spend_model=rfm.GammaGamma().fit(customers),
         horizon_days=horizon_days(months),
     )
@@ -44,11 +56,13 @@ def france() -> AppTest:
 def test_renders_without_errors(france: AppTest) -> None:
     assert not france.exception, [e.value for e in france.exception]
     assert not france.error, texts(france.error)
-    assert "Model check: predicted vs actual purchases" in texts(france.subheader)
+    assert "Model check: predicted vs actual on a holdout period" in texts(france.subheader)
 
 
 def test_figures_equal_the_library_on_the_filtered_view(france: AppTest) -> None:
-    expected = _library_forecast(Filters.of(country=("France",)), 6)
+    name, expected = _library(Filters.of(country=("France",)), 6)
+    said = " ".join(texts(france.info)).replace("\\", "")
+    assert f"Forecasts use {name}." in said, "the page names the model the forecasts use"
     shown = metrics(france)
     assert shown["Customers modelled"] == fmt.count(expected.height)
     assert shown["Expected revenue, 6 months"] == fmt.money(
@@ -65,7 +79,7 @@ def test_figures_equal_the_library_on_the_filtered_view(france: AppTest) -> None
 def test_location_table_is_the_library_allocation(france: AppTest) -> None:
     table = france.dataframe[0].value  # expected revenue per customer by country
     assert table.iloc[:, 0].tolist() == ["France"]
-    expected = _library_forecast(Filters.of(country=("France",)), 6)
+    _, expected = _library(Filters.of(country=("France",)), 6)
     assert table["customers"].tolist() == [expected.height]
     assert table["expected_revenue"].iloc[0] == pytest.approx(
         round(float(expected["expected_revenue"].sum())), abs=0.5
@@ -74,7 +88,8 @@ def test_location_table_is_the_library_allocation(france: AppTest) -> None:
 
 def test_at_risk_table_lists_high_value_likely_churned_customers(france: AppTest) -> None:
     table = france.dataframe[1].value
-    expected = at_risk_customers(_library_forecast(Filters.of(country=("France",)), 6), top=None)
+    _, forecast = _library(Filters.of(country=("France",)), 6)
+    expected = at_risk_customers(forecast, top=None)
     assert table["customer_id"].tolist() == expected["customer_id"].head(200).to_list()
     assert (table["churn_probability"] >= 0.5).all()
 
@@ -82,24 +97,33 @@ def test_at_risk_table_lists_high_value_likely_churned_customers(france: AppTest
 def test_a_longer_horizon_forecasts_more(france: AppTest) -> None:
     france.segmented_control(key=keys.CHURN_HORIZON).set_value(12).run()
     assert not france.exception
-    expected = _library_forecast(Filters.of(country=("France",)), 12)
+    _, expected = _library(Filters.of(country=("France",)), 12)
     assert metrics(france)["Expected revenue, 12 months"] == fmt.money(
         float(expected["expected_revenue"].sum()), decimals=0
     )
+    france.segmented_control(key=keys.CHURN_HORIZON).set_value(6).run()
 
 
-def test_model_check_names_the_best_model(france: AppTest) -> None:
-    # Pareto/NBD is compared by default and can be switched off.
-    france.toggle(key=keys.CHURN_PARETO).set_value(False).run()
-    assert set(france.dataframe[-1].value["model"]) == {"BG/NBD", "MBG/NBD"}
-    france.toggle(key=keys.CHURN_PARETO).set_value(True).run()
-    assert not france.exception
-    shown = metrics(france)
-    assert "Holdout error (purchase days)" in shown
-    scores = france.dataframe[-1].value
+def test_model_check_compares_three_models_in_purchase_days_and_money(france: AppTest) -> None:
+    scores = next(f.value for f in france.dataframe if "rmse" in f.value.columns)
     assert set(scores["model"]) == {"BG/NBD", "MBG/NBD", "Pareto/NBD"}
-    assert scores["mae"].is_monotonic_increasing
-    assert f"{scores['mae'].iloc[0]:.3f}" == shown["Holdout error (purchase days)"]
+    assert (
+        scores["rmse"].is_monotonic_increasing
+        or scores["rmse"].iloc[0] <= scores["rmse"].min() * 1.01
+    )
+    said = " ".join(m.value for m in france.markdown).replace("\\", "")
+    assert "purchase days" in said and "happened" in said
+    assert "Predicted revenue" in said
+    by_segment = next(f.value for f in france.dataframe if "purchases_error_pct" in f.value.columns)
+    assert by_segment["customers"].sum() > 0
+
+
+def test_the_analyst_can_override_the_model(france: AppTest) -> None:
+    france.selectbox(key=keys.CHURN_MODEL).set_value("pareto/nbd").run()
+    assert not france.exception, [e.value for e in france.exception]
+    said = " ".join(texts(france.info)).replace("\\", "")
+    assert "Forecasts use Pareto/NBD." in said and "chosen by you" in said
+    france.selectbox(key=keys.CHURN_MODEL).set_value("best").run()
 
 
 def test_without_optional_columns_the_page_says_what_to_add(
@@ -127,18 +151,36 @@ def _steady_buyers_csv() -> tuple[bytes, int]:
     return "\n".join(lines).encode(), len(customers)
 
 
-def test_steady_buyers_still_get_a_forecast(app: AppTest, upload: Callable[..., AppTest]) -> None:
+def test_steady_buyers_are_said_to_show_no_churn(
+    app: AppTest, upload: Callable[..., AppTest]
+) -> None:
+    # Nobody drops out in this log: the page must say churn cannot be estimated and not
+    # present churn figures, but still forecast purchases.
     data, n_customers = _steady_buyers_csv()
     upload(app, "steady.csv", data)
     app.switch_page(PAGE).run()
     assert not app.exception, [e.value for e in app.exception]
     assert not app.error, texts(app.error)
-    assert metrics(app)["Customers modelled"] == fmt.count(n_customers)
-    note = [c for c in texts(app.caption) if "small penalizer" in c]
-    assert len(note) == 1
-    assert "BG/NBD" in note[0]
-    assert "Gamma-Gamma" in note[0]
-    check = app.dataframe[-1].value
-    # Judged as the forecast uses them (penalised), every model has a holdout score.
-    assert check["mae"].notna().all()
-    assert "note" not in check.columns
+    shown = metrics(app)
+    assert shown["Customers modelled"] == fmt.count(n_customers)
+    warned = " ".join(texts(app.warning)).replace("\\", "")
+    assert "Churn cannot be estimated from this history" in warned
+    assert shown["Likely churned"] == "not estimable"
+    assert shown["Expected revenue, 6 months"].startswith("$")
+
+
+def test_a_short_history_warns_about_the_horizon(
+    app: AppTest, upload: Callable[..., AppTest]
+) -> None:
+    # Five weeks of history and a 6-month forecast.
+    rng = random.Random(3)
+    start = dt.date(2024, 1, 1)
+    lines = ["customer,date,amount"]
+    for _ in range(600):
+        day = start + dt.timedelta(days=rng.randint(0, 34))
+        lines.append(f"c{rng.randint(1, 120)},{day.isoformat()},{rng.uniform(5, 90):.2f}")
+    upload(app, "short.csv", "\n".join(lines).encode())
+    app.switch_page(PAGE).run()
+    assert not app.exception, [e.value for e in app.exception]
+    warned = " ".join(texts(app.warning)).replace("\\", "")
+    assert "reaches further ahead than the" in warned

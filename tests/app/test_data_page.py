@@ -351,3 +351,41 @@ def test_currency_written_in_the_file_becomes_the_default(
     app.button(key=keys.DATA_APPLY).click().run()
     app.switch_page("pages/overview.py").run()
     assert read_metrics(app)["Revenue"] == "$1,250.00"
+
+
+MIXED = b"""customer_id,order_date,amount
+a,13/01/2024,10.00
+a,20/02/2024,5.00
+b,01/25/2024,7.00
+c,03/03/2024,4.00
+"""
+
+
+def test_mixed_date_formats_let_the_analyst_choose(
+    app: AppTest, upload: Callable[..., AppTest]
+) -> None:
+    # 13/01 and 20/02 only read day-first, 01/25 only month-first: the file mixes both.
+    upload(app, "mixed.csv", MIXED)
+    assert not app.exception
+    asked = " ".join(w.value for w in app.warning).replace("\\", "")
+    assert "mixes day-first and month-first" in asked
+    assert "set aside and counted" in asked
+    assert "date_format=" not in asked, "advice for code, not for someone using the app"
+    app.radio(key=keys.DATA_DATE_FORMAT).set_value("%d/%m/%Y").run()
+    assert not app.exception
+    assert not app.error
+    # Three rows read day-first (customers a, a, c); b's 01/25/2024 does not, and is
+    # counted, not lost.
+    assert "2 customers, 3 orders" in " ".join(s.value for s in app.success)
+    outcomes = [frame.value for frame in app.dataframe if "reason" in frame.value.columns]
+    assert outcomes, "the quality report lists where the rows went"
+    reasons = dict(zip(outcomes[0]["reason"], outcomes[0]["rows"], strict=True))
+    assert any("chosen format" in reason and rows == 1 for reason, rows in reasons.items())
+
+
+def test_a_missing_column_asks_to_choose_it(app: AppTest, upload: Callable[..., AppTest]) -> None:
+    upload(app, "orders.csv", b"who,when,amt\nann,2024-01-02,3\nbob,2024-01-05,4\n")
+    assert not app.exception
+    said = " ".join(e.value for e in app.error).replace("\\", "")
+    assert "Choose the customer id column below" in said
+    assert "columns=" not in said, "advice for code, not for someone using the app"

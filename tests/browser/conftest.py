@@ -87,8 +87,10 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "--server.fileWatcherType",
         "none",
     ]
+    # Uploads kept for sharing go to a store folder of this test session's own.
+    env = {**os.environ, "RFM_STORE_DIR": str(tmp_path_factory.mktemp("store"))}
     with log.open("wb") as sink:
-        server = subprocess.Popen(command, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(command, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

@@ -207,7 +207,9 @@ def test_holdout_returns_are_not_purchases() -> None:
         ]
     )
     split = rfm.calibration_holdout(tx, calibration_end="2024-01-10")
-    assert split.holdout.sort("customer_id").rows() == [("a", 1), ("b", 0)]
+    rows = split.holdout.sort("customer_id").select("customer_id", "holdout_purchases").rows()
+    assert rows == [("a", 1), ("b", 0)]
+    assert split.holdout.sort("customer_id")["holdout_revenue"][1] == -5.0  # net revenue
     assert split.holdout_end == dt.date(2024, 2, 3)
 
 
