@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import socket
 import subprocess
 import sys
@@ -182,7 +183,9 @@ def bench_browser(csv: Path) -> dict[str, float]:
                 page.wait_for_selector(idle, timeout=900_000)
 
             def open_page(title: str) -> None:
-                page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first.click()
+                page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"] a').filter(
+                    has_text=title
+                ).first.click()
                 settle()
 
             start = time.perf_counter()
@@ -300,7 +303,18 @@ def main() -> None:
     print(report)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(report)
+        # Keep the sections bench_load.py wrote to the same file (between its markers).
+        kept = ""
+        if args.out.exists():
+            kept = "\n".join(
+                match.group(0)
+                for match in re.finditer(
+                    r"<!-- bench_load:(\S+) -->.*?<!-- /bench_load:\1 -->",
+                    args.out.read_text(),
+                    flags=re.DOTALL,
+                )
+            )
+        args.out.write_text(report + (f"\n{kept}\n" if kept else ""))
 
 
 if __name__ == "__main__":

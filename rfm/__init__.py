@@ -16,6 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from rfm import datasets, measures
+from rfm.customers import customer_table
 from rfm.errors import (
     AmbiguousDatesError,
     ConvergenceError,
@@ -173,6 +174,7 @@ __all__ = [
     "cluster",
     "clv",
     "cohort_retention",
+    "customer_table",
     "datasets",
     "detect_columns",
     "evaluate_holdout",

@@ -350,10 +350,15 @@ def segment_migration(
         CUSTOMER_ID, "segment", "rfm_score", "recency_days", "frequency", "monetary"
     )
     moved = pl.col("previous_segment") != pl.col("segment")
+    # The later snapshot holds every customer but the returns-only ones, already sorted by
+    # id: joining onto it in its order saves sorting 1M+ ids afterwards.
+    lines = _customer_lines(frame, earlier=first, later=last)
+    everyone = current.join(lines, on=CUSTOMER_ID, how="left", maintain_order="left")
+    returns_only = lines.join(current, on=CUSTOMER_ID, how="anti")
+    if returns_only.height:
+        everyone = pl.concat([everyone, returns_only], how="diagonal").sort(CUSTOMER_ID)
     customers = (
-        _customer_lines(frame, earlier=first, later=last)
-        .join(previous, on=CUSTOMER_ID, how="left")
-        .join(current, on=CUSTOMER_ID, how="left")
+        everyone.join(previous, on=CUSTOMER_ID, how="left", maintain_order="left")
         .with_columns(
             pl.col("previous_segment").fill_null(
                 pl.when(pl.col(_FIRST_LINE) <= first)
@@ -389,7 +394,6 @@ def segment_migration(
             "frequency",
             "monetary",
         )
-        .sort(CUSTOMER_ID)
     )
     return SegmentMigration(
         earlier=first,

@@ -51,6 +51,8 @@ CHURN_DOWNLOAD: Final = "churn.download"
 CHURN_PARETO: Final = "churn.pareto"
 CHURN_MODEL_SCORES: Final = "churn.model_scores"
 CHURN_MODEL: Final = "churn.model"
+CHURN_CUSTOMER_TABLE: Final = "churn.customer_table"
+"""Prefix of the full customer table's download buttons."""
 
 DATA_RETURNS_ONLY: Final = "data.returns_only"
 """Prefix of the returns-only customers' download buttons (``.csv``, ``.parquet``)."""

@@ -10,9 +10,13 @@ Caching rules (see STYLE.md):
   a large frame (Streamlit hashes only a sample of big frames) and never on a file name
   (two users may upload different files with the same name). The bytes themselves are
   passed as ``_data``, which Streamlit does not hash.
-* Caches are per session (``scope="session"``), so one user never receives another's
-  results, and they are bounded by ``max_entries`` and a ``ttl``; a session's caches are
-  dropped when it disconnects.
+* Reading and cleaning a file (``_raw_table``, ``_transactions``) is shared between
+  sessions: keyed on the full SHA-256 of the bytes, only someone holding the same bytes
+  can hit it, and the same file opened by many visitors (the sample every visitor lands
+  on, a team's shared export) is read once, not once per session. Those two are bounded
+  by ``max_entries`` for the whole server, whatever the number of sessions.
+* The other caches are per session (``scope="session"``), bounded by ``max_entries`` and a
+  ``ttl``; a session's caches are dropped when it disconnects.
 * Anything holding a polars frame uses ``st.cache_resource``, which hands back the same
   (immutable) object instead of pickling it in and unpickling a copy on every rerun.
   ``st.cache_data`` pickles its result, and pickling a polars frame holds the GIL while
@@ -24,6 +28,7 @@ Caching rules (see STYLE.md):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -164,7 +169,7 @@ def _failure(error: Exception) -> Failure:
     )
 
 
-@st.cache_resource(scope="session", max_entries=1, ttl=TTL, show_spinner="Reading the file…")
+@st.cache_resource(max_entries=2, ttl=TTL, show_spinner="Reading the file…")
 def _raw_table(digest: str, _data: bytes, sheet: str | None = None) -> rfm.RawTable | Failure:
     try:
         return rfm.read_table(_data, sheet=sheet)
@@ -216,7 +221,7 @@ def workbook_sheets(digest: str, _data: bytes) -> tuple[str, ...]:
     return ()
 
 
-@st.cache_resource(scope="session", max_entries=2, ttl=TTL, show_spinner="Cleaning transactions…")
+@st.cache_resource(max_entries=4, ttl=TTL, show_spinner="Cleaning transactions…")
 def _transactions(
     digest: str,
     _data: bytes,
@@ -516,6 +521,35 @@ def _forecast(
         return _failure(error)
 
 
+@st.cache_resource(scope="session", max_entries=2, ttl=TTL, show_spinner=False)
+def _customer_table(
+    digest: str, _data: bytes, settings: session.Settings, filters: Filters, months: int, model: str
+) -> pl.DataFrame | Failure:
+    models = _models(digest, _data, settings, filters, model)
+    if isinstance(models, Failure):
+        return models
+    view = _settings_view(digest, _data, settings, filters)
+    if isinstance(view, Failure):
+        return view
+    clusters = _clusters(digest, _data, settings, filters, None)
+    try:
+        return rfm.customer_table(
+            view,
+            purchase_model=models.purchase,
+            spend_model=models.spend,
+            horizon_days=horizon_days(months),
+            clusters=None if isinstance(clusters, Failure) else clusters,
+        )
+    except Exception as error:
+        return _failure(error)
+
+
+def customer_table(months: int, model: str = "best") -> pl.DataFrame | Failure:
+    """Everything the app knows per customer (segment, scores, activity, cluster, churn
+    risk, expected purchases, revenue and units over ``months``, CLV), for download."""
+    return _customer_table(*_key(), months, model)
+
+
 def forecast(months: int, model: str = "best") -> pl.DataFrame | Failure:
     """Per-customer churn risk and expected revenue over ``months`` (cached): the view's
     customers with ``p_alive``, ``churn_probability``, ``no_purchase_probability`` (in the
@@ -563,6 +597,12 @@ def _model_check(
         accuracy = rfm.holdout_accuracy(
             evaluation, by="segment", groups=groups, currency=session.currency()
         )
+        if accuracy.by_group is not None:  # segments best first, as on every page
+            order = {name: index for index, name in enumerate(rfm.segment_levels())}
+            ranked = accuracy.by_group.sort(
+                pl.col("segment").replace_strict(order, default=len(order), return_dtype=pl.Int64)
+            )
+            accuracy = dataclasses.replace(accuracy, by_group=ranked)
     except Exception as error:
         return _failure(error)
     return ModelCheck(

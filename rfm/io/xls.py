@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from rfm.errors import DataError
 from rfm.io.excel import ExcelParsed, load_sheet, sheet_index, table_from_cells
-from rfm.io.limits import Limits
+from rfm.io.limits import TEXT_VALUE_BYTES, Limits, check_table_size
 
 XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 XLS_MAX_ROWS = 65_536
@@ -300,6 +300,15 @@ def read_xls(
     index = sheet_index(names, sheet)
     extent = _measure(stream, sheets[index])
     _check_extent(extent, names[index], limits)
+    # As for .xlsx: the sheet is loaded as a dense rectangle of cells (32 bytes each in
+    # calamine, then polars strings), so its size in memory is bounded before loading.
+    rows = max(extent.declared_rows, extent.last_row)
+    columns = max(extent.declared_columns, extent.last_column)
+    check_table_size(
+        rows * columns * (32 + TEXT_VALUE_BYTES),
+        what=f"sheet {names[index]!r} of {rows:,} rows x {columns:,} columns",
+        limits=limits,
+    )
     if extent.last_row == 0:
         msg = f"Expected data in sheet {names[index]!r} of the .xls workbook but it is empty."
         raise DataError(msg)

@@ -33,7 +33,9 @@ def _metric(page: Page, label: str) -> str:
 
 
 def _open(page: Page, title: str) -> None:
-    page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first.click()
+    page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"] a').filter(
+        has_text=title
+    ).first.click()
     _settle(page)
     expect(page.locator("h1").first).to_have_text(title)
 

@@ -21,6 +21,7 @@ from tests.browser.conftest import ROOT, _free_port
 from tests.browser.test_app_browser import _metric, _no_exception, _open, _settle, _shoot
 
 pytestmark = pytest.mark.browser
+SLOW = 30_000  # ms: a shared CI machine can take this long to draw a page
 
 
 def _token(page: Page) -> str | None:
@@ -45,18 +46,20 @@ def test_an_uploaded_dataset_survives_a_reload_and_opens_from_the_copied_link(
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(csv))
     _settle(page)
     _no_exception(page)
-    expect(page.get_by_text("3 customers, 5 orders", exact=False)).to_be_visible()
-    expect(page.get_by_text("Anyone with the link can see this data until")).to_be_visible()
+    expect(page.get_by_text("3 customers, 5 orders", exact=False)).to_be_visible(timeout=SLOW)
+    expect(page.get_by_text("Anyone with the link can see this data until")).to_be_visible(
+        timeout=SLOW
+    )
     token = _token(page)
     assert token is not None, page.url
-    expect(page.locator('[data-testid^="stSkeleton"]')).to_have_count(0, timeout=30_000)
+    expect(page.locator('[data-testid^="stSkeleton"]')).to_have_count(0, timeout=SLOW)
     _shoot(page, screenshot_dir, "data_stored_dataset")
 
     # F5: the same URL, a new session on the server.
     page.reload()
     _settle(page)
     _no_exception(page)
-    expect(page.get_by_text("3 customers, 5 orders", exact=False)).to_be_visible()
+    expect(page.get_by_text("3 customers, 5 orders", exact=False)).to_be_visible(timeout=SLOW)
     _open(page, "Overview")
     assert _token(page) == token  # changing page keeps the dataset in the URL
     assert _metric(page, "Customers") == "3"
@@ -69,7 +72,7 @@ def test_an_uploaded_dataset_survives_a_reload_and_opens_from_the_copied_link(
         teammate.goto(copied)
         _settle(teammate)
         _no_exception(teammate)
-        expect(teammate.locator("h1").first).to_have_text("Overview")
+        expect(teammate.locator("h1").first).to_have_text("Overview", timeout=SLOW)
         assert _metric(teammate, "Customers") == "3"
         assert _metric(teammate, "Revenue") == "$70.00"
         _shoot(teammate, screenshot_dir, "overview_shared_link")
@@ -83,8 +86,12 @@ def test_a_link_to_a_missing_dataset_shows_a_message_and_the_sample(
     page.goto(f"{app_url}/?dataset=NoSuchDatasetTokenHere12")
     _settle(page)
     _no_exception(page)
-    expect(page.get_by_text("The dataset in this link is not available")).to_be_visible()
-    expect(page.locator('[data-testid="stSidebar"]').get_by_text("Sample data")).to_be_visible()
+    expect(page.get_by_text("The dataset in this link is not available")).to_be_visible(
+        timeout=SLOW
+    )
+    expect(page.locator('[data-testid="stSidebar"]').get_by_text("Sample data")).to_be_visible(
+        timeout=SLOW
+    )
     _shoot(page, screenshot_dir, "data_missing_link")
 
 
@@ -134,16 +141,17 @@ def test_a_configured_team_file_is_what_a_fresh_link_opens(
     page.goto(team_app_url)
     _settle(page)
     _no_exception(page)
-    expect(page.get_by_text("3 customers, 5 orders", exact=False)).to_be_visible()
+    expect(page.get_by_text("3 customers, 5 orders", exact=False)).to_be_visible(timeout=SLOW)
     sidebar = page.locator('[data-testid="stSidebar"]')
-    expect(sidebar.get_by_text("Team data")).to_be_visible()
+    expect(sidebar.get_by_text("Team data")).to_be_visible(timeout=SLOW)
     # A cold server's first page load fetches the widgets' code lazily: wait for them.
-    expect(page.get_by_role("radiogroup").get_by_text("Team data")).to_be_visible()
-    expect(page.locator('[data-testid^="stSkeleton"]')).to_have_count(0, timeout=30_000)
+    team = page.get_by_role("radiogroup").get_by_text("Team data")
+    expect(team).to_be_visible(timeout=SLOW)
+    expect(page.locator('[data-testid^="stSkeleton"]')).to_have_count(0, timeout=SLOW)
     _shoot(page, screenshot_dir, "data_team_source")
     _open(page, "Overview")
     assert _metric(page, "Customers") == "3"
     _open(page, "Data")
     page.get_by_text("Sample data", exact=True).click()  # one click away
     _settle(page)
-    expect(page.get_by_text("3,000 customers", exact=False)).to_be_visible()
+    expect(page.get_by_text("3,000 customers", exact=False)).to_be_visible(timeout=SLOW)

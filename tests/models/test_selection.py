@@ -71,7 +71,7 @@ def test_rows_after_as_of_change_nothing(cdnow_transactions: pl.DataFrame) -> No
         },
         schema=cdnow_transactions.schema,
     )
-    kwargs = {"as_of": "1998-05-31", "calibration_end": "1997-12-31"}
+    kwargs = {"as_of": "1998-05-31", "calibration_end": "1997-12-31", "candidates": ["mbg/nbd"]}
     without = rfm.choose_purchase_model(cdnow_transactions, **kwargs)
     padded = pl.concat([cdnow_transactions, late])
     with_late = rfm.choose_purchase_model(padded, **kwargs)
@@ -140,3 +140,22 @@ def test_a_single_candidate_wins_alone(cdnow_transactions: pl.DataFrame) -> None
     )
     assert choice.scores.height == 1 and not choice.indistinguishable
     assert choice.reason.startswith("BG/NBD forecast the holdout best")
+
+
+def test_choice_on_a_subset_of_customers_is_reproducible(cdnow_transactions: pl.DataFrame) -> None:
+    options = {
+        "as_of": "1998-07-01",
+        "calibration_end": "1997-09-30",
+        "candidates": ["bg/nbd"],
+        "max_customers": 1000,
+    }
+    first = rfm.choose_purchase_model(cdnow_transactions, **options)  # type: ignore[arg-type]
+    again = rfm.choose_purchase_model(cdnow_transactions, **options)  # type: ignore[arg-type]
+    other = rfm.choose_purchase_model(cdnow_transactions, random_state=1, **options)  # type: ignore[arg-type]
+    assert first.split.calibration.height == 1000
+    assert first.scores.equals(again.scores)
+    assert not first.scores.equals(other.scores)
+    ids = set(first.split.calibration["customer_id"])
+    assert ids <= set(cdnow_transactions["customer_id"])
+    with pytest.raises(DataError, match=r"'max_customers' parameter .* int > 0 or None"):
+        rfm.choose_purchase_model(cdnow_transactions, **{**options, "max_customers": 0})  # type: ignore[arg-type]
