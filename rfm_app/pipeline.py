@@ -32,7 +32,7 @@ import dataclasses
 import datetime as dt
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Final
 
@@ -790,3 +790,117 @@ def forecast_tables(
 ) -> ForecastTables | Failure:
     """The Churn & CLV page's tables (cached), focused on ``focus`` segments."""
     return _forecast_tables(*_key(), months, model, focus)
+
+
+# --- How customers move (issue 13): segment migration, cohorts, period over period ---------------
+#
+# All three are computed from the view's transactions (cut at its as-of date and narrowed by
+# the sidebar filters), with the view's as-of date as the later date, so the Movement page and
+# the Overview deltas count exactly what the other pages count.
+
+
+def _row_filtered_view(
+    digest: str, data: bytes, settings: session.Settings, filters: Filters
+) -> AnalysisView | Failure:
+    """The view with the segment filter lifted (the row filters kept).
+
+    Segments are measured on everything the row filters keep, so this view's customers
+    carry the very segments of the filtered view's; movement needs all of them to say
+    where the chosen segments' customers came from.
+    """
+    if not filters.segments:
+        return _settings_view(digest, data, settings, filters)
+    return _settings_view(digest, data, settings, replace(filters, segments=()))
+
+
+def default_earlier(as_of: date, first_day: date) -> date:
+    """One period before ``as_of``: a quarter, or a month, a week or half the span when
+    the data cover less than two of them (never before ``first_day``)."""
+    for period in ("1q", "1mo", "1w"):
+        earlier = pl.select(pl.lit(as_of).dt.offset_by(f"-{period}")).item()
+        if pl.select(pl.lit(earlier).dt.offset_by(f"-{period}")).item() >= first_day:
+            assert isinstance(earlier, date)
+            return earlier
+    return first_day + (as_of - first_day) / 2
+
+
+@st.cache_resource(scope="session", max_entries=4, ttl=TTL, show_spinner="Comparing segments…")
+def _movement(
+    digest: str,
+    _data: bytes,
+    settings: session.Settings,
+    filters: Filters,
+    earlier: date,
+    edges: str,
+) -> rfm.SegmentMigration | Failure:
+    found = _row_filtered_view(digest, _data, settings, filters)
+    if isinstance(found, Failure):
+        return found
+    try:
+        return rfm.segment_migration(
+            found.transactions,
+            earlier=earlier,
+            later=found.as_of,
+            edges="earlier" if edges == "earlier" else "own",
+        )
+    except Exception as error:
+        return _failure(error)
+
+
+def movement(earlier: date, *, edges: str = "own") -> rfm.SegmentMigration | Failure:
+    """Segments of the view's customers at ``earlier`` and at the view's as-of date (cached).
+
+    The segment filter is lifted (see :func:`_row_filtered_view`); ``edges`` as in
+    :func:`rfm.segment_migration`.
+    """
+    return _movement(*_key(), earlier, edges)
+
+
+@st.cache_resource(scope="session", max_entries=4, ttl=TTL, show_spinner="Following cohorts…")
+def _cohorts(
+    digest: str, _data: bytes, settings: session.Settings, filters: Filters, every: str
+) -> rfm.CohortRetention | Failure:
+    found = _settings_view(digest, _data, settings, filters)
+    if isinstance(found, Failure):
+        return found
+    try:
+        return rfm.cohort_retention(found.transactions, every=every, as_of=found.last_day)
+    except Exception as error:
+        return _failure(error)
+
+
+def cohorts(every: str) -> rfm.CohortRetention | Failure:
+    """First-purchase cohorts of the view's customers, period by period (cached)."""
+    return _cohorts(*_key(), every)
+
+
+@st.cache_resource(scope="session", max_entries=4, ttl=TTL, show_spinner=False)
+def _period_comparison(
+    digest: str, _data: bytes, settings: session.Settings, filters: Filters
+) -> rfm.PeriodComparison | Failure | None:
+    if filters.segments:
+        # Segments are measured at the end of the view; a period before it would need its
+        # own segments, so the figures could not be compared like for like.
+        return None
+    found = _settings_view(digest, _data, settings, filters)
+    if isinstance(found, Failure):
+        return found
+    # The view's dates are the current period; the lines before it come from the same
+    # view without its date range (every other filter kept).
+    whole = _settings_view(digest, _data, settings, replace(filters, date_range=None))
+    if isinstance(whole, Failure):
+        return whole
+    try:
+        return rfm.period_over_period(
+            whole.transactions,
+            as_of=found.last_day,
+            days=(found.last_day - found.first_day).days + 1,
+        )
+    except Exception as error:
+        return _failure(error)
+
+
+def period_comparison() -> rfm.PeriodComparison | Failure | None:
+    """The view's headline KPIs against the period of the same length before it (cached);
+    ``None`` with a segment filter."""
+    return _period_comparison(*_key())
