@@ -232,7 +232,7 @@ class AnalysisView:
     ----------
     transactions
         The lines of the view: dated on or before ``as_of``, passing every filter.
-        When the data has ``age`` or ``birth_date``, an ``age_group`` column is added.
+        Ages (``age_group``) are measured at ``as_of``.
     customers
         One row per customer of the view (at least one purchase in it): the columns of
         :func:`rfm.summarize`, the scores of :func:`rfm.score`, ``segment`` and
@@ -303,9 +303,12 @@ class AnalysisView:
         See :func:`breakdown`; periods carry a ``partial`` flag for the first and last
         period when the view does not cover them whole.
         """
-        return breakdown(
-            self.transactions, by=by, customers=self.customers, coverage=self.coverage, top=top
-        )
+        lines = self.transactions
+        if by == AGE_GROUP and AGE_GROUP not in lines.columns:
+            age = age_group(lines.columns, as_of=self.as_of)  # as the age filter measures
+            if age is not None:
+                lines = lines.with_columns(age)
+        return breakdown(lines, by=by, customers=self.customers, coverage=self.coverage, top=top)
 
     def customer_attribute(self, column: str) -> pl.DataFrame:
         """Each view customer's most frequent value of a line column (ties: the first
@@ -443,16 +446,21 @@ def analysis_view(
     if filters.date_range is not None and filters.date_range[1] < requested:
         cut = filters.date_range[1] + dt.timedelta(days=1)
 
-    # Ages are measured at the view's as-of date, for the filter and the breakdowns alike.
+    # Ages are measured at the view's as-of date, for the filter and the breakdowns alike
+    # (the breakdown derives them the same way); the column is only built to filter by it.
     age = (
         age_group(transactions.columns, as_of=cut)
-        if AGE_GROUP not in transactions.columns
+        if AGE_GROUP not in transactions.columns and filters.get(AGE_GROUP)
         else None
     )
     rows = filters.filter_lines(transactions.with_columns(age) if age is not None else transactions)
+    if age is not None:
+        rows = rows.drop(AGE_GROUP)
     in_window = day <= cut
-    window = rows.filter(in_window)
-    later = rows.filter(~in_window)
+    if data_last <= cut:  # the usual case: nothing after the as-of date, no copy
+        window, later = rows, rows.clear()
+    else:
+        window, later = rows.filter(in_window), rows.filter(~in_window)
 
     # An empty window still gives the customer table its columns, so an empty view's
     # tables (a breakdown by segment, say) are empty rather than errors.
@@ -475,11 +483,18 @@ def analysis_view(
         )
         raise DataError(msg)
 
-    buyers = window.filter(measures.is_purchase(window.columns)).select(CUSTOMER_ID).unique()
+    # Every customer seen, in one pass: any line in the window, any purchase in it, and
+    # the lines and net value of the window (for the customers with only returns).
+    inside = in_window.fill_null(value=False)
+    per_customer = rows.group_by(CUSTOMER_ID).agg(
+        inside.any().alias("__inside"),
+        (inside & measures.is_purchase(rows.columns)).any().alias("__bought"),
+        inside.sum().cast(pl.Int64).alias("lines"),
+        pl.col(AMOUNT).filter(inside).sum().alias("revenue"),
+    )
     returns_only = (
-        window.join(buyers, on=CUSTOMER_ID, how="anti")
-        .group_by(CUSTOMER_ID)
-        .agg(pl.len().cast(pl.Int64).alias("lines"), pl.col(AMOUNT).sum().alias("revenue"))
+        per_customer.filter(pl.col("__inside") & ~pl.col("__bought"))
+        .select(CUSTOMER_ID, "lines", "revenue")
         .sort(CUSTOMER_ID)
     )
     if filters.segments:
@@ -489,14 +504,14 @@ def analysis_view(
         )
         outside += returns_only.height
         returns_only = returns_only.clear()
-    seen_ids = rows.select(CUSTOMER_ID).unique()
-    window_ids = rows.filter(in_window).select(CUSTOMER_ID).unique()
+    seen = per_customer.height
+    window_customers = int(per_customer["__inside"].sum())
     counts = CustomerCounts(
-        seen=seen_ids.height,
+        seen=seen,
         scored=customers.height,
         returns_only=returns_only.height,
         returns_only_revenue=float(returns_only["revenue"].sum() or 0.0),
-        after_as_of_only=seen_ids.height - window_ids.height,
+        after_as_of_only=seen - window_customers,
         outside_segments=outside,
         rows_after_as_of=later.height,
     )

@@ -44,7 +44,7 @@ import rfm
 from rfm import tables
 from rfm.columns import REQUIRED
 from rfm.errors import ConvergenceError, DataError
-from rfm.filters import Filters
+from rfm.filters import Filters, age_group
 from rfm.forecast import (
     ForecastTotals,
     at_risk_customers,
@@ -691,6 +691,9 @@ def _customer_tables(
         if focus:
             customers = customers.filter(pl.col("segment").is_in(list(focus)))
             lines = lines.join(customers.select("customer_id"), on="customer_id", how="semi")
+        age = age_group(lines.columns, as_of=found.as_of)  # ages at the view's as-of date
+        if age is not None:
+            lines = lines.with_columns(age)
         by_column = {
             column: rfm.breakdown(lines, by=column, coverage=found.coverage)
             for column in _LINE_COLUMNS
