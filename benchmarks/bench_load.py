@@ -349,16 +349,16 @@ def pages(args: argparse.Namespace) -> tuple[str, str]:
         f" --after-close {args.after_close:g}"
         f"{' --label ' + repr(args.label) if args.label else ''} --out benchmarks/results/app.md`",
         "",
-        "| page | seconds | peak memory while it ran (MiB) |",
-        "|---|---:|---:|",
-        f"| (server idle, before the session) | | {idle_rss / MIB:.0f} |",
+        "| page | seconds | server CPU seconds | peak memory while it ran (MiB) |",
+        "|---|---:|---:|---:|",
+        f"| (server idle, before the session) | | | {idle_rss / MIB:.0f} |",
         *[
-            f"| {title} | {seconds:.1f} | {peak_rss / MIB:.0f} |"
-            for title, seconds, peak_rss in steps
+            f"| {title} | {seconds:.1f} | {cpu:.1f} | {peak_rss / MIB:.0f} |"
+            for title, seconds, cpu, peak_rss in steps
         ],
-        f"| session closed (at once) | | {closed_rss / MIB:.0f} |",
-        f"| {args.after_close:g} s after the session closed | | {later_rss / MIB:.0f} |",
-        f"| process peak (`VmHWM`) | | {peak / MIB:.0f} |",
+        f"| session closed (at once) | | | {closed_rss / MIB:.0f} |",
+        f"| {args.after_close:g} s after the session closed | | | {later_rss / MIB:.0f} |",
+        f"| process peak (`VmHWM`) | | | {peak / MIB:.0f} |",
     ]
     key = f"pages-{upload.name}"
     return key, "\n".join(lines)

@@ -10,13 +10,15 @@ Caching rules (see STYLE.md):
   a large frame (Streamlit hashes only a sample of big frames) and never on a file name
   (two users may upload different files with the same name). The bytes themselves are
   passed as ``_data``, which Streamlit does not hash.
-* Reading and cleaning a file (``_raw_table``, ``_transactions``) is shared between
-  sessions: keyed on the full SHA-256 of the bytes, only someone holding the same bytes
-  can hit it, and the same file opened by many visitors (the sample every visitor lands
-  on, a team's shared export) is read once, not once per session. Those two are bounded
-  by ``max_entries`` for the whole server, whatever the number of sessions.
-* The other caches are per session (``scope="session"``), bounded by ``max_entries`` and a
-  ``ttl``; a session's caches are dropped when it disconnects.
+* The Data page and Overview path (read, detect, clean, filter and score, the analysis)
+  is shared between sessions: keyed on the full SHA-256 of the bytes, only someone
+  holding the same bytes can hit an entry, and the same file opened by many visitors
+  (the sample every visitor lands on, a team's shared export) is read and scored once,
+  not once per session. These caches are bounded by ``max_entries`` for the whole server,
+  whatever the number of sessions, and by a ``ttl``.
+* The rest (the sheet list, the analytics pages' models) is per session
+  (``scope="session"``), bounded by ``max_entries`` and a ``ttl``; a session's caches are
+  dropped when it disconnects.
 * Anything holding a polars frame uses ``st.cache_resource``, which hands back the same
   (immutable) object instead of pickling it in and unpickling a copy on every rerun.
   ``st.cache_data`` pickles its result, and pickling a polars frame holds the GIL while
@@ -177,7 +179,7 @@ def _raw_table(digest: str, _data: bytes, sheet: str | None = None) -> rfm.RawTa
         return _failure(error)
 
 
-@st.cache_resource(scope="session", max_entries=2, ttl=TTL, show_spinner="Detecting columns…")
+@st.cache_resource(max_entries=8, ttl=TTL, show_spinner="Detecting columns…")
 def table_profile(digest: str, _source: Source, sheet: str | None = None) -> TableProfile | Failure:
     """Column names, detected mapping and a raw preview of ``_source`` (keyed on ``digest``)."""
     raw = _raw_table(digest, _source.data, sheet)
@@ -240,7 +242,7 @@ def _transactions(
         return _failure(error)
 
 
-@st.cache_resource(scope="session", max_entries=4, ttl=TTL, show_spinner="Scoring customers…")
+@st.cache_resource(max_entries=4, ttl=TTL, show_spinner="Scoring customers…")
 def _view(
     digest: str,
     _data: bytes,
@@ -325,7 +327,7 @@ def _analyse(result: rfm.ReadResult, found: AnalysisView) -> Analysis:
     )
 
 
-@st.cache_resource(scope="session", max_entries=4, ttl=TTL, show_spinner="Building the dashboards…")
+@st.cache_resource(max_entries=16, ttl=TTL, show_spinner="Building the dashboards…")
 def analysis(
     digest: str, _source: Source, settings: Settings, filters: Filters | None = None
 ) -> Analysis | Failure:
