@@ -28,7 +28,7 @@ from rfm.filters import AGE_GROUP, AGE_GROUPS, Filters, age_group
 from rfm.kpis import Kpis
 from rfm.scoring import score
 from rfm.segments import segment, segment_levels
-from rfm.summary import summarize
+from rfm.summary import summary_and_returns_only
 
 __all__ = [
     "PERIODS",
@@ -464,8 +464,9 @@ def analysis_view(
 
     # An empty window still gives the customer table its columns, so an empty view's
     # tables (a breakdown by segment, say) are empty rather than errors.
+    summary, returns_only = summary_and_returns_only(window, as_of=cut)
     customers = segment(
-        score(summarize(window, as_of=cut), bins=bins),
+        score(summary, bins=bins),
         rules=rules,
         bins=bins,
         active_days=active_days,
@@ -483,20 +484,19 @@ def analysis_view(
         )
         raise DataError(msg)
 
-    # Every customer seen, in one pass: any line in the window, any purchase in it, and
-    # the lines and net value of the window (for the customers with only returns).
-    inside = in_window.fill_null(value=False)
-    per_customer = rows.group_by(CUSTOMER_ID).agg(
-        inside.any().alias("__inside"),
-        (inside & measures.is_purchase(rows.columns)).any().alias("__bought"),
-        inside.sum().cast(pl.Int64).alias("lines"),
-        pl.col(AMOUNT).filter(inside).sum().alias("revenue"),
-    )
-    returns_only = (
-        per_customer.filter(pl.col("__inside") & ~pl.col("__bought"))
-        .select(CUSTOMER_ID, "lines", "revenue")
-        .sort(CUSTOMER_ID)
-    )
+    # Every customer seen: scored, with only returns (both from the summary's own pass),
+    # or with lines only after the as-of date.
+    window_customers = summary.height + returns_only.height
+    after_only = 0
+    if later.height:
+        in_view = pl.concat([summary.select(CUSTOMER_ID), returns_only.select(CUSTOMER_ID)])
+        after_only = (
+            later.select(pl.col(CUSTOMER_ID).cast(pl.String))
+            .unique()
+            .join(in_view, on=CUSTOMER_ID, how="anti")
+            .height
+        )
+    seen = window_customers + after_only
     if filters.segments:
         # The segment filter keeps the chosen customers and their lines only.
         window = window.join(
@@ -504,8 +504,6 @@ def analysis_view(
         )
         outside += returns_only.height
         returns_only = returns_only.clear()
-    seen = per_customer.height
-    window_customers = int(per_customer["__inside"].sum())
     counts = CustomerCounts(
         seen=seen,
         scored=customers.height,
