@@ -386,8 +386,8 @@ def choose_purchase_model(
             continue
         evaluation = evaluate_holdout(model, split)
         if not math.isfinite(evaluation.rmse):  # a fit run off to infinity forecasts nan
-            error = "its holdout forecast is not a number (the fit ran off to infinity)"
-            fits[key] = CandidateFit(key, display, None, None, None, None, error)
+            nan_note = "its holdout forecast is not a number (the fit ran off to infinity)"
+            fits[key] = CandidateFit(key, display, None, None, None, None, nan_note)
             continue
         fits[key] = CandidateFit(key, display, model, used, evaluation, model.diagnose(), None)
     fitted = [fit for fit in fits.values() if fit.evaluation is not None]
