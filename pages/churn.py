@@ -138,7 +138,7 @@ cols = st.columns(4)
 cols[0].metric("Customers modelled", fmt.count(totals.customers), border=True)
 cols[1].metric(
     "Likely churned",
-    fmt.percent(totals.share_likely_churned) if estimable else "not estimable",
+    fmt.percent(totals.share_likely_churned) if estimable else "n/a",
     border=True,
     help=f"Share of customers with a churn probability of {LIKELY_CHURNED:.0%} or more."
     if estimable
@@ -288,6 +288,7 @@ else:
 st.subheader("High-value customers most at risk", anchor=False)
 if not estimable:
     st.info("Not shown: churn cannot be estimated from this history.", icon=":material/help:")
+at_risk_shown = estimable
 st.caption(
     "Top 20 % by past net revenue with a churn probability of 50 % or more, "
     "ranked by revenue at risk (past revenue x churn probability)."
@@ -307,7 +308,9 @@ shown = [
     )
     if c in at_risk.columns
 ]
-if at_risk.height == 0:
+if not at_risk_shown:
+    pass
+elif at_risk.height == 0:
     st.success(
         "No high-value customer has a churn probability of 50 % or more.",
         icon=":material/verified:",

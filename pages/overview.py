@@ -53,7 +53,7 @@ first[0].metric("Customers", fmt.count(kpi.customers), delta=delta("customers"),
 first[1].metric("Orders", fmt.count(kpi.orders), delta=delta("orders"), border=True)
 first[2].metric(
     "Revenue",
-    fmt.money(kpi.revenue, currency),
+    fmt.money_metric(kpi.revenue, currency),
     delta=delta("revenue", money=True),
     border=True,
     help=revenue_help(kpi, currency),

@@ -31,6 +31,18 @@ def money(value: float | None, currency: str = "$", *, decimals: int = 2) -> str
     return f"{sign}{currency}{abs(value):,.{decimals}f}"
 
 
+def money_metric(value: float | None, currency: str = "$") -> str:
+    """An amount for a KPI tile: cents below a million, whole units from a million on, so
+    ``$1,299,520.66`` does not overflow a quarter-width tile.
+
+    >>> money_metric(823562.73), money_metric(1299520.66), money_metric(-1.5e6, "€")
+    ('$823,562.73', '$1,299,521', '-€1,500,000')
+    """
+    if value is None or math.isnan(value):
+        return "–"
+    return money(value, currency, decimals=0 if abs(value) >= 1_000_000 else 2)
+
+
 def percent(share: float | None, *, decimals: int = 1) -> str:
     """A share in [0, 1] as a percentage: ``0.1234 -> '12.3%'``."""
     if share is None or math.isnan(share):

@@ -535,13 +535,18 @@ def _customer_table(
         return view
     clusters = _clusters(digest, _data, settings, filters, None)
     try:
-        return rfm.customer_table(
+        table = rfm.customer_table(
             view,
             purchase_model=models.purchase,
             spend_model=models.spend,
             horizon_days=horizon_days(months),
             clusters=None if isinstance(clusters, Failure) else clusters,
         )
+        if not models.diagnosis.churn_estimable:
+            # The page withholds churn figures this history cannot support; so does the file.
+            risk = ("p_alive", "churn_probability", "no_purchase_probability", "churn_band")
+            table = table.with_columns(pl.lit(None, dtype=table.schema[c]).alias(c) for c in risk)
+        return table
     except Exception as error:
         return _failure(error)
 

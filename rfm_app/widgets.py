@@ -108,7 +108,10 @@ def analysis_page(title: str) -> Analysis:
 
 def revenue_help(kpi: rfm.Kpis, currency: str) -> str:
     """What the revenue KPI includes, for its help tooltip."""
-    text = "Net: purchases minus returns and cancellations, on or before the as-of date."
+    text = (
+        f"{fmt.money(kpi.revenue, currency)} net: purchases minus returns and cancellations, "
+        "on or before the as-of date."
+    )
     if kpi.returns_only_customers:
         text += (
             f" Includes {fmt.money(kpi.returns_only_revenue, currency)} of returns by "
@@ -128,9 +131,9 @@ def partial_caption(*tables: pl.DataFrame) -> None:
             partial.append(f"{start:%b %Y}" if (end - start).days < 32 else f"{start:%Y}")
     if partial:
         st.caption(
-            "Pale bars are periods the data covers only in part ("
+            "The data cover only part of these periods ("
             + ", ".join(dict.fromkeys(partial))
-            + "): compare them with care."
+            + "; drawn pale, or said in the tooltip): compare them with care."
         )
 
 

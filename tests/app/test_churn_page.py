@@ -165,7 +165,7 @@ def test_steady_buyers_are_said_to_show_no_churn(
     assert shown["Customers modelled"] == fmt.count(n_customers)
     warned = " ".join(texts(app.warning)).replace("\\", "")
     assert "Churn cannot be estimated from this history" in warned
-    assert shown["Likely churned"] == "not estimable"
+    assert shown["Likely churned"] == "n/a"
     assert shown["Expected revenue, 6 months"].startswith("$")
 
 
