@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from rfm.errors import DataError
+
 
 def to_date(value: object) -> dt.date | None:
     """A ``datetime.date`` from a date, a datetime (its day) or an ISO string; None otherwise.
@@ -25,3 +27,21 @@ def to_date(value: object) -> dt.date | None:
         except ValueError:
             return None
     return None
+
+
+def as_of_date(as_of: dt.date | dt.datetime | str | None) -> dt.date | None:
+    """The ``as_of`` parameter as a day (None stays None), or a clear :class:`rfm.DataError`.
+
+    >>> as_of_date("2023-12-31"), as_of_date(None)
+    (datetime.date(2023, 12, 31), None)
+    """
+    if as_of is None:
+        return None
+    day = to_date(as_of)
+    if day is None:
+        msg = (
+            f"as_of must be a date like '2023-12-31'. Got {as_of!r}. "
+            "Pass a datetime.date or an ISO date string."
+        )
+        raise DataError(msg)
+    return day

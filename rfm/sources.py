@@ -700,9 +700,10 @@ def _postgres_source(
 def _summarize_postgresql(
     spec: SourceSpec, mapping: Mapping[str, str], as_of: dt.date | dt.datetime | str | None
 ) -> pl.DataFrame:
-    from rfm.summary import _as_of_date, summary_from_aggregates
+    from rfm.dates import as_of_date
+    from rfm.summary import summary_from_aggregates
 
-    as_of_day = _as_of_date(as_of)
+    as_of_day = as_of_date(as_of)
     with _postgres_connect(spec) as con:
         inner, schema = _postgres_source(con, spec, mapping, as_of_day)
         compiled = _compile_postgres(tuple(schema.items()))

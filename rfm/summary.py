@@ -21,7 +21,7 @@ import polars as pl
 
 from rfm import measures
 from rfm.columns import AMOUNT, CUSTOMER_ID, ORDER_DATE
-from rfm.dates import to_date
+from rfm.dates import as_of_date
 from rfm.errors import DataError
 
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
@@ -56,19 +56,6 @@ _BUY_VALUE = "__purchase_value"
 _FIRST_VALUE = "__first_value"
 
 _SUPPORTED = "a polars DataFrame or LazyFrame, a DuckDB relation or a PySpark DataFrame"
-
-
-def _as_of_date(as_of: dt.date | dt.datetime | str | None) -> dt.date | None:
-    if as_of is None:
-        return None
-    day = to_date(as_of)
-    if day is None:
-        msg = (
-            f"as_of must be a date like '2023-12-31'. Got {as_of!r}. "
-            "Pass a datetime.date or an ISO date string."
-        )
-        raise DataError(msg)
-    return day
 
 
 def _check_schema(schema: Mapping[str, Any]) -> None:
@@ -462,7 +449,7 @@ def summarize(
     >>> s["avg_repeat_value"].to_list()
     [30.0, None]
     """
-    as_of_day = _as_of_date(as_of)
+    as_of_day = as_of_date(as_of)
     if isinstance(transactions, pl.DataFrame):
         aggregates = _hashed_aggregates(transactions, as_of=as_of_day)
         if aggregates is not None:
@@ -522,4 +509,4 @@ def summary_from_aggregates(
     (``rfm.sources`` runs the compiled SQL on PostgreSQL itself). ``as_of`` must be
     the one the aggregates were computed with.
     """
-    return _finish(aggregates.lazy(), as_of=_as_of_date(as_of)).collect()
+    return _finish(aggregates.lazy(), as_of=as_of_date(as_of)).collect()

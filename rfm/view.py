@@ -22,7 +22,7 @@ import polars as pl
 
 from rfm import measures
 from rfm.columns import AMOUNT, CUSTOMER_ID, ORDER_DATE
-from rfm.dates import to_date
+from rfm.dates import as_of_date
 from rfm.errors import DataError
 from rfm.filters import AGE_GROUP, AGE_GROUPS, Filters, age_group
 from rfm.kpis import Kpis
@@ -336,19 +336,6 @@ class AnalysisView:
         )
 
 
-def _as_of_day(as_of: dt.date | dt.datetime | str | None) -> dt.date | None:
-    if as_of is None:
-        return None
-    day = to_date(as_of)
-    if day is None:
-        msg = (
-            f"as_of must be a date like '2023-12-31'. Got {as_of!r}. "
-            "Pass a datetime.date or an ISO date string."
-        )
-        raise DataError(msg)
-    return day
-
-
 def analysis_view(
     transactions: pl.DataFrame,
     *,
@@ -439,7 +426,7 @@ def analysis_view(
     if data_last is None:
         msg = "The transactions have no dated line. Expected at least one transaction."
         raise DataError(msg)
-    requested = _as_of_day(as_of)
+    requested = as_of_date(as_of)
     if requested is None:
         requested = data_last + dt.timedelta(days=1)
     cut = requested
