@@ -401,3 +401,29 @@ def test_customer_accounts_show_no_none_for_counts_without_a_value(app: AppTest)
     assert tables, "the customer accounts table is drawn when customers are not all scored"
     net_value = tables[0]["Net value"]
     assert not net_value.isna().any(), net_value.tolist()
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "as_of"),
+    [
+        (dt.date(1997, 1, 1), dt.date(1998, 6, 30), dt.date(1997, 9, 30)),  # CDNOW's years
+        (dt.date(2010, 12, 1), dt.date(2011, 12, 9), dt.date(2011, 6, 30)),  # UCI retail's
+    ],
+)
+def test_the_as_of_date_spans_the_data_whatever_its_years(
+    app: AppTest,
+    upload: Callable[..., AppTest],
+    first: dt.date,
+    last: dt.date,
+    as_of: dt.date,
+) -> None:
+    # Streamlit's own range is today +/- 10 years: 1997 and 2010 fell outside it.
+    days = [first + dt.timedelta(days=d) for d in range(0, (last - first).days + 1, 17)] + [last]
+    rows = "".join(f"c{i % 9},{day.isoformat()},{5 + i % 7}.00\n" for i, day in enumerate(days))
+    upload(app, "old.csv", ("customer_id,order_date,amount\n" + rows).encode())
+    field = app.date_input(key=keys.DATA_AS_OF)
+    assert (field.min, field.max) == (first, last + dt.timedelta(days=1))
+    field.set_value(as_of)
+    app.button(key=keys.DATA_APPLY).click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert f"measured as of {as_of}" in " ".join(s.value for s in app.success)
