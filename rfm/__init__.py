@@ -16,6 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from rfm import datasets, measures
+from rfm.drilldown import CustomerHistory, alive_history, customer_history, customer_lines
 from rfm.errors import (
     AmbiguousDatesError,
     ConvergenceError,
@@ -142,6 +143,7 @@ __all__ = [
     "CohortRetention",
     "ConvergenceError",
     "CustomerCounts",
+    "CustomerHistory",
     "DataError",
     "Filters",
     "FitDiagnosis",
@@ -162,6 +164,7 @@ __all__ = [
     "SegmentMigration",
     "SourceSpec",
     "activity_status",
+    "alive_history",
     "analysis_view",
     "attach_customers",
     "attach_returns",
@@ -173,6 +176,8 @@ __all__ = [
     "cluster",
     "clv",
     "cohort_retention",
+    "customer_history",
+    "customer_lines",
     "datasets",
     "detect_columns",
     "evaluate_holdout",
