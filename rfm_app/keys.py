@@ -66,3 +66,13 @@ CLUSTERS_DOWNLOAD: Final = "clusters.download"
 CUSTOMERS_SEGMENT_CHART: Final = "customers.segment_chart"
 CUSTOMERS_MAP_MEASURE: Final = "customers.map_measure"
 CUSTOMERS_COUNTRY_TABLE: Final = "customers.country_table"
+
+# Customer page widgets.
+CUSTOMER: Final = "customer"
+"""The customer id box, bound to the URL: ``?customer=<id>`` opens that customer."""
+CUSTOMER_MODEL: Final = "customer.model"
+CUSTOMER_LINES: Final = "customer.lines"
+
+# Customer lists that open the Customer page (single-row selection).
+SEGMENTS_TOP_SPEND_TABLE: Final = "segments.top_spend_table"
+SEGMENTS_TOP_SCORE_TABLE: Final = "segments.top_score_table"
