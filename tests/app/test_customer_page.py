@@ -17,7 +17,8 @@ from rfm.forecast import customer_forecast, default_calibration_end, horizon_day
 from rfm_app import format as fmt
 from rfm_app import keys
 from tests.app.analytics_helpers import sample_transactions, texts
-from tests.app.conftest import metrics, open_page
+from tests.app.conftest import Uploader, metrics, open_page
+from tests.app.test_churn_page import _steady_buyers_csv
 
 PAGE = "pages/customer.py"
 
@@ -130,3 +131,20 @@ def test_without_an_id_a_list_links_to_customers(app: AppTest) -> None:
     assert not app.error, texts(app.error)
     listed = app.dataframe(key=keys.CUSTOMER_LINES).value
     assert listed.shape[0] == 20
+
+
+def test_churn_not_estimable_is_said_and_not_shown(app: AppTest, upload: Uploader) -> None:
+    # Nobody drops out in this log: as on Churn & CLV, no P(alive) line and no churn
+    # figures, but the expected value is still shown.
+    data, _ = _steady_buyers_csv()
+    upload(app, "steady.csv", data)
+    app.switch_page(PAGE).run()
+    app.text_input(key=keys.CUSTOMER).set_value("c1").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.error, texts(app.error)
+    warned = " ".join(texts(app.warning)).replace("\\", "")
+    assert "Churn cannot be estimated from this history" in warned
+    shown = metrics(app)
+    assert shown["Churn probability"] == "not estimable"
+    assert shown["Expected revenue, 6 months"].startswith("$")
+    assert not [f for f in _chart_frames(app) if "p_alive" in f.columns]
