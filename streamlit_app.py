@@ -29,6 +29,7 @@ PAGES = {
     "Dashboards": [
         st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:"),
         st.Page("pages/segments.py", title="Segments", icon=":material/group_work:"),
+        st.Page("pages/movement.py", title="Movement", icon=":material/swap_horiz:"),
         st.Page("pages/clusters.py", title="Clusters", icon=":material/scatter_plot:"),
         st.Page("pages/churn.py", title="Churn & CLV", icon=":material/trending_down:"),
         st.Page("pages/customers.py", title="Customers", icon=":material/groups:"),

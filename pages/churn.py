@@ -164,6 +164,19 @@ cols[3].metric(
     help=None if has_units else "Add a `quantity` column to forecast units.",
 )
 
+with st.expander("Download every customer with their forecast", icon=":material/download:"):
+    st.caption(
+        "One row per customer: segment, scores, activity, cluster, P(alive), churn band, "
+        f"expected purchases, revenue and units over {horizon}, and CLV (1% a month "
+        "discount). Money in cents, probabilities as percentages; safe to open in a "
+        "spreadsheet."
+    )
+    table = pipeline.customer_table(months, model)
+    if isinstance(table, Failure):
+        st.warning(plain(table.for_analyst), icon=":material/warning:")
+    else:
+        download_buttons(table, stem="customers_with_forecast", key=keys.CHURN_CUSTOMER_TABLE)
+
 st.subheader("Churn risk by segment", anchor=False)
 by_segment = everyone.by_segment
 focus = tables.customers
@@ -455,10 +468,10 @@ else:
                     "Error (purchase days)", format="percent"
                 ),
                 "predicted_revenue": st.column_config.NumberColumn(
-                    f"Predicted revenue ({currency})", format="localized"
+                    "Predicted revenue", format=f"{currency}%,.0f"
                 ),
                 "actual_revenue": st.column_config.NumberColumn(
-                    f"Actual revenue ({currency})", format="localized"
+                    "Actual revenue", format=f"{currency}%,.0f"
                 ),
                 "revenue_error_pct": st.column_config.NumberColumn(
                     "Error (revenue)", format="percent"

@@ -72,7 +72,23 @@ with right:
         missing("a `gender`", "the gender split")
 
 st.subheader("Where customers are", anchor=False)
-if "country" in by:
+# One country (a domestic shop): the map says nothing, so show its states, regions or cities.
+local = next((c for c in ("state", "region", "city") if c in by), None)
+one_country = "country" in by and by["country"].height == 1
+if local is not None and ("country" not in by or one_country):
+    table = by[local]
+    where = f" in {plain(by['country']['country'][0])}" if one_country else ""
+    st.caption(f"Customers and net revenue by {local}{where}.")
+    left, right = st.columns(2)
+    left.altair_chart(
+        charts.customer_bars(table, category=local, value="revenue", title=money, top=15),
+        width="stretch",
+    )
+    right.altair_chart(
+        charts.customer_bars(table, category=local, value="customers", title="Customers", top=15),
+        width="stretch",
+    )
+elif "country" in by:
     table = by["country"].with_columns(charts.map_names(pl.col("country")).alias("map_country"))
     measure = st.segmented_control(
         "Colour by", ["Revenue", "Customers"], default="Revenue", key=keys.CUSTOMERS_MAP_MEASURE

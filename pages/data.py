@@ -284,13 +284,13 @@ def customer_accounts(counts: rfm.CustomerCounts, as_of: dt.date) -> None:
     if counts.scored == counts.seen:
         return
     rows = [
-        ("Scored (bought on or before the as-of date)", counts.scored, None),
+        ("Scored (bought on or before the as-of date)", counts.scored, ""),
         (
             "Only returns on or before the as-of date",
             counts.returns_only,
             fmt.money(counts.returns_only_revenue, session.currency()),
         ),
-        ("Only transactions after the as-of date", counts.after_as_of_only, None),
+        ("Only transactions after the as-of date", counts.after_as_of_only, ""),
     ]
     with st.expander(
         f"Customers: {fmt.count(counts.seen)} seen, {fmt.count(counts.scored)} scored",

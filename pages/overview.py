@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rfm_app import charts, session
+import rfm
+from rfm_app import charts, pipeline, session
 from rfm_app import format as fmt
 from rfm_app.routing import ensure_router
 from rfm_app.treemap import treemap_chart
@@ -18,38 +19,99 @@ currency = session.currency()
 kpi = result.kpis
 source_caption()
 
+# Each headline KPI against the period of the same length before the view's dates.
+comparison = pipeline.period_comparison()
+compared = (
+    comparison
+    if isinstance(comparison, rfm.PeriodComparison)
+    and (comparison.previous.customers or comparison.previous.orders)
+    else None
+)
+changes = (
+    {}
+    if compared is None
+    else {
+        m: (c, r)
+        for m, c, r in compared.table.select("measure", "change", "relative_change").iter_rows()
+    }
+)
+
+
+def delta(measure: str, *, money: bool = False, decimals: int = 0) -> str | None:
+    """The change of ``measure`` against the previous period, signed, with the relative
+    change when the previous figure is not zero (None: no comparison)."""
+    change, relative = changes.get(measure, (None, None))
+    if change is None:
+        return None
+    sign = "-" if change < 0 else "+"
+    size = fmt.money(abs(change), currency) if money else fmt.number(abs(change), decimals=decimals)
+    return f"{sign}{size}" + ("" if relative is None else f" ({relative:+.1%})")
+
+
 first = st.columns(4)
-first[0].metric("Customers", fmt.count(kpi.customers), border=True)
-first[1].metric("Orders", fmt.count(kpi.orders), border=True)
+first[0].metric("Customers", fmt.count(kpi.customers), delta=delta("customers"), border=True)
+first[1].metric("Orders", fmt.count(kpi.orders), delta=delta("orders"), border=True)
 first[2].metric(
     "Revenue",
     fmt.money(kpi.revenue, currency),
+    delta=delta("revenue", money=True),
     border=True,
     help=revenue_help(kpi, currency),
 )
 first[3].metric(
     "Quantity",
     fmt.count(kpi.quantity),
+    delta=delta("quantity"),
     border=True,
     help=None
     if kpi.quantity is not None
     else "Map a quantity column on the Data page to see units.",
 )
 second = st.columns(4)
-second[0].metric("Average order value", fmt.money(kpi.avg_order_value, currency), border=True)
-second[1].metric("Orders per customer", fmt.number(kpi.orders_per_customer), border=True)
+second[0].metric(
+    "Average order value",
+    fmt.money(kpi.avg_order_value, currency),
+    delta=delta("avg_order_value", money=True),
+    border=True,
+)
+second[1].metric(
+    "Orders per customer",
+    fmt.number(kpi.orders_per_customer),
+    delta=delta("orders_per_customer", decimals=2),
+    border=True,
+)
 second[2].metric(
     "Active customers",
     fmt.percent(kpi.share_active),
     border=True,
     help=f"Bought within the last {kpi.active_days} days.",
+    height="stretch",  # as tall as the metrics with a delta beside it
 )
 second[3].metric(
     "Measured as of",
     str(result.as_of),
     border=True,
     help="Recency is counted up to this date (set it on the Data page).",
+    height="stretch",
 )
+if compared is not None:
+    note = (
+        f" The data start on {result.coverage[0]}, after the previous period began: "
+        "its figures are low."
+        if compared.previous_is_partial
+        else ""
+    )
+    st.caption(
+        f"Change vs {compared.previous_start} – {compared.previous_end}, the period of the "
+        f"same length before {compared.current_start} – {compared.current_end}.{note}"
+    )
+elif comparison is None:
+    st.caption("Changes against the previous period are not shown with a segment filter.")
+elif not isinstance(comparison, pipeline.Failure):
+    st.caption(
+        "Pick order dates in the sidebar (e.g. the last quarter) to compare them with the "
+        "period of the same length before."
+    )
 
 st.subheader("Segments", anchor=False)
 st.caption("Tile area = number of customers. Hover a tile for details.")

@@ -16,6 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from rfm import datasets, measures
+from rfm.customers import customer_table
 from rfm.drilldown import CustomerHistory, alive_history, customer_history, customer_lines
 from rfm.errors import (
     AmbiguousDatesError,
@@ -178,6 +179,7 @@ __all__ = [
     "cohort_retention",
     "customer_history",
     "customer_lines",
+    "customer_table",
     "datasets",
     "detect_columns",
     "evaluate_holdout",

@@ -12,6 +12,7 @@ import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from rfm.columns import CANONICAL
 from rfm.errors import DataError
@@ -76,6 +77,14 @@ def build_parser() -> argparse.ArgumentParser:
         "the segment is unchanged, else the as-of date) to the table",
     )
     parser.add_argument(
+        "--forecast",
+        type=int,
+        metavar="DAYS",
+        help="add churn risk and the expected purchases, revenue, units and CLV over DAYS "
+        "days to the table, from the purchase model that forecasts a holdout period best "
+        "(and Gamma-Gamma for spend); the choice and what the data can tell are printed",
+    )
+    parser.add_argument(
         "--bins", type=int, default=5, help="score levels for R, F and M, 2..10 (default: 5)"
     )
     parser.add_argument(
@@ -135,6 +144,12 @@ def run(args: argparse.Namespace) -> int:
     if args.output is not None and fmt not in ("csv", "parquet"):
         msg = f"Output must be .csv or .parquet (or pass --format). Got {args.output.name!r}."
         raise DataError(msg)
+    if args.forecast is not None and (args.streaming or args.forecast < 1):
+        msg = (
+            "--forecast DAYS needs a whole number of days >= 1 and the transactions in "
+            f"memory (not --streaming). Got {args.forecast}."
+        )
+        raise DataError(msg)
     if args.compare_to is not None and args.streaming:
         msg = (
             "--compare-to segments the customers at two dates from the transactions in "
@@ -182,6 +197,9 @@ def run(args: argparse.Namespace) -> int:
             how="left",
             maintain_order="left",
         )
+    forecast_note = None
+    if args.forecast is not None and view is not None:
+        customers, forecast_note = _with_forecast(view, customers, days=args.forecast)
     if args.output is not None:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "parquet":
@@ -209,9 +227,52 @@ def run(args: argparse.Namespace) -> int:
             changes = dict(moved.customers.group_by("change").agg(pl.len()).iter_rows())
             moves = ", ".join(f"{changes.get(c, 0):,} {c}" for c in ("up", "same", "down", "new"))
             print(f"\nSince {moved.earlier.isoformat()}: {moves}")
+        if forecast_note is not None:
+            print(f"\n{forecast_note}")
         if args.output is not None:
             print(f"\nWrote {customers.height:,} customers to {args.output}")
     return 0
+
+
+def _with_forecast(view: Any, customers: Any, *, days: int) -> tuple[Any, str]:
+    """The customer table with forecasts over ``days``, and what to say about them."""
+    import polars as pl
+
+    from rfm.customers import customer_table
+    from rfm.forecast import default_calibration_end
+    from rfm.models import GammaGamma, choose_purchase_model, horizon_warnings
+
+    choice = choose_purchase_model(
+        view.transactions,
+        as_of=view.as_of,
+        calibration_end=default_calibration_end(view.transactions),
+        holdout_end=view.last_day,
+    )
+    purchase = choice.fit(view.customers)
+    usable = view.customers.filter(
+        pl.col("avg_repeat_value").is_null() | (pl.col("avg_repeat_value") > 0)
+    )
+    spend = None
+    for penalizer in (0.0, 0.001, 0.01):
+        try:
+            spend = GammaGamma(penalizer=penalizer).fit(usable)
+            break
+        except Exception:  # ConvergenceError: try a small penalty, as the app does
+            continue
+    table = customer_table(view, purchase_model=purchase, spend_model=spend, horizon_days=days)
+    extra = [c for c in customers.columns if c not in table.columns]
+    if extra:  # e.g. previous_segment, segment_since from --compare-to
+        table = table.join(customers.select("customer_id", *extra), on="customer_id", how="left")
+    lines = [f"Forecast over {days} days with {choice.name}: {choice.reason}"]
+    diagnosis = purchase.diagnose()
+    if not diagnosis.churn_estimable:
+        lines.append(f"Churn is not estimable here: {diagnosis.message}")
+    lines += horizon_warnings(
+        history_days=max((view.as_of - view.first_day).days, 1),
+        horizon_days=days,
+        holdout_days=choice.split.holdout_days,
+    )
+    return table, "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

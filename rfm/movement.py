@@ -2,12 +2,12 @@
 
 RFM segments are a snapshot; these compare snapshots. Every figure comes from the same
 pipeline as the rest of the library -- :func:`rfm.summarize` of the transactions up to a
-date (or of one period's transactions), then :func:`rfm.score`, :func:`rfm.segment` and
-:func:`rfm.kpis` -- so a segment, a customer count or a revenue here is the one the other
-views show for that date or period. What is a purchase, a return or an order is decided
-by ``summarize`` alone; the helpers under "the only direct reads of transaction lines"
-only cut lines by date, find who has any line at all (returns-only customers, whom a
-summary leaves out) and add up a period's net amounts.
+date (or of one period's transactions), then :func:`rfm.score` and :func:`rfm.segment`;
+a period's KPIs are those of its :func:`rfm.analysis_view` -- so a segment, a customer
+count or a revenue here is the one the other views show for that date or period. What is
+a purchase, a return or an order is decided by ``summarize`` and the view alone; the
+helpers under "the only direct reads of transaction lines" only find who has any line at
+all (returns-only customers, whom a summary leaves out) and add up a period's net amounts.
 """
 
 from __future__ import annotations
@@ -23,10 +23,12 @@ import polars as pl
 from rfm.columns import AMOUNT, CUSTOMER_ID, ORDER_DATE
 from rfm.dates import to_date
 from rfm.errors import DataError
-from rfm.kpis import Kpis, kpis
+from rfm.filters import Filters
+from rfm.kpis import Kpis
 from rfm.scoring import score
 from rfm.segments import segment, segment_levels
 from rfm.summary import summarize
+from rfm.view import analysis_view
 
 NEW_IN_PERIOD = "New in period"
 """From-state of customers whose first line is after the earlier date."""
@@ -80,16 +82,6 @@ def _lines(transactions: pl.DataFrame) -> pl.LazyFrame:
         transactions.lazy()
         .with_columns(pl.col(ORDER_DATE).cast(pl.Date).alias(_DAY))
         .filter(pl.col(CUSTOMER_ID).is_not_null(), pl.col(_DAY).is_not_null())
-    )
-
-
-def _window(transactions: pl.DataFrame, *, first: dt.date, last: dt.date) -> pl.DataFrame:
-    """The transaction lines dated ``first`` to ``last`` (calendar days, both included)."""
-    return (
-        _lines(transactions)
-        .filter(pl.col(_DAY).is_between(first, last, closed="both"))
-        .drop(_DAY)
-        .collect()
     )
 
 
@@ -646,7 +638,7 @@ class PeriodComparison:
     current_start, current_end, previous_start, previous_end
         The two periods; ``previous_end`` is the day before ``current_start``.
     current, previous
-        :func:`rfm.kpis` of each period's customer summary.
+        The KPIs of each period's analysis view (:meth:`rfm.AnalysisView.kpis`).
     table
         One row per measure of :data:`HEADLINE_MEASURES`: ``measure``, ``current``,
         ``previous``, ``change`` (current - previous) and ``relative_change`` (change /
@@ -685,9 +677,12 @@ def period_over_period(
 ) -> PeriodComparison:
     """The Overview KPIs for the period ending at ``as_of`` against the period before it.
 
-    Each period's figures are ``rfm.kpis(rfm.summarize(lines of the period))``: the
-    customers are those with a purchase in the period, orders and revenue theirs in it,
-    exactly as the Overview counts them for a date range.
+    Each period's figures are the KPIs of its analysis view,
+    ``rfm.analysis_view(transactions, as_of=last day, filters=rfm.Filters.of(date_range=
+    (first day, last day))).kpis()``: the customers are those with a purchase in the
+    period, orders theirs in it, and revenue and quantity net over every line of the
+    period (returns of customers with no purchase in it included), exactly as the
+    Overview counts them for a date range.
 
     Parameters
     ----------
@@ -750,7 +745,10 @@ def period_over_period(
     previous_end = current_start - dt.timedelta(days=1)
 
     def figures(first: dt.date, last: dt.date) -> Kpis:
-        return kpis(summarize(_window(frame, first=first, last=last), as_of=last))
+        # The analysis view of the period, so revenue and quantity include the returns of
+        # customers with no purchase in it, as the Overview's KPIs do.
+        window = Filters.of(date_range=(first, last))
+        return analysis_view(frame, as_of=last, filters=window, require_customers=False).kpis()
 
     current = figures(current_start, end)
     previous = figures(previous_start, previous_end)

@@ -352,6 +352,37 @@ def _finish(per_customer: pl.LazyFrame, *, as_of: dt.date | None) -> pl.LazyFram
     )
 
 
+def summary_and_returns_only(
+    transactions: pl.DataFrame, *, as_of: dt.date
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """:func:`summarize` of an in-memory frame, and the customers it leaves out.
+
+    One pass for both: the customers whose only lines on or before ``as_of`` are returns
+    come out of the same aggregation as ``customer_id``, ``lines`` (their return lines)
+    and ``revenue`` (net, negative), sorted by ``customer_id``. Used by
+    :func:`rfm.analysis_view` to account for every customer.
+    """
+    empty = pl.DataFrame(schema={CUSTOMER_ID: pl.String, "lines": pl.Int64, "revenue": pl.Float64})
+    if transactions.height == 0:
+        return summarize(transactions, as_of=as_of), empty
+    aggregates = _hashed_aggregates(transactions, as_of=as_of)
+    if aggregates is None:  # a 64-bit key collided: the exact string-keyed definition
+        lazy = customer_aggregates(nw.from_native(transactions.lazy()), as_of=as_of).to_native()
+        aggregates = lazy.collect(engine="streaming")
+    no_purchase = pl.col("purchase_days").fill_null(0) == 0
+    returns_only = (
+        aggregates.filter(no_purchase)
+        .select(
+            pl.col(CUSTOMER_ID).cast(pl.String),
+            pl.col("returns").cast(pl.Int64).alias("lines"),
+            pl.col("monetary").cast(pl.Float64).alias("revenue"),
+        )
+        .sort(CUSTOMER_ID)
+    )
+    summary = _finish(aggregates.lazy(), as_of=as_of).collect()
+    return summary, returns_only
+
+
 @overload
 def summarize(
     transactions: pl.DataFrame, *, as_of: dt.date | dt.datetime | str | None = ...

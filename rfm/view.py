@@ -28,7 +28,7 @@ from rfm.filters import AGE_GROUP, AGE_GROUPS, Filters, age_group
 from rfm.kpis import Kpis
 from rfm.scoring import score
 from rfm.segments import segment, segment_levels
-from rfm.summary import summarize
+from rfm.summary import summary_and_returns_only
 
 __all__ = [
     "PERIODS",
@@ -232,7 +232,7 @@ class AnalysisView:
     ----------
     transactions
         The lines of the view: dated on or before ``as_of``, passing every filter.
-        When the data has ``age`` or ``birth_date``, an ``age_group`` column is added.
+        Ages (``age_group``) are measured at ``as_of``.
     customers
         One row per customer of the view (at least one purchase in it): the columns of
         :func:`rfm.summarize`, the scores of :func:`rfm.score`, ``segment`` and
@@ -303,9 +303,12 @@ class AnalysisView:
         See :func:`breakdown`; periods carry a ``partial`` flag for the first and last
         period when the view does not cover them whole.
         """
-        return breakdown(
-            self.transactions, by=by, customers=self.customers, coverage=self.coverage, top=top
-        )
+        lines = self.transactions
+        if by == AGE_GROUP and AGE_GROUP not in lines.columns:
+            age = age_group(lines.columns, as_of=self.as_of)  # as the age filter measures
+            if age is not None:
+                lines = lines.with_columns(age)
+        return breakdown(lines, by=by, customers=self.customers, coverage=self.coverage, top=top)
 
     def customer_attribute(self, column: str) -> pl.DataFrame:
         """Each view customer's most frequent value of a line column (ties: the first
@@ -443,21 +446,27 @@ def analysis_view(
     if filters.date_range is not None and filters.date_range[1] < requested:
         cut = filters.date_range[1] + dt.timedelta(days=1)
 
-    # Ages are measured at the view's as-of date, for the filter and the breakdowns alike.
+    # Ages are measured at the view's as-of date, for the filter and the breakdowns alike
+    # (the breakdown derives them the same way); the column is only built to filter by it.
     age = (
         age_group(transactions.columns, as_of=cut)
-        if AGE_GROUP not in transactions.columns
+        if AGE_GROUP not in transactions.columns and filters.get(AGE_GROUP)
         else None
     )
     rows = filters.filter_lines(transactions.with_columns(age) if age is not None else transactions)
+    if age is not None:
+        rows = rows.drop(AGE_GROUP)
     in_window = day <= cut
-    window = rows.filter(in_window)
-    later = rows.filter(~in_window)
+    if data_last <= cut:  # the usual case: nothing after the as-of date, no copy
+        window, later = rows, rows.clear()
+    else:
+        window, later = rows.filter(in_window), rows.filter(~in_window)
 
     # An empty window still gives the customer table its columns, so an empty view's
     # tables (a breakdown by segment, say) are empty rather than errors.
+    summary, returns_only = summary_and_returns_only(window, as_of=cut)
     customers = segment(
-        score(summarize(window, as_of=cut), bins=bins),
+        score(summary, bins=bins),
         rules=rules,
         bins=bins,
         active_days=active_days,
@@ -475,13 +484,19 @@ def analysis_view(
         )
         raise DataError(msg)
 
-    buyers = window.filter(measures.is_purchase(window.columns)).select(CUSTOMER_ID).unique()
-    returns_only = (
-        window.join(buyers, on=CUSTOMER_ID, how="anti")
-        .group_by(CUSTOMER_ID)
-        .agg(pl.len().cast(pl.Int64).alias("lines"), pl.col(AMOUNT).sum().alias("revenue"))
-        .sort(CUSTOMER_ID)
-    )
+    # Every customer seen: scored, with only returns (both from the summary's own pass),
+    # or with lines only after the as-of date.
+    window_customers = summary.height + returns_only.height
+    after_only = 0
+    if later.height:
+        in_view = pl.concat([summary.select(CUSTOMER_ID), returns_only.select(CUSTOMER_ID)])
+        after_only = (
+            later.select(pl.col(CUSTOMER_ID).cast(pl.String))
+            .unique()
+            .join(in_view, on=CUSTOMER_ID, how="anti")
+            .height
+        )
+    seen = window_customers + after_only
     if filters.segments:
         # The segment filter keeps the chosen customers and their lines only.
         window = window.join(
@@ -489,14 +504,12 @@ def analysis_view(
         )
         outside += returns_only.height
         returns_only = returns_only.clear()
-    seen_ids = rows.select(CUSTOMER_ID).unique()
-    window_ids = rows.filter(in_window).select(CUSTOMER_ID).unique()
     counts = CustomerCounts(
-        seen=seen_ids.height,
+        seen=seen,
         scored=customers.height,
         returns_only=returns_only.height,
         returns_only_revenue=float(returns_only["revenue"].sum() or 0.0),
-        after_as_of_only=seen_ids.height - window_ids.height,
+        after_as_of_only=seen - window_customers,
         outside_segments=outside,
         rows_after_as_of=later.height,
     )

@@ -857,6 +857,327 @@ def band_mix(by_segment: pl.DataFrame) -> alt.Chart:
     )
 
 
+# --- How customers move (Movement page) ------------------------------------------------------
+
+_STATE_COLORS: Final = {**SEGMENT_COLORS, "Returns only": "#c9a27e", "New in period": "#b8c4d6"}
+"""Segment colours plus the two states of a migration outside the segments."""
+_FLOW_STEPS: Final = 24
+"""Points along each band of the flow chart (enough for a smooth S-curve)."""
+_NODE_WIDTH: Final = 0.04
+"""Width of the flow chart's node bars, as a share of the distance between the dates."""
+
+
+def _flow_layout(
+    transitions: pl.DataFrame, states: Sequence[str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Where the flow chart draws its nodes and bands (display arithmetic only).
+
+    Nodes are the states stacked top to bottom in ``states`` order, one column per date,
+    with a small gap between them; each band leaves its from-node and enters its to-node
+    in state order, so bands do not cross inside a node.
+    """
+    rank = {name: index for index, name in enumerate(states)}
+    links = transitions.select("from_segment", "to_segment", "customers", "share").with_columns(
+        pl.col("from_segment").replace_strict(rank, return_dtype=pl.Int32).alias("from_rank"),
+        pl.col("to_segment").replace_strict(rank, return_dtype=pl.Int32).alias("to_rank"),
+    )
+    total = float(links["customers"].sum() or 0)
+    gap = 0.02 * total
+
+    def nodes(column: str, side: str) -> pl.DataFrame:
+        return (
+            links.group_by(pl.col(column).alias("state"), pl.col(column.replace("segment", "rank")))
+            .agg(pl.col("customers").sum())
+            .sort(column.replace("segment", "rank"))
+            .with_columns(
+                (pl.col("customers").cum_sum() - pl.col("customers") + pl.int_range(pl.len()) * gap)
+                .cast(pl.Float64)
+                .alias("top"),
+                pl.lit(side).alias("side"),
+            )
+            .with_columns((pl.col("top") + pl.col("customers")).alias("bottom"))
+            .select("state", "side", "customers", "top", "bottom")
+        )
+
+    left, right = nodes("from_segment", "earlier"), nodes("to_segment", "later")
+    bands = (
+        links.sort("from_rank", "to_rank")
+        .with_columns(
+            (pl.col("customers").cum_sum().over("from_rank") - pl.col("customers")).alias(
+                "from_offset"
+            )
+        )
+        .sort("to_rank", "from_rank")
+        .with_columns(
+            (pl.col("customers").cum_sum().over("to_rank") - pl.col("customers")).alias("to_offset")
+        )
+        .join(
+            left.select(pl.col("state").alias("from_segment"), pl.col("top").alias("from_top")),
+            on="from_segment",
+        )
+        .join(
+            right.select(pl.col("state").alias("to_segment"), pl.col("top").alias("to_top")),
+            on="to_segment",
+        )
+        .with_columns(
+            (pl.col("from_top") + pl.col("from_offset")).alias("start"),
+            (pl.col("to_top") + pl.col("to_offset")).alias("end"),
+            pl.concat_str("from_segment", pl.lit(" → "), "to_segment").alias("link"),
+        )
+    )
+    steps = pl.DataFrame({"step": range(_FLOW_STEPS + 1)}, schema={"step": pl.Int64})
+    t = pl.col("step") / _FLOW_STEPS
+    ease = t * t * (3 - 2 * t)  # smoothstep: flat where a band leaves and enters a node
+    points = bands.join(steps, how="cross").with_columns(
+        (_NODE_WIDTH + t * (1 - 2 * _NODE_WIDTH)).alias("x"),
+        (pl.col("start") + (pl.col("end") - pl.col("start")) * ease).alias("y"),
+    )
+    points = points.with_columns((pl.col("y") + pl.col("customers")).alias("y2")).select(
+        "link", "from_segment", "to_segment", "customers", "share", "step", "x", "y", "y2"
+    )
+    return pl.concat([left, right]), points
+
+
+def migration_flow(
+    transitions: pl.DataFrame,
+    *,
+    states: Sequence[str],
+    earlier_label: str,
+    later_label: str,
+    height: int = 520,
+) -> alt.LayerChart:
+    """Sankey-style flow of customers from their segment at the earlier date (left) to
+    their segment at the later date (right); band width = customers.
+
+    ``transitions`` is :attr:`rfm.SegmentMigration.transitions`; ``states`` its order.
+    """
+    nodes, points = _flow_layout(transitions, states)
+    present = [name for name in states if name in set(nodes["state"])]
+    color = alt.Scale(domain=present, range=colors_for(present, _STATE_COLORS))
+    span = float(nodes.select(pl.col("bottom").max()).item() or 1.0)
+    y_scale = alt.Scale(domain=[0, span], reverse=True, nice=False, zero=False)
+    x_scale = alt.Scale(domain=[-0.42, 1.42], nice=False, zero=False)
+    no_axis = alt.Axis(title=None, labels=False, ticks=False, domain=False, grid=False)
+    bands = (
+        alt.Chart(points)
+        .mark_area(opacity=0.4, interpolate="monotone")
+        .encode(
+            x=alt.X("x:Q", scale=x_scale, axis=no_axis),
+            # No stacking: each band's top and bottom are laid out above; the points are
+            # in step order already (``order`` would mean stack order on an area).
+            y=alt.Y("y:Q", scale=y_scale, axis=no_axis, stack=None),
+            y2="y2:Q",
+            detail="link:N",
+            color=alt.Color("from_segment:N", scale=color, legend=None),
+            tooltip=[
+                alt.Tooltip("from_segment:N", title=earlier_label),
+                alt.Tooltip("to_segment:N", title=later_label),
+                alt.Tooltip("customers:Q", title="Customers", format=","),
+                alt.Tooltip("share:Q", title=f"Share of the {earlier_label} segment", format=".1%"),
+            ],
+        )
+    )
+    boxes = nodes.with_columns(
+        pl.when(pl.col("side") == "earlier")
+        .then(pl.lit(0.0))
+        .otherwise(pl.lit(1.0 - _NODE_WIDTH))
+        .alias("x"),
+        pl.when(pl.col("side") == "earlier")
+        .then(pl.lit(_NODE_WIDTH))
+        .otherwise(pl.lit(1.0))
+        .alias("x2"),
+        pl.when(pl.col("side") == "earlier")
+        .then(pl.lit(-0.01))
+        .otherwise(pl.lit(1.01))
+        .alias("label_x"),
+        ((pl.col("top") + pl.col("bottom")) / 2).alias("middle"),
+        pl.format("{} ({})", "state", pl.col("customers")).alias("label"),
+        pl.when(pl.col("side") == "earlier")
+        .then(pl.lit(earlier_label))
+        .otherwise(pl.lit(later_label))
+        .alias("date"),
+    )
+    base = alt.Chart(boxes)
+    bars = base.mark_rect().encode(
+        x=alt.X("x:Q", scale=x_scale, axis=no_axis),
+        x2="x2:Q",
+        y=alt.Y("top:Q", scale=y_scale, axis=no_axis),
+        y2="bottom:Q",
+        color=alt.Color("state:N", scale=color, legend=None),
+        tooltip=[
+            alt.Tooltip("date:N", title="As of"),
+            alt.Tooltip("state:N", title="Segment"),
+            alt.Tooltip("customers:Q", title="Customers", format=","),
+        ],
+    )
+    left_labels = (
+        base.transform_filter(alt.datum.side == "earlier")
+        .mark_text(align="right", baseline="middle", fontSize=12)
+        .encode(
+            x=alt.X("label_x:Q", scale=x_scale, axis=no_axis),
+            y=alt.Y("middle:Q", scale=y_scale, axis=no_axis),
+            text="label:N",
+        )
+    )
+    right_labels = (
+        base.transform_filter(alt.datum.side == "later")
+        .mark_text(align="left", baseline="middle", fontSize=12)
+        .encode(
+            x=alt.X("label_x:Q", scale=x_scale, axis=no_axis),
+            y=alt.Y("middle:Q", scale=y_scale, axis=no_axis),
+            text="label:N",
+        )
+    )
+    headers = (
+        alt.Chart(
+            pl.DataFrame(
+                {"x": [_NODE_WIDTH / 2, 1 - _NODE_WIDTH / 2], "text": [earlier_label, later_label]}
+            )
+        )
+        .mark_text(baseline="bottom", fontSize=13, fontWeight=600, dy=-6)
+        .encode(
+            x=alt.X("x:Q", scale=x_scale, axis=no_axis),
+            y=alt.value(0),
+            text="text:N",
+        )
+    )
+    return cast(
+        alt.LayerChart,
+        alt.layer(bands, bars, left_labels, right_labels, headers)
+        .properties(height=height)
+        .configure_view(stroke=None),
+    )
+
+
+def transition_heatmap(
+    transitions: pl.DataFrame, *, states: Sequence[str], earlier_label: str, later_label: str
+) -> alt.LayerChart:
+    """The transition matrix: rows = segment at the earlier date, columns = at the later
+    date; colour = share of the row's customers, label = customers and share."""
+    present_from = [s for s in states if s in set(transitions["from_segment"])]
+    present_to = [s for s in states if s in set(transitions["to_segment"])]
+    cells = transitions.with_columns(
+        pl.format(
+            "{}\n{}%", pl.col("customers"), (pl.col("share") * 100).round(0).cast(pl.Int64)
+        ).alias("label")
+    )
+    base = alt.Chart(cells).encode(
+        x=alt.X(
+            "to_segment:N",
+            sort=present_to,
+            title=f"Segment {later_label}",
+            axis=alt.Axis(orient="top", labelAngle=-35, labelLimit=160, labelOverlap=False),
+        ),
+        y=alt.Y(
+            "from_segment:N",
+            sort=present_from,
+            title=f"Segment {earlier_label}",
+            axis=alt.Axis(labelLimit=180),
+        ),
+    )
+    rects = base.mark_rect(stroke="white").encode(
+        color=alt.Color(
+            "share:Q",
+            title="Share of row",
+            scale=alt.Scale(scheme="blues", domain=[0, 1]),
+            legend=alt.Legend(format="%"),
+        ),
+        tooltip=[
+            alt.Tooltip("from_segment:N", title=earlier_label),
+            alt.Tooltip("to_segment:N", title=later_label),
+            alt.Tooltip("customers:Q", title="Customers", format=","),
+            alt.Tooltip("share:Q", title="Share of row", format=".1%"),
+            alt.Tooltip("revenue:Q", title="Revenue since the earlier date", format=",.2f"),
+        ],
+    )
+    text = base.mark_text(fontSize=11, lineBreak="\n").encode(
+        text="label:N",
+        color=alt.when(alt.datum.share > 0.55)
+        .then(alt.value("#ffffff"))
+        .otherwise(alt.value("#1f1f1f")),
+    )
+    return cast(
+        alt.LayerChart,
+        alt.layer(rects, text).properties(height=max(240, 44 * len(present_from))),
+    )
+
+
+def cohort_heatmap(table: pl.DataFrame, *, every_label: str) -> alt.LayerChart:
+    """Retention by first-purchase cohort (rows) and periods since (columns).
+
+    ``every_label`` names the period: ``"Week"`` (cohorts labelled by their Monday),
+    ``"Month"``, ``"Quarter"`` or ``"Year"``.
+
+    ``table`` is :attr:`rfm.CohortRetention.table`; periods not yet observed (null) are
+    left empty. The colour scale ends at the highest retention after the first period,
+    so period 0 (always 100 %) does not wash the rest out.
+    """
+    cohort = pl.col("cohort")
+    label = {
+        "Month": cohort.dt.to_string("%Y-%m"),
+        "Quarter": pl.format("{}-Q{}", cohort.dt.year(), cohort.dt.quarter()),
+        "Year": cohort.dt.year().cast(pl.String),
+    }.get(every_label, cohort.dt.to_string("%Y-%m-%d"))
+    observed = table.filter(pl.col("retention").is_not_null()).with_columns(
+        label.alias("cohort_label")
+    )
+    cohorts = observed["cohort_label"].unique(maintain_order=True).to_list()
+    later = observed.filter(pl.col("period_index") > 0)["retention"].max()
+    top = float(later) if isinstance(later, int | float) and later > 0 else 1.0
+    base = alt.Chart(
+        observed.select(
+            "cohort_label",
+            "period_index",
+            "period",
+            "customers",
+            "active_customers",
+            "retention",
+            "revenue_per_customer",
+            "complete",
+        )
+    ).encode(
+        x=alt.X(
+            "period_index:O",
+            title=f"{every_label}s since the first purchase",
+            axis=alt.Axis(labelAngle=0, labelOverlap=True),
+        ),
+        y=alt.Y("cohort_label:O", sort=cohorts, title="First purchase in", axis=alt.Axis()),
+    )
+    rects = base.mark_rect().encode(
+        color=alt.Color(
+            "retention:Q",
+            title="Buying again",
+            scale=alt.Scale(scheme="greens", domain=[0, top], clamp=True),
+            legend=alt.Legend(format=".0%"),
+        ),
+        tooltip=[
+            alt.Tooltip("cohort_label:O", title="Cohort"),
+            alt.Tooltip("period:T", title=every_label, format="%Y-%m-%d"),
+            alt.Tooltip("customers:Q", title="Cohort customers", format=","),
+            alt.Tooltip("active_customers:Q", title="Buying in the period", format=","),
+            alt.Tooltip("retention:Q", title="Share", format=".1%"),
+            alt.Tooltip(
+                "revenue_per_customer:Q", title="Revenue per cohort customer", format=",.2f"
+            ),
+            alt.Tooltip("complete:N", title="Whole period observed"),
+        ],
+    )
+    layers: list[alt.Chart] = [rects]
+    if observed.height <= 400:  # labels only while they fit
+        layers.append(
+            base.mark_text(fontSize=10).encode(
+                text=alt.Text("retention:Q", format=".0%"),
+                color=alt.when(alt.datum.retention > 0.6 * top)
+                .then(alt.value("#ffffff"))
+                .otherwise(alt.value("#1f1f1f")),
+            )
+        )
+    return cast(
+        alt.LayerChart,
+        alt.layer(*layers).properties(height=max(220, 18 * len(cohorts))),
+    )
+
+
 KIND_COLORS: Final = {"purchase": ACCENT, "return": "#d4603f"}
 
 

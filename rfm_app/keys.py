@@ -51,6 +51,8 @@ CHURN_DOWNLOAD: Final = "churn.download"
 CHURN_PARETO: Final = "churn.pareto"
 CHURN_MODEL_SCORES: Final = "churn.model_scores"
 CHURN_MODEL: Final = "churn.model"
+CHURN_CUSTOMER_TABLE: Final = "churn.customer_table"
+"""Prefix of the full customer table's download buttons."""
 
 DATA_RETURNS_ONLY: Final = "data.returns_only"
 """Prefix of the returns-only customers' download buttons (``.csv``, ``.parquet``)."""
@@ -66,6 +68,18 @@ CLUSTERS_DOWNLOAD: Final = "clusters.download"
 CUSTOMERS_SEGMENT_CHART: Final = "customers.segment_chart"
 CUSTOMERS_MAP_MEASURE: Final = "customers.map_measure"
 CUSTOMERS_COUNTRY_TABLE: Final = "customers.country_table"
+
+# Movement page widgets.
+MOVEMENT_SINCE: Final = "since"
+"""The earlier date, bound to the URL (``/movement?since=2023-09-30``); short and stable
+because shared links depend on it, like the sidebar filters' keys."""
+MOVEMENT_EDGES: Final = "movement.edges"
+MOVEMENT_FROM: Final = "movement.from"
+MOVEMENT_TO: Final = "movement.to"
+MOVEMENT_DOWNLOAD: Final = "movement.download"
+"""Prefix of the cell's customer list download buttons (``.csv``, ``.parquet``)."""
+MOVEMENT_TOTALS: Final = "movement.totals"
+MOVEMENT_COHORT_EVERY: Final = "movement.cohort_every"
 
 # Customer page widgets.
 CUSTOMER: Final = "customer"

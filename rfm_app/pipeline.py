@@ -10,8 +10,14 @@ Caching rules (see STYLE.md):
   a large frame (Streamlit hashes only a sample of big frames) and never on a file name
   (two users may upload different files with the same name). The bytes themselves are
   passed as ``_data``, which Streamlit does not hash.
-* Caches are per session (``scope="session"``), so one user never receives another's
-  results, and they are bounded by ``max_entries`` and a ``ttl``; a session's caches are
+* The Data page and Overview path (read, detect, clean, filter and score, the analysis)
+  is shared between sessions: keyed on the full SHA-256 of the bytes, only someone
+  holding the same bytes can hit an entry, and the same file opened by many visitors
+  (the sample every visitor lands on, a team's shared export) is read and scored once,
+  not once per session. These caches are bounded by ``max_entries`` for the whole server,
+  whatever the number of sessions, and by a ``ttl``.
+* The rest (the sheet list, the analytics pages' models) is per session
+  (``scope="session"``), bounded by ``max_entries`` and a ``ttl``; a session's caches are
   dropped when it disconnects.
 * Anything holding a polars frame uses ``st.cache_resource``, which hands back the same
   (immutable) object instead of pickling it in and unpickling a copy on every rerun.
@@ -24,10 +30,11 @@ Caching rules (see STYLE.md):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Final
 
@@ -39,7 +46,7 @@ import rfm
 from rfm import tables
 from rfm.columns import REQUIRED
 from rfm.errors import ConvergenceError, DataError
-from rfm.filters import Filters
+from rfm.filters import Filters, age_group
 from rfm.forecast import (
     ForecastTotals,
     at_risk_customers,
@@ -164,7 +171,7 @@ def _failure(error: Exception) -> Failure:
     )
 
 
-@st.cache_resource(scope="session", max_entries=1, ttl=TTL, show_spinner="Reading the file…")
+@st.cache_resource(max_entries=2, ttl=TTL, show_spinner="Reading the file…")
 def _raw_table(digest: str, _data: bytes, sheet: str | None = None) -> rfm.RawTable | Failure:
     try:
         return rfm.read_table(_data, sheet=sheet)
@@ -172,7 +179,7 @@ def _raw_table(digest: str, _data: bytes, sheet: str | None = None) -> rfm.RawTa
         return _failure(error)
 
 
-@st.cache_resource(scope="session", max_entries=2, ttl=TTL, show_spinner="Detecting columns…")
+@st.cache_resource(max_entries=8, ttl=TTL, show_spinner="Detecting columns…")
 def table_profile(digest: str, _source: Source, sheet: str | None = None) -> TableProfile | Failure:
     """Column names, detected mapping and a raw preview of ``_source`` (keyed on ``digest``)."""
     raw = _raw_table(digest, _source.data, sheet)
@@ -216,7 +223,7 @@ def workbook_sheets(digest: str, _data: bytes) -> tuple[str, ...]:
     return ()
 
 
-@st.cache_resource(scope="session", max_entries=2, ttl=TTL, show_spinner="Cleaning transactions…")
+@st.cache_resource(max_entries=4, ttl=TTL, show_spinner="Cleaning transactions…")
 def _transactions(
     digest: str,
     _data: bytes,
@@ -235,7 +242,7 @@ def _transactions(
         return _failure(error)
 
 
-@st.cache_resource(scope="session", max_entries=4, ttl=TTL, show_spinner="Scoring customers…")
+@st.cache_resource(max_entries=4, ttl=TTL, show_spinner="Scoring customers…")
 def _view(
     digest: str,
     _data: bytes,
@@ -320,7 +327,7 @@ def _analyse(result: rfm.ReadResult, found: AnalysisView) -> Analysis:
     )
 
 
-@st.cache_resource(scope="session", max_entries=4, ttl=TTL, show_spinner="Building the dashboards…")
+@st.cache_resource(max_entries=16, ttl=TTL, show_spinner="Building the dashboards…")
 def analysis(
     digest: str, _source: Source, settings: Settings, filters: Filters | None = None
 ) -> Analysis | Failure:
@@ -516,6 +523,35 @@ def _forecast(
         return _failure(error)
 
 
+@st.cache_resource(scope="session", max_entries=2, ttl=TTL, show_spinner=False)
+def _customer_table(
+    digest: str, _data: bytes, settings: session.Settings, filters: Filters, months: int, model: str
+) -> pl.DataFrame | Failure:
+    models = _models(digest, _data, settings, filters, model)
+    if isinstance(models, Failure):
+        return models
+    view = _settings_view(digest, _data, settings, filters)
+    if isinstance(view, Failure):
+        return view
+    clusters = _clusters(digest, _data, settings, filters, None)
+    try:
+        return rfm.customer_table(
+            view,
+            purchase_model=models.purchase,
+            spend_model=models.spend,
+            horizon_days=horizon_days(months),
+            clusters=None if isinstance(clusters, Failure) else clusters,
+        )
+    except Exception as error:
+        return _failure(error)
+
+
+def customer_table(months: int, model: str = "best") -> pl.DataFrame | Failure:
+    """Everything the app knows per customer (segment, scores, activity, cluster, churn
+    risk, expected purchases, revenue and units over ``months``, CLV), for download."""
+    return _customer_table(*_key(), months, model)
+
+
 def forecast(months: int, model: str = "best") -> pl.DataFrame | Failure:
     """Per-customer churn risk and expected revenue over ``months`` (cached): the view's
     customers with ``p_alive``, ``churn_probability``, ``no_purchase_probability`` (in the
@@ -563,6 +599,12 @@ def _model_check(
         accuracy = rfm.holdout_accuracy(
             evaluation, by="segment", groups=groups, currency=session.currency()
         )
+        if accuracy.by_group is not None:  # segments best first, as on every page
+            order = {name: index for index, name in enumerate(rfm.segment_levels())}
+            ranked = accuracy.by_group.sort(
+                pl.col("segment").replace_strict(order, default=len(order), return_dtype=pl.Int64)
+            )
+            accuracy = dataclasses.replace(accuracy, by_group=ranked)
     except Exception as error:
         return _failure(error)
     return ModelCheck(
@@ -624,6 +666,9 @@ _LINE_COLUMNS: Final[tuple[str, ...]] = (
     "age_group",
     "gender",
     "country",
+    "state",
+    "region",
+    "city",
     "payment_method",
     "category",
     "department",
@@ -648,6 +693,9 @@ def _customer_tables(
         if focus:
             customers = customers.filter(pl.col("segment").is_in(list(focus)))
             lines = lines.join(customers.select("customer_id"), on="customer_id", how="semi")
+        age = age_group(lines.columns, as_of=found.as_of)  # ages at the view's as-of date
+        if age is not None:
+            lines = lines.with_columns(age)
         by_column = {
             column: rfm.breakdown(lines, by=column, coverage=found.coverage)
             for column in _LINE_COLUMNS
@@ -750,6 +798,120 @@ def forecast_tables(
 ) -> ForecastTables | Failure:
     """The Churn & CLV page's tables (cached), focused on ``focus`` segments."""
     return _forecast_tables(*_key(), months, model, focus)
+
+
+# --- How customers move (issue 13): segment migration, cohorts, period over period ---------------
+#
+# All three are computed from the view's transactions (cut at its as-of date and narrowed by
+# the sidebar filters), with the view's as-of date as the later date, so the Movement page and
+# the Overview deltas count exactly what the other pages count.
+
+
+def _row_filtered_view(
+    digest: str, data: bytes, settings: session.Settings, filters: Filters
+) -> AnalysisView | Failure:
+    """The view with the segment filter lifted (the row filters kept).
+
+    Segments are measured on everything the row filters keep, so this view's customers
+    carry the very segments of the filtered view's; movement needs all of them to say
+    where the chosen segments' customers came from.
+    """
+    if not filters.segments:
+        return _settings_view(digest, data, settings, filters)
+    return _settings_view(digest, data, settings, replace(filters, segments=()))
+
+
+def default_earlier(as_of: date, first_day: date) -> date:
+    """One period before ``as_of``: a quarter, or a month, a week or half the span when
+    the data cover less than two of them (never before ``first_day``)."""
+    for period in ("1q", "1mo", "1w"):
+        earlier = pl.select(pl.lit(as_of).dt.offset_by(f"-{period}")).item()
+        if pl.select(pl.lit(earlier).dt.offset_by(f"-{period}")).item() >= first_day:
+            assert isinstance(earlier, date)
+            return earlier
+    return first_day + (as_of - first_day) / 2
+
+
+@st.cache_resource(scope="session", max_entries=4, ttl=TTL, show_spinner="Comparing segments…")
+def _movement(
+    digest: str,
+    _data: bytes,
+    settings: session.Settings,
+    filters: Filters,
+    earlier: date,
+    edges: str,
+) -> rfm.SegmentMigration | Failure:
+    found = _row_filtered_view(digest, _data, settings, filters)
+    if isinstance(found, Failure):
+        return found
+    try:
+        return rfm.segment_migration(
+            found.transactions,
+            earlier=earlier,
+            later=found.as_of,
+            edges="earlier" if edges == "earlier" else "own",
+        )
+    except Exception as error:
+        return _failure(error)
+
+
+def movement(earlier: date, *, edges: str = "own") -> rfm.SegmentMigration | Failure:
+    """Segments of the view's customers at ``earlier`` and at the view's as-of date (cached).
+
+    The segment filter is lifted (see :func:`_row_filtered_view`); ``edges`` as in
+    :func:`rfm.segment_migration`.
+    """
+    return _movement(*_key(), earlier, edges)
+
+
+@st.cache_resource(scope="session", max_entries=4, ttl=TTL, show_spinner="Following cohorts…")
+def _cohorts(
+    digest: str, _data: bytes, settings: session.Settings, filters: Filters, every: str
+) -> rfm.CohortRetention | Failure:
+    found = _settings_view(digest, _data, settings, filters)
+    if isinstance(found, Failure):
+        return found
+    try:
+        return rfm.cohort_retention(found.transactions, every=every, as_of=found.last_day)
+    except Exception as error:
+        return _failure(error)
+
+
+def cohorts(every: str) -> rfm.CohortRetention | Failure:
+    """First-purchase cohorts of the view's customers, period by period (cached)."""
+    return _cohorts(*_key(), every)
+
+
+@st.cache_resource(scope="session", max_entries=4, ttl=TTL, show_spinner=False)
+def _period_comparison(
+    digest: str, _data: bytes, settings: session.Settings, filters: Filters
+) -> rfm.PeriodComparison | Failure | None:
+    if filters.segments:
+        # Segments are measured at the end of the view; a period before it would need its
+        # own segments, so the figures could not be compared like for like.
+        return None
+    found = _settings_view(digest, _data, settings, filters)
+    if isinstance(found, Failure):
+        return found
+    # The view's dates are the current period; the lines before it come from the same
+    # view without its date range (every other filter kept).
+    whole = _settings_view(digest, _data, settings, replace(filters, date_range=None))
+    if isinstance(whole, Failure):
+        return whole
+    try:
+        return rfm.period_over_period(
+            whole.transactions,
+            as_of=found.last_day,
+            days=(found.last_day - found.first_day).days + 1,
+        )
+    except Exception as error:
+        return _failure(error)
+
+
+def period_comparison() -> rfm.PeriodComparison | Failure | None:
+    """The view's headline KPIs against the period of the same length before it (cached);
+    ``None`` with a segment filter."""
+    return _period_comparison(*_key())
 
 
 # -- One customer: the Customer page's drill-down ----------------------------------------

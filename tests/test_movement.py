@@ -485,3 +485,15 @@ def test_period_over_period_matches_kpis_of_the_window_and_errors() -> None:
         rfm.period_over_period(POP, days=0)
     with pytest.raises(rfm.DataError, match="no transaction with a customer id"):
         rfm.period_over_period(POP.clear())
+
+
+def test_period_over_period_revenue_includes_returns_only_customers() -> None:
+    # d returns 7.0 in March without buying anything in it: not a customer of March,
+    # but the return is part of March's net revenue, as in the Overview's KPIs.
+    tx = pl.concat([POP, _tx([("d", D(2024, 3, 10), -7.0)])])
+    p = rfm.period_over_period(tx, as_of="2024-03-31")
+    assert p.current.customers == 2
+    assert p.current.revenue == 120.0 - 7.0
+    assert p.current.returns_only_customers == 1
+    march = rfm.Filters.of(date_range=(D(2024, 3, 1), D(2024, 3, 31)))
+    assert p.current.revenue == rfm.analysis_view(tx, filters=march).kpis().revenue

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from collections.abc import Sequence
 from typing import Any, Final
 
@@ -384,6 +385,10 @@ def choose_purchase_model(
             fits[key] = CandidateFit(key, display, None, None, None, None, str(error))
             continue
         evaluation = evaluate_holdout(model, split)
+        if not math.isfinite(evaluation.rmse):  # a fit run off to infinity forecasts nan
+            error = "its holdout forecast is not a number (the fit ran off to infinity)"
+            fits[key] = CandidateFit(key, display, None, None, None, None, error)
+            continue
         fits[key] = CandidateFit(key, display, model, used, evaluation, model.diagnose(), None)
     fitted = [fit for fit in fits.values() if fit.evaluation is not None]
     if not fitted:

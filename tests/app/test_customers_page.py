@@ -70,3 +70,18 @@ def test_without_optional_columns_each_section_names_its_column(
     # Sections that need only the required columns still draw.
     assert "Revenue by tenure" in texts(app.subheader)
     assert any("cohorts are by first purchase" in c for c in texts(app.caption))
+
+
+def test_one_country_shows_its_states(app: AppTest, upload: Callable[..., AppTest]) -> None:
+    # A Superstore-shaped export: one country, customers spread over states.
+    header = "Order ID,Order Date,Customer ID,Country,State,City,Sales\n"
+    rows = [
+        f"O{i},2024-0{1 + i % 6}-1{i % 9},C{i % 7},United States,"
+        f"{('Texas', 'Ohio', 'Utah')[i % 3]},Town{i % 4},{10 + i}.50\n"
+        for i in range(40)
+    ]
+    upload(app, "superstore.csv", (header + "".join(rows)).encode())
+    app.switch_page("pages/customers.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    said = " ".join(c.value for c in app.caption).replace("\\", "")
+    assert "by state in United States" in said

@@ -389,3 +389,15 @@ def test_a_missing_column_asks_to_choose_it(app: AppTest, upload: Callable[..., 
     said = " ".join(e.value for e in app.error).replace("\\", "")
     assert "Choose the customer id column below" in said
     assert "columns=" not in said, "advice for code, not for someone using the app"
+
+
+def test_customer_accounts_show_no_none_for_counts_without_a_value(app: AppTest) -> None:
+    # The accounts table (scored / returns only / after the as-of date) gives a net value only
+    # for the returns-only row; the others showed the word "None" to the analyst.
+    app.date_input(key=keys.DATA_AS_OF).set_value(dt.date(2021, 12, 31))
+    app.button(key=keys.DATA_APPLY).click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    tables = [t.value for t in app.dataframe if "Net value" in t.value.columns]
+    assert tables, "the customer accounts table is drawn when customers are not all scored"
+    net_value = tables[0]["Net value"]
+    assert not net_value.isna().any(), net_value.tolist()

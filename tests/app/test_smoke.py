@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 ENTRYPOINT = str(Path(__file__).absolute().parents[2] / "streamlit_app.py")
 
-PAGES = ["pages/data.py", "pages/overview.py", "pages/segments.py"]
+PAGES = ["pages/data.py", "pages/overview.py", "pages/segments.py", "pages/movement.py"]
 
 
 def test_data_page_is_the_default_and_shows_the_sample(app: AppTest) -> None:

@@ -130,14 +130,25 @@ def test_an_upload_the_store_cannot_keep_is_still_analysed_and_says_so(
     assert "a reload or a copied link opens the sample data" in warning
 
 
-def test_an_old_xls_workbook_gets_the_librarys_message(app: AppTest, upload: Uploader) -> None:
-    ole2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(1024)  # the old .xls container
+def test_a_damaged_xls_workbook_gets_the_librarys_message(app: AppTest, upload: Uploader) -> None:
+    ole2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(1024)  # an .xls header, no workbook
     upload(app, "orders.xls", ole2, "application/vnd.ms-excel")
     assert not app.exception
     (shown,) = texts(app.error)
     error = shown.replace("\\", "")  # Markdown escapes
-    assert "old-style Excel (.xls)" in error
-    assert "save it as CSV or .xlsx" in error
+    assert ".xls workbook" in error
+    assert "export it as CSV" in error
+
+
+def test_an_old_xls_workbook_is_analysed(app: AppTest, upload: Uploader) -> None:
+    from tests.io.xls_writer import workbook
+
+    rows = [["customer_id", "order_date", "amount"], ["a", "2024-01-05", 10.0]]
+    rows += [["a", "2024-02-05", 5.0], ["b", "2024-03-01", 7.5]]
+    upload(app, "orders.xls", workbook({"Orders": rows}), "application/vnd.ms-excel")
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.error, texts(app.error)
+    assert any("2 customers, 3 orders" in s.value for s in app.success)
 
 
 def test_a_dataset_forgotten_elsewhere_is_said_to_be_gone(app: AppTest, upload: Uploader) -> None:

@@ -8,6 +8,7 @@ The family test simulates transactions event by event from each model
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import polars as pl
 import pytest
@@ -159,3 +160,32 @@ def test_choice_on_a_subset_of_customers_is_reproducible(cdnow_transactions: pl.
     assert ids <= set(cdnow_transactions["customer_id"])
     with pytest.raises(DataError, match=r"'max_customers' parameter .* int > 0 or None"):
         rfm.choose_purchase_model(cdnow_transactions, **{**options, "max_customers": 0})  # type: ignore[arg-type]
+
+
+def test_a_candidate_whose_forecast_is_nan_is_set_aside_not_a_crash() -> None:
+    # Every customer buys at one Poisson rate (no heterogeneity, no drop-out), the shape of
+    # a UCI-like export: MBG/NBD's r and alpha run off to infinity and its holdout forecast
+    # is nan. Listed first, it used to make the choice raise IndexError (nan <= nan is false).
+    rng = random.Random(1)
+    start = dt.datetime(2010, 12, 1)
+    rows = [
+        (
+            f"c{rng.randint(1, 300)}",
+            start + dt.timedelta(days=rng.randint(0, 373)),
+            rng.uniform(5, 500),
+        )
+        for _ in range(1200)
+    ]
+    transactions = pl.DataFrame(rows, schema=["customer_id", "order_date", "amount"], orient="row")
+    choice = rfm.choose_purchase_model(
+        transactions,
+        candidates=["mbg/nbd", "pareto/nbd"],
+        as_of="2011-12-10",
+        calibration_end="2011-08-07",
+        holdout_end="2011-12-09",
+    )
+    assert choice.winner == "pareto/nbd"
+    scores = {row["key"]: row for row in choice.scores.iter_rows(named=True)}
+    assert scores["mbg/nbd"]["rmse"] is None
+    assert "not a number" in scores["mbg/nbd"]["error"]
+    assert "MBG/NBD could not be fitted" in choice.reason

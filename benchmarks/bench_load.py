@@ -1,0 +1,405 @@
+"""The app under a crowd, and its memory per page: headless Chromium against ``streamlit run``.
+
+Two measurements, each against a fresh ``streamlit run streamlit_app.py`` on 127.0.0.1
+(the repository's ``.streamlit/config.toml`` applies), with the server's resident memory
+sampled from ``/proc`` and its health check polled every second:
+
+* ``crowd`` -- N browser sessions start at once; each opens the link (the sample on the
+  Data page), optionally uploads a file, and opens the Overview. Reports, per session, the
+  time to the first page and to the Overview's KPIs, the slowest health-check answer, and
+  the server's peak memory.
+* ``pages`` -- one session uploads a file and visits every page in turn; reports the
+  server's memory after each page (resident and peak), then after the session is closed
+  and the server has had time to drop it (``server.disconnectedSessionTTL``, 120 s).
+
+Every loop is bounded (a fixed number of sessions, steps and a timeout on each wait), and
+nothing listens beyond 127.0.0.1. Not part of the test suite. Run from the repository root::
+
+    python benchmarks/bench_load.py crowd --sessions 10 --out benchmarks/results/app.md
+    python benchmarks/bench_load.py crowd --sessions 20 --out benchmarks/results/app.md
+    python benchmarks/bench_load.py pages --rows 1000000 --out benchmarks/results/app.md
+
+``--out`` rewrites only this script's section of the file (between ``<!-- bench_load:...
+-->`` markers), so other benchmarks' results stay.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).absolute().parents[1]
+sys.path.insert(0, str(ROOT))
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+STEP_TIMEOUT_MS = 600_000
+"""The longest any one wait may take: a hung server ends the run instead of blocking it."""
+PAGES = ("Overview", "Segments", "Clusters", "Churn & CLV", "Customers")
+MIB = 2**20
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _memory(pid: int) -> tuple[int, int]:
+    """(resident, peak resident) bytes of ``pid``, from /proc (Linux)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    rss = int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))  # type: ignore[union-attr]
+    hwm = int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1))  # type: ignore[union-attr]
+    return rss * 1024, hwm * 1024
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of ``pid`` so far (all its threads), from /proc (Linux).
+
+    Unlike wall-clock times, it does not grow when other jobs share the cores."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Watch:
+    """The server's memory (sampled every 0.25 s) and health-check latency (every 1 s)."""
+
+    pid: int
+    url: str
+    peak_rss: int = 0
+    window_peak: int = 0
+    health_worst: float = 0.0
+    health_failures: int = 0
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def start(self) -> None:
+        threading.Thread(target=self._memory_loop, daemon=True).start()
+        threading.Thread(target=self._health_loop, daemon=True).start()
+
+    def _memory_loop(self) -> None:
+        while not self.stop.wait(0.25):
+            try:
+                rss, _ = _memory(self.pid)
+            except (OSError, AttributeError):
+                return
+            self.peak_rss = max(self.peak_rss, rss)
+            self.window_peak = max(self.window_peak, rss)
+
+    def _health_loop(self) -> None:
+        while not self.stop.wait(1.0):
+            start = time.perf_counter()
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=30):
+                    pass
+            except OSError:
+                self.health_failures += 1
+            self.health_worst = max(self.health_worst, time.perf_counter() - start)
+
+    def reset_window(self) -> int:
+        """The peak since the last reset, and start a new window."""
+        peak, self.window_peak = self.window_peak, _memory(self.pid)[0]
+        return max(peak, self.window_peak)
+
+
+@contextmanager
+def server() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``streamlit run`` on a free 127.0.0.1 port, stopped (and waited for) on exit."""
+    port = _free_port()
+    log = Path(tempfile.gettempdir()) / f"bench_load_{port}.log"
+    command = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py"]
+    command += ["--server.address", "127.0.0.1", "--server.port", str(port)]
+    with log.open("wb") as sink:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"streamlit did not start:\n{log.read_text()}") from None
+                time.sleep(0.3)
+        yield url, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=30)
+
+
+async def _settle(page: Any) -> None:
+    await page.wait_for_timeout(250)
+    await page.wait_for_selector(IDLE, timeout=STEP_TIMEOUT_MS)
+
+
+async def _open(page: Any, title: str) -> None:
+    nav = page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first
+    await nav.click(timeout=STEP_TIMEOUT_MS)
+    await _settle(page)
+
+
+async def _upload(page: Any, path: Path) -> None:
+    await page.get_by_text("Upload a file", exact=True).click(timeout=STEP_TIMEOUT_MS)
+    await _settle(page)
+    await page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    await sidebar.get_by_text(path.name).first.wait_for(timeout=STEP_TIMEOUT_MS)
+    await _settle(page)
+    done = page.get_by_text("Open Overview or Segments", exact=False)
+    await done.wait_for(timeout=STEP_TIMEOUT_MS)
+
+
+@dataclass
+class SessionTimes:
+    first_page: float | None = None
+    overview: float | None = None
+    error: str | None = None
+
+
+async def _session(browser: Any, url: str, upload: Path | None, start: float) -> SessionTimes:
+    times = SessionTimes()
+    context = await browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = await context.new_page()
+        await page.goto(url, timeout=STEP_TIMEOUT_MS)
+        await _settle(page)
+        times.first_page = time.perf_counter() - start
+        if upload is not None:
+            await _upload(page, upload)
+        await _open(page, "Overview")
+        await page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=STEP_TIMEOUT_MS)
+        times.overview = time.perf_counter() - start
+    except Exception as error:  # a timeout or a crash: recorded, the others carry on
+        times.error = f"{type(error).__name__}: {str(error).splitlines()[0][:120]}"
+    finally:
+        await context.close()
+    return times
+
+
+async def _crowd(url: str, sessions: int, upload: Path | None) -> list[SessionTimes]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        start = time.perf_counter()
+        results = await asyncio.gather(
+            *(_session(browser, url, upload, start) for _ in range(sessions))
+        )
+        await browser.close()
+    return list(results)
+
+
+def _seconds(values: list[float]) -> str:
+    if not values:
+        return "–"
+    return f"{min(values):.1f} / {statistics.median(values):.1f} / {max(values):.1f}"
+
+
+def crowd(args: argparse.Namespace) -> tuple[str, str]:
+    upload = _data_file(args)
+    with server() as (url, process):
+        watch = Watch(process.pid, url)
+        idle_rss = _memory(process.pid)[0]
+        watch.start()
+        load_before = os.getloadavg()[0]
+        cpu_before = _cpu_seconds(process.pid)
+        results = asyncio.run(_crowd(url, args.sessions, upload))
+        cpu = _cpu_seconds(process.pid) - cpu_before
+        load_after = os.getloadavg()[0]
+        watch.stop.set()
+    first = [r.first_page for r in results if r.first_page is not None]
+    overview = [r.overview for r in results if r.overview is not None]
+    errors = [r.error for r in results if r.error]
+    what = f"uploads {upload.name} ({upload.stat().st_size / MIB:.1f} MiB)" if upload else ""
+    flow = f"opens the link, {what + ', ' if what else ''}opens the Overview"
+    lines = [
+        f"## {args.sessions} concurrent sessions (`bench_load.py crowd`)",
+        "",
+        f"{args.sessions} headless Chromium sessions start at once against one fresh "
+        f"`streamlit run` on 127.0.0.1; each {flow} (the sample's KPIs when nothing is "
+        f"uploaded). Machine: {os.cpu_count()} cores shared with other jobs (1-minute load "
+        f"{load_before:.1f} before, {load_after:.1f} after); Chromium runs on the same cores. "
+        f"{platform.system()}, Python {platform.python_version()}.",
+        "",
+        f"Command: `python benchmarks/bench_load.py crowd --sessions {args.sessions}"
+        f"{' --upload ' + str(args.upload) if args.upload else ''}"
+        f"{' --rows ' + str(args.rows) if args.rows else ''}"
+        f"{' --label ' + repr(args.label) if args.label else ''} --out benchmarks/results/app.md`",
+        "",
+        "| measure | value |",
+        "|---|---:|",
+        f"| sessions that reached the Overview | {len(overview)} of {args.sessions} |",
+        f"| seconds to the first page (min / median / max) | {_seconds(first)} |",
+        f"| seconds to the Overview KPIs (min / median / max) | {_seconds(overview)} |",
+        f"| server CPU seconds for the whole crowd (user + system) | {cpu:.1f} |",
+        f"| slowest health-check answer (s) | {watch.health_worst:.1f} |",
+        f"| health checks that failed | {watch.health_failures} |",
+        f"| server memory idle, before the crowd (MiB) | {idle_rss / MIB:.0f} |",
+        f"| server peak memory (MiB) | {watch.peak_rss / MIB:.0f} |",
+    ]
+    if errors:
+        lines += ["", "Sessions that did not finish: " + "; ".join(sorted(set(errors)))]
+    key = f"crowd-{args.sessions}{'-upload' if upload else ''}"
+    return key, "\n".join(lines)
+
+
+def _data_file(args: argparse.Namespace) -> Path | None:
+    if args.upload:
+        return Path(args.upload)
+    if args.rows:
+        from benchmarks.bench_app import make_csv
+
+        folder = Path(tempfile.gettempdir()) / "rfm_bench"
+        folder.mkdir(exist_ok=True)
+        return make_csv(args.rows, folder)
+    return None
+
+
+async def _pages(url: str, upload: Path, watch: Watch) -> list[tuple[str, float, float, int]]:
+    from playwright.async_api import async_playwright
+
+    steps: list[tuple[str, float, float, int]] = []
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = await browser.new_context(viewport={"width": 1400, "height": 900})
+        page = await context.new_page()
+        await page.goto(url, timeout=STEP_TIMEOUT_MS)
+        await _settle(page)
+        watch.reset_window()
+        start, cpu = time.perf_counter(), _cpu_seconds(watch.pid)
+        await _upload(page, upload)
+        steps.append(
+            (
+                "Data (upload, read, clean, score)",
+                time.perf_counter() - start,
+                _cpu_seconds(watch.pid) - cpu,
+                watch.reset_window(),
+            )
+        )
+        for title in PAGES:
+            start, cpu = time.perf_counter(), _cpu_seconds(watch.pid)
+            await _open(page, title)
+            await page.wait_for_timeout(500)
+            await _settle(page)
+            seconds = time.perf_counter() - start
+            steps.append((title, seconds, _cpu_seconds(watch.pid) - cpu, watch.reset_window()))
+        await context.close()
+        await browser.close()
+    return steps
+
+
+def pages(args: argparse.Namespace) -> tuple[str, str]:
+    upload = _data_file(args)
+    if upload is None:
+        raise SystemExit("pages needs --upload PATH or --rows N")
+    with server() as (url, process):
+        watch = Watch(process.pid, url)
+        idle_rss = _memory(process.pid)[0]
+        watch.start()
+        steps = asyncio.run(_pages(url, upload, watch))
+        closed_rss = _memory(process.pid)[0]
+        time.sleep(args.after_close)
+        later_rss = _memory(process.pid)[0]
+        peak = _memory(process.pid)[1]
+        watch.stop.set()
+    lines = [
+        f"## Server memory per page, one session, {upload.name} (`bench_load.py pages`)",
+        "",
+        f"One headless Chromium session uploads {upload.name} "
+        f"({upload.stat().st_size / MIB:.1f} MiB) to a fresh `streamlit run` on 127.0.0.1, "
+        "then opens each page in turn. Memory is the server process's resident set "
+        "(`/proc/<pid>/status`), sampled every 0.25 s; the peak of a page is the highest "
+        "sample while it ran. The process's own peak (`VmHWM`) is the ground truth for the "
+        f"whole run. Machine: {os.cpu_count()} cores, {platform.system()}, Python "
+        f"{platform.python_version()}.",
+        "",
+        f"Command: `python benchmarks/bench_load.py pages"
+        f"{' --upload ' + str(args.upload) if args.upload else ''}"
+        f"{' --rows ' + str(args.rows) if args.rows else ''}"
+        f" --after-close {args.after_close:g}"
+        f"{' --label ' + repr(args.label) if args.label else ''} --out benchmarks/results/app.md`",
+        "",
+        "| page | seconds | server CPU seconds | peak memory while it ran (MiB) |",
+        "|---|---:|---:|---:|",
+        f"| (server idle, before the session) | | | {idle_rss / MIB:.0f} |",
+        *[
+            f"| {title} | {seconds:.1f} | {cpu:.1f} | {peak_rss / MIB:.0f} |"
+            for title, seconds, cpu, peak_rss in steps
+        ],
+        f"| session closed (at once) | | | {closed_rss / MIB:.0f} |",
+        f"| {args.after_close:g} s after the session closed | | | {later_rss / MIB:.0f} |",
+        f"| process peak (`VmHWM`) | | | {peak / MIB:.0f} |",
+    ]
+    key = f"pages-{upload.name}"
+    return key, "\n".join(lines)
+
+
+def write_section(path: Path, key: str, markdown: str) -> None:
+    """Put ``markdown`` between this key's markers in ``path``, replacing what was there."""
+    begin, end = f"<!-- bench_load:{key} -->", f"<!-- /bench_load:{key} -->"
+    block = f"{begin}\n{markdown}\n{end}"
+    text = path.read_text() if path.exists() else ""
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        text = head + block + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip("\n") + ("\n\n" if text else "") + block + "\n"
+    path.write_text(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("mode", choices=["crowd", "pages"])
+    parser.add_argument("--sessions", type=int, default=10)
+    parser.add_argument("--upload", type=Path, default=None, help="a file every session uploads")
+    parser.add_argument("--rows", type=int, default=None, help="upload a simulated CSV this long")
+    parser.add_argument("--after-close", type=float, default=130.0)
+    parser.add_argument("--out", type=Path, default=None, help="a Markdown file to update")
+    parser.add_argument(
+        "--label", default="", help="names the run in the heading and its section, e.g. 'before'"
+    )
+    args = parser.parse_args()
+    if not 1 <= args.sessions <= 50:
+        parser.error("--sessions must be in [1, 50]")
+    key, markdown = crowd(args) if args.mode == "crowd" else pages(args)
+    if args.label:
+        key = f"{key}-{args.label.replace(' ', '-')}"
+        heading, rest = markdown.split("\n", 1)
+        markdown = f"{heading}: {args.label}\n{rest}"
+    print(markdown)
+    if args.out:
+        write_section(args.out, key, markdown)
+
+
+if __name__ == "__main__":
+    main()
