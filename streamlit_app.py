@@ -33,6 +33,7 @@ PAGES = {
         st.Page("pages/clusters.py", title="Clusters", icon=":material/scatter_plot:"),
         st.Page("pages/churn.py", title="Churn & CLV", icon=":material/trending_down:"),
         st.Page("pages/customers.py", title="Customers", icon=":material/groups:"),
+        st.Page("pages/customer.py", title="Customer", icon=":material/person_search:"),
     ],
 }
 

@@ -11,7 +11,14 @@ from rfm.forecast import LIKELY_CHURNED, horizon_days
 from rfm_app import charts, keys, pipeline, session
 from rfm_app import format as fmt
 from rfm_app.pipeline import Failure
-from rfm_app.widgets import analysis_page, download_buttons, plain, show_failure, with_status
+from rfm_app.widgets import (
+    analysis_page,
+    customer_link,
+    download_buttons,
+    plain,
+    show_failure,
+    with_status,
+)
 
 TOP_BARS = 15
 """Bar charts by country, category or retailer show this many, the largest."""
@@ -316,10 +323,13 @@ elif at_risk.height == 0:
         icon=":material/verified:",
     )
 else:
-    st.dataframe(
+    listed = (
         at_risk.select(shown)
         .head(200)
-        .with_columns(pl.col("monetary", "expected_revenue", "revenue_at_risk").round(2)),
+        .with_columns(pl.col("monetary", "expected_revenue", "revenue_at_risk").round(2))
+    )
+    selected = st.dataframe(
+        listed,
         hide_index=True,
         width="stretch",
         column_config={
@@ -341,7 +351,10 @@ else:
             ),
         },
         key=keys.CHURN_AT_RISK_TABLE,
+        on_select="rerun",
+        selection_mode="single-row",
     )
+    customer_link(selected, listed)
     st.caption(
         f"{fmt.count(at_risk.height)} customers"
         + (" (first 200 shown; the download has all)." if at_risk.height > 200 else ".")

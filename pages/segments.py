@@ -10,6 +10,7 @@ from rfm_app import charts, keys, session, tables
 from rfm_app import format as fmt
 from rfm_app.routing import ensure_router
 from rfm_app.widgets import (
+    customer_link,
     download_buttons,
     require_analysis,
     require_customers,
@@ -75,13 +76,31 @@ by_spend, by_score = st.tabs(["By spend", "By RFM score"])
 shown = ["customer_id", "segment", "rfm_score", "recency_days", "frequency", "monetary"]
 with by_spend:
     top = report_tables.top_customers(segmented, by="spend", n=top_n).select(shown)
-    st.dataframe(top, hide_index=True, width="stretch", column_config=columns)
+    picked = st.dataframe(
+        top,
+        hide_index=True,
+        width="stretch",
+        column_config=columns,
+        on_select="rerun",
+        selection_mode="single-row",
+        key=keys.SEGMENTS_TOP_SPEND_TABLE,
+    )
+    customer_link(picked, top)
     download_buttons(
         top, stem="top_customers_by_spend", key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}top_spend"
     )
 with by_score:
     top = report_tables.top_customers(segmented, by="rfm_score", n=top_n).select(shown)
-    st.dataframe(top, hide_index=True, width="stretch", column_config=columns)
+    picked = st.dataframe(
+        top,
+        hide_index=True,
+        width="stretch",
+        column_config=columns,
+        on_select="rerun",
+        selection_mode="single-row",
+        key=keys.SEGMENTS_TOP_SCORE_TABLE,
+    )
+    customer_link(picked, top)
     download_buttons(
         top, stem="top_customers_by_rfm_score", key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}top_score"
     )

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from rfm import datasets, measures
 from rfm.customers import customer_table
+from rfm.drilldown import CustomerHistory, alive_history, customer_history, customer_lines
 from rfm.errors import (
     AmbiguousDatesError,
     ConvergenceError,
@@ -143,6 +144,7 @@ __all__ = [
     "CohortRetention",
     "ConvergenceError",
     "CustomerCounts",
+    "CustomerHistory",
     "DataError",
     "Filters",
     "FitDiagnosis",
@@ -163,6 +165,7 @@ __all__ = [
     "SegmentMigration",
     "SourceSpec",
     "activity_status",
+    "alive_history",
     "analysis_view",
     "attach_customers",
     "attach_returns",
@@ -174,6 +177,8 @@ __all__ = [
     "cluster",
     "clv",
     "cohort_retention",
+    "customer_history",
+    "customer_lines",
     "customer_table",
     "datasets",
     "detect_columns",

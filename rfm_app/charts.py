@@ -6,6 +6,7 @@ the browser never receives one mark per customer of a large file.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Sequence
 from functools import cache
@@ -1175,3 +1176,86 @@ def cohort_heatmap(table: pl.DataFrame, *, every_label: str) -> alt.LayerChart:
         alt.LayerChart,
         alt.layer(*layers).properties(height=max(220, 18 * len(cohorts))),
     )
+
+
+KIND_COLORS: Final = {"purchase": ACCENT, "return": "#d4603f"}
+
+
+def _days_axis(days: tuple[dt.date, dt.date]) -> tuple[alt.Scale, alt.Axis]:
+    """A time axis over ``days`` with one label per month, or per few months on long spans
+    (automatic ticks repeat a month's label on short spans)."""
+    first, last = days
+    months = max(1, (last.year - first.year) * 12 + last.month - first.month)
+    step = next(s for s in (1, 2, 3, 6, 12, 24, 60, 120, 10**6) if months / s <= 12)
+    interval = (
+        {"interval": "month", "step": step}
+        if step < 12
+        else {"interval": "year", "step": step // 12}
+    )
+    scale = alt.Scale(domain=[first.isoformat(), last.isoformat()])
+    return scale, alt.Axis(format="%b %Y" if step < 12 else "%Y", tickCount=interval)
+
+
+def order_timeline(
+    timeline: pl.DataFrame, *, currency: str, days: tuple[dt.date, dt.date]
+) -> alt.Chart:
+    """One customer's purchases (up) and returns (down) per day, as bars of their net amount.
+
+    ``timeline`` is :meth:`rfm.CustomerHistory.timeline` (``date``, ``kind``, ``lines``,
+    ``orders``, ``amount`` [, ``quantity``]); ``days`` the first and last day of the axis.
+    """
+    scale, axis = _days_axis(days)
+    title = f"Amount ({currency})" if currency else "Amount"
+    tooltip = [
+        alt.Tooltip("date:T", title="Day", format="%Y-%m-%d"),
+        alt.Tooltip("kind:N", title="Kind"),
+        alt.Tooltip("amount:Q", title=title, format=",.2f"),
+        alt.Tooltip("orders:Q", title="Orders"),
+        alt.Tooltip("lines:Q", title="Lines"),
+    ]
+    if "quantity" in timeline.columns:
+        tooltip.append(alt.Tooltip("quantity:Q", title="Units", format=","))
+    return (
+        alt.Chart(timeline)
+        .mark_bar(size=6)
+        .encode(
+            x=alt.X("date:T", title=None, scale=scale, axis=axis),
+            y=alt.Y("amount:Q", title=title),
+            color=alt.Color(
+                "kind:N",
+                title=None,
+                scale=alt.Scale(domain=list(KIND_COLORS), range=list(KIND_COLORS.values())),
+                legend=alt.Legend(orient="top", labelExpr="datum.label + 's'"),
+            ),
+            tooltip=tooltip,
+        )
+        .properties(height=HEIGHT)
+    )
+
+
+def alive_path(path: pl.DataFrame, *, model: str, days: tuple[dt.date, dt.date]) -> alt.LayerChart:
+    """P(alive) over one customer's history (:func:`rfm.alive_history`), with a mark on
+    each day they bought, as lifetimes' ``plot_history_alive`` draws it; ``days`` the first
+    and last day of the axis (the order timeline's, so the two line up)."""
+    scale, axis = _days_axis(days)
+    base = alt.Chart(path).encode(x=alt.X("date:T", title=None, scale=scale, axis=axis))
+    y = alt.Y(
+        "p_alive:Q",
+        title=f"P(alive) under {model}",
+        scale=alt.Scale(domain=[0, 1]),
+        axis=alt.Axis(format="%"),
+    )
+    line = base.mark_line(color=ACCENT).encode(
+        y=y,
+        tooltip=[
+            alt.Tooltip("date:T", title="Day", format="%Y-%m-%d"),
+            alt.Tooltip("p_alive:Q", title="P(alive)", format=".1%"),
+            alt.Tooltip("purchase_days:Q", title="Purchase days so far"),
+        ],
+    )
+    bought = (
+        base.transform_filter(alt.datum.purchase)
+        .mark_rule(color="#888888", strokeDash=[3, 3])
+        .encode(tooltip=[alt.Tooltip("date:T", title="Purchase on", format="%Y-%m-%d")])
+    )
+    return alt.LayerChart(layer=[bought, line], height=HEIGHT)

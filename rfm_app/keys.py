@@ -80,3 +80,13 @@ MOVEMENT_DOWNLOAD: Final = "movement.download"
 """Prefix of the cell's customer list download buttons (``.csv``, ``.parquet``)."""
 MOVEMENT_TOTALS: Final = "movement.totals"
 MOVEMENT_COHORT_EVERY: Final = "movement.cohort_every"
+
+# Customer page widgets.
+CUSTOMER: Final = "customer"
+"""The customer id box, bound to the URL: ``?customer=<id>`` opens that customer."""
+CUSTOMER_MODEL: Final = "customer.model"
+CUSTOMER_LINES: Final = "customer.lines"
+
+# Customer lists that open the Customer page (single-row selection).
+SEGMENTS_TOP_SPEND_TABLE: Final = "segments.top_spend_table"
+SEGMENTS_TOP_SCORE_TABLE: Final = "segments.top_score_table"

@@ -917,3 +917,52 @@ def period_comparison() -> rfm.PeriodComparison | Failure | None:
     """The view's headline KPIs against the period of the same length before it (cached);
     ``None`` with a segment filter."""
     return _period_comparison(*_key())
+
+
+# -- One customer: the Customer page's drill-down ----------------------------------------
+
+
+@st.cache_resource(scope="session", max_entries=8, ttl=TTL, show_spinner=False)
+def _customer_history(
+    digest: str, _data: bytes, settings: session.Settings, filters: Filters, customer_id: str
+) -> rfm.CustomerHistory | Failure:
+    found = _settings_view(digest, _data, settings, filters)
+    if isinstance(found, Failure):
+        return found
+    try:
+        return rfm.customer_history(found, customer_id)
+    except Exception as error:
+        return _failure(error)
+
+
+def customer_history(customer_id: str) -> rfm.CustomerHistory | Failure:
+    """One customer of the current view: their row of the customer table and their lines
+    (cached). An id that is not a customer of the view is a :class:`Failure` saying why."""
+    return _customer_history(*_key(), customer_id)
+
+
+@st.cache_resource(scope="session", max_entries=8, ttl=TTL, show_spinner=False)
+def _customer_alive(
+    digest: str,
+    _data: bytes,
+    settings: session.Settings,
+    filters: Filters,
+    customer_id: str,
+    model: str,
+) -> pl.DataFrame | Failure:
+    history = _customer_history(digest, _data, settings, filters, customer_id)
+    if isinstance(history, Failure):
+        return history
+    models = _models(digest, _data, settings, filters, model)
+    if isinstance(models, Failure):
+        return models
+    try:
+        return rfm.alive_history(history.lines, model=models.purchase, as_of=history.as_of)
+    except Exception as error:
+        return _failure(error)
+
+
+def customer_alive(customer_id: str, model: str = "best") -> pl.DataFrame | Failure:
+    """P(alive) of one customer at each day from their first purchase to the as-of date,
+    under the purchase model the forecasts use (cached; see :func:`rfm.alive_history`)."""
+    return _customer_alive(*_key(), customer_id, model)

@@ -14,7 +14,7 @@ import rfm
 from rfm.export import to_safe_csv
 from rfm_app import filters as view_filters
 from rfm_app import format as fmt
-from rfm_app import session
+from rfm_app import keys, session
 from rfm_app.pipeline import Analysis, Failure, analysis, customers
 from rfm_app.routing import ensure_router
 
@@ -160,3 +160,22 @@ def download_buttons(frame: pl.DataFrame, *, stem: str, key: str) -> None:
             on_click="ignore",
             width="stretch",
         )
+
+
+CUSTOMER_PAGE = "pages/customer.py"
+
+
+def customer_link(event: object, shown: pl.DataFrame) -> None:
+    """Under a customer list drawn with ``on_select="rerun", selection_mode="single-row"``:
+    a link opening the selected customer on the Customer page (nothing when none is)."""
+    rows = getattr(getattr(event, "selection", None), "rows", None) or []
+    if not rows or rows[0] >= shown.height:
+        st.caption("Select a row to open that customer.")
+        return
+    customer_id = str(shown["customer_id"][rows[0]])
+    st.page_link(
+        CUSTOMER_PAGE,
+        label=f"Open customer {plain(customer_id)}",
+        icon=":material/person_search:",
+        query_params={keys.CUSTOMER: customer_id},
+    )

@@ -1,0 +1,56 @@
+"""From a customer list to the Customer page in a real Chromium: selecting a row of the
+Segments page's top customers links to that customer, keeping the sidebar filters."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from rfm.filters import Filters
+from rfm.view import analysis_view
+from rfm_app import format as fmt
+from tests.app.analytics_helpers import sample_transactions
+from tests.browser.test_app_browser import _no_exception, _settle, _shoot
+
+pytestmark = pytest.mark.browser
+
+
+def _expect_metric(page: Page, label: str, value: str) -> None:
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    expect(metric.locator('[data-testid="stMetricValue"]')).to_have_text(value, timeout=120_000)
+
+
+def test_a_top_customer_opens_on_the_customer_page(
+    page: Page, app_url: str, screenshot_dir: Path | None
+) -> None:
+    page.goto(f"{app_url}/segments?country=France")
+    _settle(page)
+    hint = page.get_by_text("Select a row to open that customer.").first
+    hint.scroll_into_view_if_needed()
+    grid = page.locator('[data-testid="stDataFrame"]').nth(1)  # top customers by spend
+    box = grid.bounding_box()
+    assert box is not None
+    # The selection checkbox of the first row, below the 35-pixel header.
+    page.mouse.click(box["x"] + 20, box["y"] + 35 + 17)
+    link = page.locator('[data-testid="stPageLink"] a').filter(has_text="Open customer").first
+    expect(link).to_be_visible(timeout=60_000)
+    customer_id = link.inner_text().strip().split()[-1]
+
+    view = analysis_view(sample_transactions(), filters=Filters.of(country=("France",)))
+    top = view.customers.sort(["monetary", "customer_id"], descending=[True, False]).row(
+        0, named=True
+    )
+    assert customer_id == top["customer_id"]
+
+    link.click()
+    expect(page).to_have_url(re.compile(rf"/customer\?.*customer={customer_id}"))
+    assert "country=France" in page.url
+    _expect_metric(page, "Segment", top["segment"])
+    _expect_metric(page, "Net spend", fmt.money(top["monetary"]))
+    expect(page.locator(".vega-embed").nth(1)).to_be_visible(timeout=120_000)
+    _settle(page)
+    _no_exception(page)
+    _shoot(page, screenshot_dir, "customer_drilldown")
