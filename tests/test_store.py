@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
+import json
 import os
 import sqlite3
+import subprocess
+import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -252,12 +254,24 @@ def test_two_processes_writing_at_once_never_leave_a_half_written_dataset(
     tmp_path: Path,
 ) -> None:
     DatasetStore(StoreLimits(directory=tmp_path, max_datasets=12))  # the schema, once
-    context = multiprocessing.get_context("spawn")  # no forked copies of pytest's threads
-    with context.Pool(3) as pool:
-        writers = [pool.apply_async(_writer, (str(tmp_path), w, 15)) for w in (1, 2)]
-        reader = pool.apply_async(_reader, (str(tmp_path), 30))
-        saved = {token: name for job in writers for token, name in job.get(300).items()}
-        opened, wrong = reader.get(300)
+
+    # Three fresh interpreters (not a multiprocessing pool: inside a pytest-xdist worker a
+    # spawned child re-runs the worker's own __main__ and the pool can hang).
+    def start(call: str) -> subprocess.Popen[str]:
+        code = (
+            f"import json; from tests.test_store import _reader, _writer; print(json.dumps({call}))"
+        )
+        return subprocess.Popen(
+            [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True
+        )
+
+    folder = str(tmp_path)
+    jobs = [start(f"_writer({folder!r}, {w}, 15)") for w in (1, 2)]
+    jobs.append(start(f"_reader({folder!r}, 30)"))
+    results = [json.loads(job.communicate(timeout=300)[0]) for job in jobs]
+    assert all(job.returncode == 0 for job in jobs)
+    saved = {token: name for found in results[:2] for token, name in found.items()}
+    opened, wrong = results[2]
     assert len(saved) == 30  # every save succeeded despite the other writer
     assert opened >= 30
     assert wrong == 0  # every dataset a reader opened had exactly its writer's bytes
