@@ -331,8 +331,6 @@ def test_fitted_pareto_nbd_equals_lifetimes_fit_on_the_sample(lifetimes: Any) ->
     x, t_x, T = _btyd(sample)
     oracle = _quiet(lifetimes.ParetoNBDFitter().fit, x, t_x, T)
     ours = rfm.ParetoNBD().fit(sample)
-    for name in ("r", "alpha", "s", "beta"):
-        assert getattr(ours.params_, name) == pytest.approx(oracle.params_[name], rel=0.05)
     ones = np.ones_like(x)
     nll = _quiet(
         lifetimes.ParetoNBDFitter._negative_log_likelihood,
@@ -354,6 +352,12 @@ def test_fitted_pareto_nbd_equals_lifetimes_fit_on_the_sample(lifetimes: Any) ->
         0.0,
     )
     assert ours.log_likelihood_ >= -nll_oracle - 1e-6
+    # Where lifetimes reached the same maximum, the parameters are the same; where its
+    # Nelder-Mead stopped short (s 1.50 instead of 2.12 in one CI run, at a lower
+    # likelihood), the check above already shows ours is the better fit.
+    if ours.log_likelihood_ - -nll_oracle < 1e-3:
+        for name in ("r", "alpha", "s", "beta"):
+            assert getattr(ours.params_, name) == pytest.approx(oracle.params_[name], rel=0.05)
 
 
 def test_pareto_nbd_fits_a_small_slice_without_warnings(lifetimes: Any) -> None:
