@@ -236,11 +236,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _with_forecast(view: Any, customers: Any, *, days: int) -> tuple[Any, str]:
     """The customer table with forecasts over ``days``, and what to say about them."""
-    import polars as pl
 
     from rfm.customers import customer_table
     from rfm.forecast import default_calibration_end
-    from rfm.models import GammaGamma, choose_purchase_model, horizon_warnings
+    from rfm.models import choose_purchase_model, horizon_warnings
+    from rfm.models.gamma_gamma import fit_spend_model
 
     choice = choose_purchase_model(
         view.transactions,
@@ -249,16 +249,7 @@ def _with_forecast(view: Any, customers: Any, *, days: int) -> tuple[Any, str]:
         holdout_end=view.last_day,
     )
     purchase = choice.fit(view.customers)
-    usable = view.customers.filter(
-        pl.col("avg_repeat_value").is_null() | (pl.col("avg_repeat_value") > 0)
-    )
-    spend = None
-    for penalizer in (0.0, 0.001, 0.01):
-        try:
-            spend = GammaGamma(penalizer=penalizer).fit(usable)
-            break
-        except Exception:  # ConvergenceError: try a small penalty, as the app does
-            continue
+    spend = fit_spend_model(view.customers)
     table = customer_table(view, purchase_model=purchase, spend_model=spend, horizon_days=days)
     extra = [c for c in customers.columns if c not in table.columns]
     if extra:  # e.g. previous_segment, segment_since from --compare-to

@@ -71,6 +71,7 @@ def customer_table(
     (True, True)
     """
     from rfm.models import churn_risk, clv, expected_value
+    from rfm.models.gamma_gamma import spend_describable
 
     out = view.customers
     if clusters is not None:
@@ -96,7 +97,7 @@ def customer_table(
     if spend_model is None:
         return out
     # Gamma-Gamma describes customers with positive repeat spend (or no repeats).
-    usable = out.filter(pl.col("avg_repeat_value").is_null() | (pl.col("avg_repeat_value") > 0))
+    usable = out.filter(spend_describable())
     value = expected_value(
         usable, purchase_model=purchase_model, spend_model=spend_model, horizon_days=horizon_days
     )

@@ -116,11 +116,10 @@ def customer_lines(transactions: pl.DataFrame, customer_id: str) -> pl.DataFrame
 
 def daily_timeline(lines: pl.DataFrame) -> pl.DataFrame:
     """Lines of one customer (:func:`customer_lines`) summed per day and kind."""
-    has_orders = measures.ORDER_ID in lines.columns
-    order = pl.col(measures.ORDER_ID) if has_orders else pl.col(ORDER_DATE)
     aggregations = [
         pl.len().cast(pl.Int64).alias("lines"),
-        order.n_unique().cast(pl.Int64).alias("orders"),
+        # Orders (or, on return days, return invoices) as the measures tell them apart.
+        measures.order_key(lines.columns).n_unique().cast(pl.Int64).alias("orders"),
         pl.col(AMOUNT).cast(pl.Float64).sum().alias("amount"),
     ]
     if measures.QUANTITY in lines.columns:

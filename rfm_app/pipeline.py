@@ -57,6 +57,7 @@ from rfm.forecast import (
     forecast_totals,
     horizon_days,
 )
+from rfm.models.gamma_gamma import fit_spend_model, spend_describable
 from rfm.view import AnalysisView
 from rfm_app import session
 from rfm_app.session import Settings, Source
@@ -415,15 +416,6 @@ or spend hardly differs between customers, unpenalised parameters run off to the
 boundary; the library then refuses the fit and suggests a small penalizer."""
 
 
-def _fit_spend(customers: pl.DataFrame) -> rfm.GammaGamma:
-    for penalizer in PENALIZERS[:-1]:
-        try:
-            return rfm.GammaGamma(penalizer=penalizer).fit(customers)
-        except rfm.ConvergenceError:
-            continue
-    return rfm.GammaGamma(penalizer=PENALIZERS[-1]).fit(customers)
-
-
 @st.cache_resource(scope="session", max_entries=2, ttl=TTL, show_spinner=False)
 def _models(
     digest: str, _data: bytes, settings: session.Settings, filters: Filters, model: str
@@ -433,8 +425,7 @@ def _models(
         return view
     # Gamma-Gamma needs positive repeat spend; customers whose repeat days net to zero
     # (e.g. everything returned) cannot be described by it.
-    usable = pl.col("avg_repeat_value").is_null() | (pl.col("avg_repeat_value") > 0)
-    customers = view.customers.filter(usable)
+    customers = view.customers.filter(spend_describable())
     choice: rfm.ModelChoice | None = None
     check_failure: str | None = None
     try:
@@ -462,7 +453,7 @@ def _models(
                 except rfm.ConvergenceError:
                     if penalizer == PENALIZERS[-1]:
                         raise
-        spend = _fit_spend(customers)
+        spend = fit_spend_model(customers)
     except Exception as error:
         return _failure(error)
     name = MODEL_NAMES[type(purchase).__name__]
@@ -597,8 +588,7 @@ def _model_check(
                 message=f"{models.model_name} did not fit the calibration period.",
                 kind="ConvergenceError",
             )
-        usable = pl.col("avg_repeat_value").is_null() | (pl.col("avg_repeat_value") > 0)
-        spend = _fit_spend(split.calibration.filter(usable))
+        spend = fit_spend_model(split.calibration)
         evaluation = rfm.evaluate_holdout(fitted, split, spend_model=spend)
         groups = rfm.segment(rfm.score(split.calibration)).select("customer_id", "segment")
         accuracy = rfm.holdout_accuracy(

@@ -267,3 +267,34 @@ class GammaGamma(FittedModel[GammaGammaParams]):
         data = self._columns(summary, "GammaGamma.expected_spend")
         values = conditional_expected_spend(params, as_float(data, "x"), as_float(data, "spend"))
         return data.select("customer_id").with_columns(pl.Series("expected_spend", values))
+
+
+def spend_describable() -> pl.Expr:
+    """Customers the Gamma-Gamma model can describe: no repeat purchase yet, or positive
+    mean repeat spend (repeat days that net to zero or less, e.g. everything returned,
+    have no Gamma-distributed spend)."""
+    return pl.col("avg_repeat_value").is_null() | (pl.col("avg_repeat_value") > 0)
+
+
+def fit_spend_model(
+    summary: pl.DataFrame, *, penalizers: tuple[float, ...] = (0.0, 0.001, 0.01)
+) -> GammaGamma:
+    """Fit :class:`GammaGamma` on the customers it can describe, trying ``penalizers`` in
+    turn: on logs where spend hardly differs between customers the unpenalised parameters
+    run off to the boundary and the fit is refused with :class:`rfm.ConvergenceError`.
+
+    Examples
+    --------
+    >>> import rfm
+    >>> from rfm.models.gamma_gamma import fit_spend_model
+    >>> summary = rfm.summarize(rfm.datasets.simulate(300, random_state=3))
+    >>> fit_spend_model(summary).penalizer
+    0.0
+    """
+    usable = summary.filter(spend_describable())
+    for penalizer in penalizers[:-1]:
+        try:
+            return GammaGamma(penalizer=penalizer).fit(usable)
+        except ConvergenceError:
+            continue
+    return GammaGamma(penalizer=penalizers[-1]).fit(usable)
