@@ -14,7 +14,7 @@ from rfm.filters import Filters
 from rfm.view import analysis_view
 from rfm_app import format as fmt
 from tests.app.analytics_helpers import sample_transactions
-from tests.browser.test_app_browser import _no_exception, _open, _settle, _shoot
+from tests.browser.test_app_browser import _no_exception, _open, _settle, _shoot, _stable_box
 
 pytestmark = pytest.mark.browser
 
@@ -101,8 +101,7 @@ def test_clicking_a_segment_focuses_the_other_charts(
     _settle(page)
     chart = page.locator(".vega-embed").first
     chart.scroll_into_view_if_needed()
-    box = chart.bounding_box()
-    assert box is not None
+    box = _stable_box(page, chart)
     # The first bar (Champions, the longest) starts just right of the labels, at the top.
     page.mouse.click(box["x"] + box["width"] * 0.35, box["y"] + 12)
     _settle(page)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FloatRect, Locator, Page, expect
 
 from tests.app.analytics_helpers import SMALL_CSV  # hand-computed: 3 customers, revenue 70
 
@@ -21,6 +21,19 @@ def _settle(page: Page) -> None:
     page.wait_for_timeout(300)
     page.wait_for_selector(IDLE, timeout=60_000)
     page.wait_for_timeout(700)
+
+
+def _stable_box(page: Page, locator: Locator) -> FloatRect:
+    """The locator's box once it has kept the same place for half a second."""
+    previous = None
+    for _ in range(40):
+        box = locator.bounding_box()
+        if box is not None and box == previous:
+            return box
+        previous = box
+        page.wait_for_timeout(500)
+    assert previous is not None
+    return previous
 
 
 def _no_exception(page: Page) -> None:

@@ -13,7 +13,7 @@ from rfm.filters import Filters
 from rfm.view import analysis_view
 from rfm_app import format as fmt
 from tests.app.analytics_helpers import sample_transactions
-from tests.browser.test_app_browser import _no_exception, _settle, _shoot
+from tests.browser.test_app_browser import _no_exception, _settle, _shoot, _stable_box
 
 pytestmark = pytest.mark.browser
 
@@ -29,14 +29,22 @@ def test_a_top_customer_opens_on_the_customer_page(
     page.goto(f"{app_url}/segments?country=France")
     _settle(page)
     hint = page.get_by_text("Select a row to open that customer.").first
-    hint.scroll_into_view_if_needed()
     grid = page.locator('[data-testid="stDataFrame"]').nth(1)  # top customers by spend
-    box = grid.bounding_box()
-    assert box is not None
-    # The selection checkbox of the first row, below the 35-pixel header.
-    page.mouse.click(box["x"] + 20, box["y"] + 35 + 17)
     link = page.locator('[data-testid="stPageLink"] a').filter(has_text="Open customer").first
-    expect(link).to_be_visible(timeout=60_000)
+    # The grid is a canvas: click the selection checkbox of its first row (below the
+    # 35-pixel header). Charts above it may still be growing when the script goes idle,
+    # so wait until the grid stops moving; if a click still lands beside the row, try
+    # again (a missed click selects nothing, so a retry cannot undo a selection).
+    for _attempt in range(3):
+        hint.scroll_into_view_if_needed()
+        box = _stable_box(page, grid)
+        page.mouse.click(box["x"] + 20, box["y"] + 35 + 17)
+        try:
+            expect(link).to_be_visible(timeout=30_000)
+            break
+        except AssertionError:
+            _settle(page)
+    expect(link).to_be_visible(timeout=30_000)
     customer_id = link.inner_text().strip().split()[-1]
 
     view = analysis_view(sample_transactions(), filters=Filters.of(country=("France",)))
