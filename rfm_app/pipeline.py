@@ -330,6 +330,7 @@ def _joined(
     # The attached files' bytes (``_files``) are not hashed: ``attachments`` names each by
     # its SHA-256, so the key covers their content. ``_stored`` is where a stored dataset's
     # parsed table may be; it is only used when it was read with exactly these settings.
+    ordered = sorted(attachments, key=lambda a: _JOIN_ORDER.index(a.table))
     if _stored is not None:
         store, token = _stored
         key = parse_key(
@@ -343,7 +344,7 @@ def _joined(
                     return Joined(
                         transactions=kept[0],
                         report=report,
-                        attached=tuple(zip(attachments, reports, strict=True)),
+                        attached=tuple(zip(ordered, reports, strict=True)),
                         from_store=True,
                     )
         except Exception:  # a damaged or foreign file: parse the bytes instead
@@ -353,7 +354,7 @@ def _joined(
         return result
     transactions = result.transactions
     attached = []
-    for attachment in sorted(attachments, key=lambda a: _JOIN_ORDER.index(a.table)):
+    for attachment in ordered:
         data = _data if attachment.digest == digest else (_files or {}).get(attachment.digest)
         if data is None:
             return Failure(
@@ -364,8 +365,8 @@ def _joined(
         outcome = _attach_one(transactions, attachment, data)
         if isinstance(outcome, Failure):
             return outcome
-        transactions, report = outcome
-        attached.append((attachment, report))
+        transactions, join_report = outcome
+        attached.append((attachment, join_report))
     return Joined(transactions=transactions, report=result.report, attached=tuple(attached))
 
 

@@ -272,7 +272,9 @@ def _attachments_from_json(text: object) -> tuple[AttachedTable, ...]:
         return ()
     found = []
     for item in json.loads(str(text)):
-        table = "returns" if item["table"] == "returns" else "customers"
+        table: Literal["customers", "returns"] = (
+            "returns" if item["table"] == "returns" else "customers"
+        )
         sheet = item.get("sheet")
         found.append(
             AttachedTable(
