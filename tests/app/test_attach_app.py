@@ -221,6 +221,7 @@ def test_a_reopened_link_joins_the_same_tables_from_the_stored_parquet(
     app: AppTest, upload: Uploader, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     token = _attach_both(app, upload)
+    quality = metrics(app)  # rows read, kept, excluded, returns kept
     shown = _overview(app)
     files = _stored_files(token)
     assert f"{token}.bin" in files and f"{token}.parsed.parquet" in files
@@ -248,6 +249,7 @@ def test_a_reopened_link_joins_the_same_tables_from_the_stored_parquet(
     teammate.switch_page("pages/data.py").run()
     assert not teammate.exception, [e.value for e in teammate.exception]
     assert _attached_lines(teammate) == _attached_lines(app)
+    assert metrics(teammate) == quality
     assert parses.calls == 0
 
 
