@@ -457,12 +457,42 @@ def attached_tables() -> None:
             st.rerun()
 
 
-def attach_tables(profile: TableProfile, result: pipeline.Analysis) -> None:
+def _current_sheet(profile: TableProfile) -> str:
+    return session.current_settings().sheet or (profile.sheets[0] if profile.sheets else "")
+
+
+def suggest_returns_sheet(profile: TableProfile, result: pipeline.Analysis) -> None:
+    """Offer a workbook's Returns sheet (Superstore's) as returned orders, in one click."""
+    settings = session.current_settings()
+    suggested = _returns_sheet(profile, _current_sheet(profile))
+    if (
+        suggested is None
+        or any(a.table == "returns" for a in settings.attachments)
+        or "order_id" not in result.report.columns
+    ):
+        return
+    with st.container(border=True):
+        text, button = st.columns([3, 1], vertical_alignment="center")
+        text.markdown(
+            f":material/assignment_return: This workbook also has a **{plain(suggested)}** "
+            "sheet. Attach it to mark the orders it lists as returned (by order id)."
+        )
+        if button.button(
+            f"Attach {suggested}",
+            key=keys.DATA_ATTACH_SUGGESTED,
+            icon=":material/join:",
+            type="primary",
+            width="stretch",
+        ):
+            data = session.current_source().data
+            _attach("returns", data, name=f"{suggested} sheet", sheet=suggested)
+
+
+def attach_tables(profile: TableProfile) -> None:
     """Offer to join customer attributes or returned orders, from another sheet of this
     workbook or from another file (read through the same checks as the upload)."""
     source = session.current_source()
-    settings = session.current_settings()
-    current_sheet = settings.sheet or (profile.sheets[0] if profile.sheets else "")
+    current_sheet = _current_sheet(profile)
     st.subheader("Attach a second table", anchor=False)
     st.caption(
         "Customer attributes (gender, birth date or age, signup date, city, region, "
@@ -470,22 +500,6 @@ def attach_tables(profile: TableProfile, result: pipeline.Analysis) -> None:
         "Superstore's Returns sheet) marks those whole orders as returned, by order id."
     )
     attached_tables()
-    kinds = {a.table for a in settings.attachments}
-    suggested = _returns_sheet(profile, current_sheet)
-    if suggested and "returns" not in kinds and "order_id" in result.report.columns:
-        with st.container(border=True):
-            text, button = st.columns([3, 1], vertical_alignment="center")
-            text.markdown(
-                f":material/assignment_return: This workbook has a **{plain(suggested)}** "
-                "sheet: attach it to mark those orders as returned."
-            )
-            if button.button(
-                f"Attach {suggested}",
-                key=keys.DATA_ATTACH_SUGGESTED,
-                type="primary",
-                width="stretch",
-            ):
-                _attach("returns", source.data, name=f"sheet {suggested}", sheet=suggested)
     table = st.radio(
         "The second table holds",
         list(ATTACH_CHOICES),
@@ -503,7 +517,7 @@ def attach_tables(profile: TableProfile, result: pipeline.Analysis) -> None:
             if st.button(
                 "Attach this sheet", icon=":material/join:", key=keys.DATA_ATTACH_SHEET_BUTTON
             ):
-                _attach(table, source.data, name=f"sheet {sheet}", sheet=sheet)
+                _attach(table, source.data, name=f"{sheet} sheet", sheet=sheet)
     with from_file:
         uploaded = st.file_uploader(
             "From another file (CSV, TSV, Excel or Parquet)",
@@ -516,14 +530,25 @@ def attach_tables(profile: TableProfile, result: pipeline.Analysis) -> None:
             _attach(table, uploaded.getvalue(), name=uploaded.name, sheet=None)
 
 
-def quality_report(report: rfm.QualityReport) -> None:
+def quality_report(
+    report: rfm.QualityReport, attached: tuple[tuple[AttachedTable, AttachReport], ...] = ()
+) -> None:
     st.subheader("Quality report", anchor=False)
     excluded = sum(report.excluded.values())
+    added = sum(join.lines_added for _, join in attached)
     cols = st.columns(4)
     cols[0].metric("Rows read", fmt.count(report.rows_read), border=True)
     cols[1].metric("Rows kept", fmt.count(report.rows_kept), border=True)
     cols[2].metric("Rows excluded", fmt.count(excluded), border=True)
-    cols[3].metric("Returns kept", fmt.count(report.returns), border=True)
+    cols[3].metric(
+        "Returns kept",
+        fmt.count(report.returns + added),
+        border=True,
+        help=None
+        if not added
+        else f"{fmt.count(report.returns)} in the file, "
+        f"{fmt.count(added)} added for the orders the returns table lists.",
+    )
     left, right = st.columns(2)
     with left:
         st.markdown("**Where every row went**")
@@ -539,6 +564,7 @@ def quality_report(report: rfm.QualityReport) -> None:
             )
         else:  # an empty table next to this message only says "empty"
             st.success("Every row was kept.", icon=":material/check_circle:")
+        attach_reports(attached)
     with right:
         st.markdown("**Columns used**")
         mapping = pl.DataFrame(
@@ -559,7 +585,7 @@ def attach_reports(attached: tuple[tuple[AttachedTable, AttachReport], ...]) -> 
     """What each attached table matched, in the quality report."""
     if not attached:
         return
-    st.markdown("**Attached tables**")
+    st.markdown("**Attached tables**")  # in the quality report's left column
     for attachment, report in attached:
         st.markdown(f":material/join: {attach_summary(attachment, report)}")
         for warning in report.warnings:
@@ -637,12 +663,13 @@ if (
 ):
     session.update_settings(date_format=None)
     st.rerun()
-columns_form(profile)
 if source.kind == "upload":  # the sample and the team's data are shared by everyone
-    attach_tables(profile, result)
+    suggest_returns_sheet(profile, result)
+columns_form(profile)
+if source.kind == "upload":
+    attach_tables(profile)
 pipeline.keep_parsed(source, session.current_settings())  # a reopened link skips parsing
-quality_report(result.report)
-attach_reports(result.attached)
+quality_report(result.report, result.attached)
 
 st.subheader("Preview", anchor=False)
 cleaned, as_read = st.tabs(["Cleaned transactions", "File as read"])

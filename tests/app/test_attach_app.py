@@ -106,6 +106,7 @@ def test_the_returns_sheet_is_offered_and_its_join_is_counted(
         "found in the transactions."
     ) in line
     assert app.button(key=f"{keys.DATA_DETACH_PREFIX}returns").label == "Remove"
+    assert metrics(app)["Returns kept"] == str(len(RETURN_LINES))  # the file had none
 
     after = _overview(app)
     # A returned order nets to zero but stays an order (rfm.attach_returns).
