@@ -609,7 +609,9 @@ st.caption(
 )
 choose_source()
 source = session.current_source()
-profile = table_profile(source.digest, source, session.current_settings().sheet)
+profile = table_profile(
+    source.digest, source, session.current_settings().sheet, session.stored_dataset()
+)
 if isinstance(profile, Failure):
     sheets = workbook_sheets(source.digest, source.data)
     if len(sheets) > 1:

@@ -30,9 +30,11 @@ Caching rules (see STYLE.md):
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import datetime as dt
 import hashlib
+import io
 import json
 import logging
 import re
@@ -189,8 +191,20 @@ def _raw_table(digest: str, _data: bytes, sheet: str | None = None) -> rfm.RawTa
 
 
 @st.cache_resource(max_entries=8, ttl=TTL, show_spinner="Detecting columns…")
-def table_profile(digest: str, _source: Source, sheet: str | None = None) -> TableProfile | Failure:
-    """Column names, detected mapping and a raw preview of ``_source`` (keyed on ``digest``)."""
+def table_profile(
+    digest: str,
+    _source: Source,
+    sheet: str | None = None,
+    _stored: tuple[DatasetStore, str] | None = None,
+) -> TableProfile | Failure:
+    """Column names, detected mapping and a raw preview of ``_source`` (keyed on ``digest``).
+
+    ``_stored`` is where a stored dataset keeps its profile beside its parsed table (see
+    :func:`keep_parsed`): a reopened link shows the Data page without reading the file.
+    """
+    kept = _stored_profile(digest, sheet, _stored)
+    if kept is not None:
+        return kept
     raw = _raw_table(digest, _source.data, sheet)
     if isinstance(raw, Failure):
         return raw
@@ -276,14 +290,56 @@ _JOIN_ORDER: Final = ("customers", "returns")
 _ATTACHED_WHAT: Final = {"customers": "customer table", "returns": "returns table"}
 
 
-def _notes(joined: Joined) -> str:
-    """The reports as JSON (kept beside the stored Parquet; never a pickle)."""
-    return json.dumps(
-        {
-            "quality": dataclasses.asdict(joined.report),
-            "attached": [dataclasses.asdict(report) for _, report in joined.attached],
+def _notes(joined: Joined, profile: TableProfile | None) -> str:
+    """The reports (and the Data page's profile of the file) as JSON, kept in the stored
+    Parquet's metadata; never a pickle. The profile's 200-row preview goes as Parquet
+    bytes in base64, so its column types come back as they were."""
+    notes: dict[str, Any] = {
+        "quality": dataclasses.asdict(joined.report),
+        "attached": [dataclasses.asdict(report) for _, report in joined.attached],
+    }
+    if profile is not None:
+        preview = io.BytesIO()
+        profile.preview.write_parquet(preview)
+        described = {
+            name: getattr(profile, name)
+            for name in (field.name for field in dataclasses.fields(profile))
+            if name != "preview"
         }
-    )
+        notes["profile"] = {**described, "preview": base64.b64encode(preview.getvalue()).decode()}
+    return json.dumps(notes)
+
+
+def _stored_profile(
+    digest: str, sheet: str | None, stored: tuple[DatasetStore, str] | None
+) -> TableProfile | None:
+    if stored is None:
+        return None
+    store, token = stored
+    try:
+        found = store.parsed_notes(token)
+        if found is None:
+            return None
+        key, text = json.loads(found[0]), json.loads(found[1])
+        described = text.get("profile")
+        if described is None or key["digest"] != digest or key["sheet"] != sheet:
+            return None
+        return TableProfile(
+            columns=tuple(described["columns"]),
+            detected=dict(described["detected"]),
+            preview=pl.read_parquet(io.BytesIO(base64.b64decode(described["preview"]))),
+            source_format=described["source_format"],
+            encoding=described["encoding"],
+            delimiter=described["delimiter"],
+            header_row=described["header_row"],
+            sheets=tuple(described["sheets"]),
+            rows=described["rows"],
+            rows_set_aside=described["rows_set_aside"],
+            warnings=tuple(described["warnings"]),
+        )
+    except Exception:  # a damaged or foreign file: read the bytes instead
+        logger.exception("The stored profile of a dataset could not be read")
+        return None
 
 
 def _from_notes(text: str) -> tuple[rfm.QualityReport, tuple[AttachReport, ...]]:
@@ -417,7 +473,9 @@ def keep_parsed(source: Source, settings: Settings) -> None:
         sheet=settings.sheet,
         attachments=settings.attachments,
     )
-    session.keep_parsed(found.transactions, key=key, notes=_notes(found))
+    profile = table_profile(source.digest, source, settings.sheet)
+    described = None if isinstance(profile, Failure) else profile
+    session.keep_parsed(found.transactions, key=key, notes=_notes(found, described))
 
 
 @st.cache_resource(max_entries=4, ttl=TTL, show_spinner="Scoring customers…")

@@ -525,6 +525,18 @@ class DatasetStore:
             return None
         return pl.read_parquet(io.BytesIO(table)), metadata.get(_PARSED_NOTES, "{}")
 
+    def parsed_notes(self, token: str) -> tuple[str, str] | None:
+        """``(parse key, notes)`` of ``token``'s stored parsed transactions, read from the
+        Parquet footer only (not the table); None when none is kept."""
+        if self.describe(token) is None:
+            return None
+        try:
+            metadata = pl.read_parquet_metadata(self._parsed_path(token))
+        except FileNotFoundError:
+            return None
+        key = metadata.get(_PARSED_KEY)
+        return None if key is None else (key, metadata.get(_PARSED_NOTES, "{}"))
+
     def _account(
         self, token: str, *, incoming: int, written: Path, parsed: str | None = None
     ) -> bool:

@@ -246,12 +246,18 @@ def test_a_reopened_link_joins_the_same_tables_from_the_stored_parquet(
     settings = teammate.session_state[keys.SETTINGS]
     assert [a.table for a in settings.attachments] == ["returns", "customers"]
 
-    # The Data page shows the same quality report and join counts as before the reload.
+    # The Data page shows the same file, quality report and join counts as before the
+    # reload, and still reads nothing: the link usually opens there.
+    reads = _Calls(rfm.read_table)
+    monkeypatch.setattr(rfm, "read_table", reads)
     teammate.switch_page("pages/data.py").run()
     assert not teammate.exception, [e.value for e in teammate.exception]
     assert _attached_lines(teammate) == _attached_lines(app)
     assert metrics(teammate) == quality
-    assert parses.calls == 0
+    described = [md.value for md in teammate.markdown if "EXCEL" in md.value]
+    assert described == [md.value for md in app.markdown if "EXCEL" in md.value]
+    assert teammate.dataframe[-1].value.equals(app.dataframe[-1].value)  # the file as read
+    assert (parses.calls, reads.calls) == (0, 0)
 
 
 def test_forget_deletes_the_attached_files_too(app: AppTest, upload: Uploader) -> None:
