@@ -9,7 +9,8 @@ Layout under the store's folder::
     data/<token>.bin                the uploaded bytes, exactly as received
     data/<token>.<sha256>.bin       the bytes of an attached second table (customers, returns)
     data/<token>.parsed.parquet     the cleaned (and joined) transactions, with the quality
-                                    report and the join reports as JSON in its metadata
+                                    report, the join reports and the Data page's profile of
+                                    the file as JSON in its metadata
 
 The original bytes are kept beside the parsed table, so every reading setting (sheet,
 columns, date format, attached tables) stays changeable after a reopen. A reopen with the
