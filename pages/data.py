@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import replace
 from datetime import datetime
@@ -12,11 +13,14 @@ import streamlit as st
 
 import rfm
 from rfm.columns import OPTIONAL, REQUIRED
+from rfm.io.attach import AttachReport
+from rfm.io.detect import normalise_header
 from rfm_app import filters as view_filters
 from rfm_app import format as fmt
 from rfm_app import keys, pipeline, session
 from rfm_app.pipeline import Failure, TableProfile, analysis, table_profile, workbook_sheets
 from rfm_app.routing import ensure_router
+from rfm_app.store import AttachedTable
 from rfm_app.widgets import download_buttons, plain, show_failure
 
 ensure_router()  # first: a legacy direct run of this file goes through the router
@@ -43,6 +47,12 @@ SAMPLE_LABEL = "Sample data"
 UPLOAD_LABEL = "Upload a file"
 TEAM_LABEL = "Team data"
 SOURCE_CHOICES = [SAMPLE_LABEL, UPLOAD_LABEL]
+ATTACH_CHOICES = {
+    "customers": "Customer attributes (by customer id)",
+    "returns": "Returned orders (by order id)",
+}
+RETURNS_SHEETS = ("returns", "returned", "returnedorders", "returnorders")
+"""Sheet names offered at once as a returns table (Superstore's is "Returns")."""
 
 
 def _label(name: str) -> str:
@@ -356,14 +366,189 @@ def choose_date_format(failure: Failure) -> None:
         st.rerun()
 
 
-def quality_report(report: rfm.QualityReport) -> None:
+# -- a second table: customer attributes or returned orders (rfm.attach_*) ----------------
+
+
+def attach_summary(attachment: AttachedTable, report: AttachReport) -> str:
+    """What a join did, in plain words (Markdown, user text escaped)."""
+    name = plain(attachment.name)
+    if report.table == "returns":
+        text = (
+            f"**Returns** ({name}): {fmt.plural(report.matched, 'order')} marked returned "
+            f"({fmt.plural(report.lines_added, 'return line')} added, taking "
+            f"{fmt.money(abs(report.returned_value), session.currency())} off the revenue)"
+        )
+        if report.unmatched:
+            text += f", {fmt.plural(report.unmatched, 'order id')} not found in the transactions"
+        return text + "."
+    added = ", ".join(_label(column).lower() for column in report.columns)
+    text = (
+        f"**Customer attributes** ({name}): {fmt.count(report.matched)} of "
+        f"{fmt.plural(report.keys, 'customer')} found in the transactions, adding {added}"
+    )
+    if report.unmatched:
+        text += f"; {fmt.plural(report.unmatched, 'customer id')} not found in the transactions"
+    if report.lines_unmatched:
+        text += (
+            f"; {fmt.plural(report.lines_unmatched, 'transaction line')} of customers "
+            "the table does not list"
+        )
+    return text + "."
+
+
+def _attach_advice(failure: Failure, table: str) -> str:
+    """The library's message without its advice for code (``Pass on=...``), with what to
+    do on this page instead."""
+    text = re.sub(r"\s*Pass \w+=.*$", "", failure.message, flags=re.DOTALL).strip()
+    if table == "returns":
+        then = "A returns table needs an order id column (and may have a yes/no Returned column)."
+    else:
+        then = "A customer table needs a customer id column and attribute columns."
+    return f"{plain(text)}\n\n{then} Choose another sheet or file."
+
+
+def _attach(table: str, data: bytes, *, name: str, sheet: str | None) -> None:
+    """Join a second table if it joins; otherwise say why (the page goes on)."""
+    source = session.current_source()
+    attachment = AttachedTable(
+        table="returns" if table == "returns" else "customers",
+        name=name,
+        digest=hashlib.sha256(data).hexdigest(),
+        sheet=sheet,
+    )
+    outcome = pipeline.try_attach(source, session.current_settings(), attachment, data)
+    if isinstance(outcome, Failure):
+        st.error(_attach_advice(outcome, table), icon=":material/error:")
+        return
+    session.attach(attachment, data)
+    st.rerun()
+
+
+def _returns_sheet(profile: TableProfile, current: str) -> str | None:
+    return next(
+        (
+            name
+            for name in profile.sheets
+            if name != current and normalise_header(name) in RETURNS_SHEETS
+        ),
+        None,
+    )
+
+
+def attached_tables() -> None:
+    """The tables joined now, each with a button to stop joining it."""
+    settings = session.current_settings()
+    not_kept = session.attachments_not_kept()
+    for attachment in settings.attachments:
+        text, button = st.columns([4, 1], vertical_alignment="center")
+        what = "Customer attributes" if attachment.table == "customers" else "Returned orders"
+        text.markdown(f":material/join: **{what}** from {plain(attachment.name)}")
+        if attachment.digest in not_kept:
+            text.caption(
+                f"{plain(not_kept[attachment.digest])} This table is joined in this tab only."
+            )
+        if button.button(
+            "Remove",
+            icon=":material/link_off:",
+            key=f"{keys.DATA_DETACH_PREFIX}{attachment.table}",
+            width="stretch",
+        ):
+            session.detach(attachment.table)
+            st.rerun()
+
+
+def _current_sheet(profile: TableProfile) -> str:
+    return session.current_settings().sheet or (profile.sheets[0] if profile.sheets else "")
+
+
+def suggest_returns_sheet(profile: TableProfile, result: pipeline.Analysis) -> None:
+    """Offer a workbook's Returns sheet (Superstore's) as returned orders, in one click."""
+    settings = session.current_settings()
+    suggested = _returns_sheet(profile, _current_sheet(profile))
+    if (
+        suggested is None
+        or any(a.table == "returns" for a in settings.attachments)
+        or "order_id" not in result.report.columns
+    ):
+        return
+    with st.container(border=True):
+        text, button = st.columns([3, 1], vertical_alignment="center")
+        text.markdown(
+            f":material/assignment_return: This workbook also has a **{plain(suggested)}** "
+            "sheet. Attach it to mark the orders it lists as returned (by order id)."
+        )
+        if button.button(
+            f"Attach {suggested}",
+            key=keys.DATA_ATTACH_SUGGESTED,
+            icon=":material/join:",
+            type="primary",
+            width="stretch",
+        ):
+            data = session.current_source().data
+            _attach("returns", data, name=f"{suggested} sheet", sheet=suggested)
+
+
+def attach_tables(profile: TableProfile) -> None:
+    """Offer to join customer attributes or returned orders, from another sheet of this
+    workbook or from another file (read through the same checks as the upload)."""
+    source = session.current_source()
+    current_sheet = _current_sheet(profile)
+    st.subheader("Attach a second table", anchor=False)
+    st.caption(
+        "Customer attributes (gender, birth date or age, signup date, city, region, "
+        "country…) are joined by customer id; a table of returned orders (such as "
+        "Superstore's Returns sheet) marks those whole orders as returned, by order id."
+    )
+    attached_tables()
+    table = st.radio(
+        "The second table holds",
+        list(ATTACH_CHOICES),
+        format_func=ATTACH_CHOICES.__getitem__,
+        horizontal=True,
+        key=keys.DATA_ATTACH_TABLE,
+    )
+    others = [name for name in profile.sheets if name != current_sheet]
+    from_sheet, from_file = st.columns(2) if others else (None, st.container())
+    if from_sheet is not None:
+        with from_sheet:
+            sheet = st.selectbox(
+                "From a sheet of this workbook", others, key=keys.DATA_ATTACH_SHEET
+            )
+            if st.button(
+                "Attach this sheet", icon=":material/join:", key=keys.DATA_ATTACH_SHEET_BUTTON
+            ):
+                _attach(table, source.data, name=f"{sheet} sheet", sheet=sheet)
+    with from_file:
+        uploaded = st.file_uploader(
+            "From another file (CSV, TSV, Excel or Parquet)",
+            type=UPLOAD_TYPES,
+            key=keys.DATA_ATTACH_UPLOAD,
+        )
+        if uploaded is not None and st.button(
+            "Attach this file", icon=":material/join:", key=keys.DATA_ATTACH_FILE_BUTTON
+        ):
+            _attach(table, uploaded.getvalue(), name=uploaded.name, sheet=None)
+
+
+def quality_report(
+    report: rfm.QualityReport, attached: tuple[tuple[AttachedTable, AttachReport], ...] = ()
+) -> None:
     st.subheader("Quality report", anchor=False)
     excluded = sum(report.excluded.values())
+    added = sum(join.lines_added for _, join in attached)
     cols = st.columns(4)
     cols[0].metric("Rows read", fmt.count(report.rows_read), border=True)
     cols[1].metric("Rows kept", fmt.count(report.rows_kept), border=True)
     cols[2].metric("Rows excluded", fmt.count(excluded), border=True)
-    cols[3].metric("Returns kept", fmt.count(report.returns), border=True)
+    cols[3].metric(
+        "Returns kept",
+        fmt.count(report.returns + added),
+        border=True,
+        help=None
+        if not added
+        else f"{fmt.count(report.returns)} in the file, "
+        f"{fmt.count(added)} added for the orders the returns table lists.",
+    )
     left, right = st.columns(2)
     with left:
         st.markdown("**Where every row went**")
@@ -379,6 +564,7 @@ def quality_report(report: rfm.QualityReport) -> None:
             )
         else:  # an empty table next to this message only says "empty"
             st.success("Every row was kept.", icon=":material/check_circle:")
+        attach_reports(attached)
     with right:
         st.markdown("**Columns used**")
         mapping = pl.DataFrame(
@@ -395,6 +581,27 @@ def quality_report(report: rfm.QualityReport) -> None:
             st.warning(plain(warning), icon=":material/warning:")
 
 
+def attach_reports(attached: tuple[tuple[AttachedTable, AttachReport], ...]) -> None:
+    """What each attached table matched, in the quality report."""
+    if not attached:
+        return
+    st.markdown("**Attached tables**")  # in the quality report's left column
+    for attachment, report in attached:
+        st.markdown(f":material/join: {attach_summary(attachment, report)}")
+        for warning in report.warnings:
+            st.warning(plain(warning), icon=":material/warning:")
+        with st.expander(f"What the {attachment.name} join matched", icon=":material/table:"):
+            st.dataframe(
+                report.to_frame(),
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "measure": st.column_config.TextColumn("Count"),
+                    "value": st.column_config.NumberColumn("Value", format="localized"),
+                },
+            )
+
+
 st.title("Data", anchor=False)
 st.caption(
     "Start from the bundled sample or upload your own export of order lines. "
@@ -402,7 +609,9 @@ st.caption(
 )
 choose_source()
 source = session.current_source()
-profile = table_profile(source.digest, source, session.current_settings().sheet)
+profile = table_profile(
+    source.digest, source, session.current_settings().sheet, session.stored_dataset()
+)
 if isinstance(profile, Failure):
     sheets = workbook_sheets(source.digest, source.data)
     if len(sheets) > 1:
@@ -428,6 +637,9 @@ if isinstance(result, Failure):
             else "Correct the columns below and press **Apply**, or upload a different file."
         )
         st.error(f"{plain(result.for_analyst)}\n\n{then}", icon=":material/error:")
+    if session.current_settings().attachments:
+        st.caption("Or remove an attached table:")
+        attached_tables()
     columns_form(profile)
     with st.expander("File as read", expanded=True):
         st.dataframe(profile.preview, hide_index=True, width="stretch")
@@ -453,8 +665,13 @@ if (
 ):
     session.update_settings(date_format=None)
     st.rerun()
+if source.kind == "upload":  # the sample and the team's data are shared by everyone
+    suggest_returns_sheet(profile, result)
 columns_form(profile)
-quality_report(result.report)
+if source.kind == "upload":
+    attach_tables(profile)
+pipeline.keep_parsed(source, session.current_settings())  # a reopened link skips parsing
+quality_report(result.report, result.attached)
 
 st.subheader("Preview", anchor=False)
 cleaned, as_read = st.tabs(["Cleaned transactions", "File as read"])

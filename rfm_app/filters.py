@@ -16,7 +16,7 @@ import streamlit as st
 from rfm.filters import AGE_GROUP, FilterOptions, Filters, filter_options
 from rfm.segments import segment_levels
 from rfm_app import session
-from rfm_app.pipeline import TTL, Failure, _transactions
+from rfm_app.pipeline import TTL, Failure, joined
 
 # Query-parameter names (also the widgets' keys). Stable: shared links depend on them.
 DATES: Final = "dates"
@@ -41,9 +41,7 @@ def options(
     digest: str, _source: session.Source, settings: session.Settings
 ) -> FilterOptions | None:
     """What each filter can choose from in the current data (``None`` if unreadable)."""
-    result = _transactions(
-        digest, _source.data, settings.columns, settings.date_format, settings.sheet
-    )
+    result = joined(_source, settings)  # with the attached tables' columns (gender, ...)
     if isinstance(result, Failure):
         return None
     return filter_options(result.transactions)

@@ -30,8 +30,12 @@ Caching rules (see STYLE.md):
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import datetime as dt
+import hashlib
+import io
+import json
 import logging
 import re
 from dataclasses import dataclass, replace
@@ -57,10 +61,14 @@ from rfm.forecast import (
     forecast_totals,
     horizon_days,
 )
+from rfm.io.attach import AttachReport
+from rfm.io.xls import XLS_MAGIC, xls_sheet_names
 from rfm.models.gamma_gamma import fit_spend_model, spend_describable
+from rfm.quality import QualityReport
 from rfm.view import AnalysisView
 from rfm_app import session
 from rfm_app.session import Settings, Source
+from rfm_app.store import AttachedTable, DatasetStore, parse_key
 
 logger = logging.getLogger(__name__)
 
@@ -146,6 +154,8 @@ class Analysis:
     gender: pl.DataFrame | None
     grid: pl.DataFrame
     optional_columns: tuple[str, ...]
+    attached: tuple[tuple[AttachedTable, AttachReport], ...] = ()
+    """Each attached table with what its join matched (see :func:`joined`)."""
 
 
 def _failure(error: Exception) -> Failure:
@@ -181,8 +191,20 @@ def _raw_table(digest: str, _data: bytes, sheet: str | None = None) -> rfm.RawTa
 
 
 @st.cache_resource(max_entries=8, ttl=TTL, show_spinner="Detecting columns…")
-def table_profile(digest: str, _source: Source, sheet: str | None = None) -> TableProfile | Failure:
-    """Column names, detected mapping and a raw preview of ``_source`` (keyed on ``digest``)."""
+def table_profile(
+    digest: str,
+    _source: Source,
+    sheet: str | None = None,
+    _stored: tuple[DatasetStore, str] | None = None,
+) -> TableProfile | Failure:
+    """Column names, detected mapping and a raw preview of ``_source`` (keyed on ``digest``).
+
+    ``_stored`` is where a stored dataset keeps its profile beside its parsed table (see
+    :func:`keep_parsed`): a reopened link shows the Data page without reading the file.
+    """
+    kept = _stored_profile(digest, sheet, _stored)
+    if kept is not None:
+        return kept
     raw = _raw_table(digest, _source.data, sheet)
     if isinstance(raw, Failure):
         return raw
@@ -214,6 +236,11 @@ def workbook_sheets(digest: str, _data: bytes) -> tuple[str, ...]:
     A workbook often opens on a cover or summary sheet; the names come from reading one
     of the next sheets, through the same checks as any upload.
     """
+    if _data.startswith(XLS_MAGIC):  # .xls: the names come from the workbook globals
+        try:
+            return xls_sheet_names(_data)
+        except Exception:
+            return ()
     if not _data.startswith(b"PK"):  # not a zip archive, so not .xlsx
         return ()
     for index in range(1, 4):
@@ -243,6 +270,214 @@ def _transactions(
         return _failure(error)
 
 
+# -- second tables joined to the transactions, and the stored parsed table (issue 14) ------
+
+
+@dataclass(frozen=True)
+class Joined:
+    """The cleaned transactions with the attached tables joined, and what was said about
+    them (the quality report of the main file, then each join's report)."""
+
+    transactions: pl.DataFrame
+    report: rfm.QualityReport
+    attached: tuple[tuple[AttachedTable, AttachReport], ...] = ()
+    from_store: bool = False
+    """True when read from the dataset store's Parquet (no parsing)."""
+
+
+_JOIN_ORDER: Final = ("customers", "returns")
+"""Customers first, so the return lines added after carry their customer's attributes."""
+_ATTACHED_WHAT: Final = {"customers": "customer table", "returns": "returns table"}
+
+
+def _notes(joined: Joined, profile: TableProfile | None) -> str:
+    """The reports (and the Data page's profile of the file) as JSON, kept in the stored
+    Parquet's metadata; never a pickle. The profile's 200-row preview goes as Parquet
+    bytes in base64, so its column types come back as they were."""
+    notes: dict[str, Any] = {
+        "quality": dataclasses.asdict(joined.report),
+        "attached": [dataclasses.asdict(report) for _, report in joined.attached],
+    }
+    if profile is not None:
+        preview = io.BytesIO()
+        profile.preview.write_parquet(preview)
+        described = {
+            name: getattr(profile, name)
+            for name in (field.name for field in dataclasses.fields(profile))
+            if name != "preview"
+        }
+        notes["profile"] = {**described, "preview": base64.b64encode(preview.getvalue()).decode()}
+    return json.dumps(notes)
+
+
+def _stored_profile(
+    digest: str, sheet: str | None, stored: tuple[DatasetStore, str] | None
+) -> TableProfile | None:
+    if stored is None:
+        return None
+    store, token = stored
+    try:
+        found = store.parsed_notes(token)
+        if found is None:
+            return None
+        key, text = json.loads(found[0]), json.loads(found[1])
+        described = text.get("profile")
+        if described is None or key["digest"] != digest or key["sheet"] != sheet:
+            return None
+        return TableProfile(
+            columns=tuple(described["columns"]),
+            detected=dict(described["detected"]),
+            preview=pl.read_parquet(io.BytesIO(base64.b64decode(described["preview"]))),
+            source_format=described["source_format"],
+            encoding=described["encoding"],
+            delimiter=described["delimiter"],
+            header_row=described["header_row"],
+            sheets=tuple(described["sheets"]),
+            rows=described["rows"],
+            rows_set_aside=described["rows_set_aside"],
+            warnings=tuple(described["warnings"]),
+        )
+    except Exception:  # a damaged or foreign file: read the bytes instead
+        logger.exception("The stored profile of a dataset could not be read")
+        return None
+
+
+def _from_notes(text: str) -> tuple[rfm.QualityReport, tuple[AttachReport, ...]]:
+    notes = json.loads(text)
+    quality = dict(notes["quality"])
+    quality["warnings"] = tuple(quality.get("warnings", ()))
+    attached = []
+    for item in notes["attached"]:
+        report = dict(item)
+        report["warnings"] = tuple(report.get("warnings", ()))
+        attached.append(AttachReport(**report))
+    return QualityReport(**quality), tuple(attached)
+
+
+def _attach_one(
+    transactions: pl.DataFrame, attachment: AttachedTable, data: bytes
+) -> tuple[pl.DataFrame, AttachReport] | Failure:
+    what = _ATTACHED_WHAT.get(attachment.table, "table")
+    raw = _raw_table(hashlib.sha256(data).hexdigest(), data, attachment.sheet)
+    if isinstance(raw, Failure):
+        return replace(raw, message=f"The attached {what} could not be read. {raw.message}")
+    try:
+        if attachment.table == "returns":
+            return rfm.attach_returns(transactions, raw)
+        return rfm.attach_customers(transactions, raw)
+    except Exception as error:
+        failure = _failure(error)
+        return replace(
+            failure, message=f"The attached {what} could not be joined. {failure.message}"
+        )
+
+
+@st.cache_resource(max_entries=4, ttl=TTL, show_spinner="Joining the attached tables…")
+def _joined(
+    digest: str,
+    _data: bytes,
+    columns: tuple[tuple[str, str], ...] | None,
+    date_format: str | None,
+    sheet: str | None,
+    attachments: tuple[AttachedTable, ...],
+    _files: dict[str, bytes] | None = None,
+    _stored: tuple[DatasetStore, str] | None = None,
+) -> Joined | Failure:
+    # The attached files' bytes (``_files``) are not hashed: ``attachments`` names each by
+    # its SHA-256, so the key covers their content. ``_stored`` is where a stored dataset's
+    # parsed table may be; it is only used when it was read with exactly these settings.
+    ordered = sorted(attachments, key=lambda a: _JOIN_ORDER.index(a.table))
+    if _stored is not None:
+        store, token = _stored
+        key = parse_key(
+            digest, columns=columns, date_format=date_format, sheet=sheet, attachments=attachments
+        )
+        try:
+            kept = store.open_parsed(token, key)
+            if kept is not None:
+                report, reports = _from_notes(kept[1])
+                if len(reports) == len(attachments):
+                    return Joined(
+                        transactions=kept[0],
+                        report=report,
+                        attached=tuple(zip(ordered, reports, strict=True)),
+                        from_store=True,
+                    )
+        except Exception:  # a damaged or foreign file: parse the bytes instead
+            logger.exception("The stored parsed transactions could not be read")
+    result = _transactions(digest, _data, columns, date_format, sheet)
+    if isinstance(result, Failure):
+        return result
+    transactions = result.transactions
+    attached = []
+    for attachment in ordered:
+        data = _data if attachment.digest == digest else (_files or {}).get(attachment.digest)
+        if data is None:
+            return Failure(
+                message=f"The attached {attachment.name} is no longer in this session. "
+                "Attach it again.",
+                kind="DataError",
+            )
+        outcome = _attach_one(transactions, attachment, data)
+        if isinstance(outcome, Failure):
+            return outcome
+        transactions, join_report = outcome
+        attached.append((attachment, join_report))
+    return Joined(transactions=transactions, report=result.report, attached=tuple(attached))
+
+
+def joined(source: Source, settings: Settings) -> Joined | Failure:
+    """The cleaned transactions of ``source`` read with ``settings``, attached tables
+    joined (cached and shared, not copied)."""
+    return _joined(
+        source.digest,
+        source.data,
+        settings.columns,
+        settings.date_format,
+        settings.sheet,
+        settings.attachments,
+        session.attachment_files(),
+        session.stored_dataset(),
+    )
+
+
+def try_attach(
+    source: Source, settings: Settings, attachment: AttachedTable, data: bytes
+) -> Joined | Failure:
+    """Join ``attachment`` (read from ``data``) to the current transactions, in place of
+    any table of the same kind: what :func:`joined` gives once it is attached."""
+    attachments = (*(a for a in settings.attachments if a.table != attachment.table), attachment)
+    files = {**session.attachment_files(), attachment.digest: data}
+    return _joined(
+        source.digest,
+        source.data,
+        settings.columns,
+        settings.date_format,
+        settings.sheet,
+        attachments,
+        files,
+        None,
+    )
+
+
+def keep_parsed(source: Source, settings: Settings) -> None:
+    """Keep the cleaned, joined transactions in the dataset store (for a stored upload),
+    so a reload or a teammate's link reads them instead of parsing the file."""
+    found = joined(source, settings)
+    if isinstance(found, Failure) or found.from_store or session.stored_dataset() is None:
+        return
+    key = parse_key(
+        source.digest,
+        columns=settings.columns,
+        date_format=settings.date_format,
+        sheet=settings.sheet,
+        attachments=settings.attachments,
+    )
+    profile = table_profile(source.digest, source, settings.sheet)
+    described = None if isinstance(profile, Failure) else profile
+    session.keep_parsed(found.transactions, key=key, notes=_notes(found, described))
+
+
 @st.cache_resource(max_entries=4, ttl=TTL, show_spinner="Scoring customers…")
 def _view(
     digest: str,
@@ -252,8 +487,11 @@ def _view(
     as_of: date | None,
     filters: Filters,
     sheet: str | None = None,
+    attachments: tuple[AttachedTable, ...] = (),
+    _files: dict[str, bytes] | None = None,
+    _stored: tuple[DatasetStore, str] | None = None,
 ) -> AnalysisView | Failure:
-    result = _transactions(digest, _data, columns, date_format, sheet)
+    result = _joined(digest, _data, columns, date_format, sheet, attachments, _files, _stored)
     if isinstance(result, Failure):
         return result
     try:
@@ -277,6 +515,9 @@ def view(
         settings.as_of,
         filters or Filters(),
         settings.sheet,
+        settings.attachments,
+        session.attachment_files(),
+        session.stored_dataset(),
     )
 
 
@@ -294,7 +535,7 @@ def customers(
     return found if isinstance(found, Failure) else found.customers
 
 
-def _analyse(result: rfm.ReadResult, found: AnalysisView) -> Analysis:
+def _analyse(result: Joined, found: AnalysisView) -> Analysis:
     segmented = found.customers
     transactions = found.transactions
     optional = tuple(name for name in transactions.columns if name not in REQUIRED)
@@ -325,6 +566,7 @@ def _analyse(result: rfm.ReadResult, found: AnalysisView) -> Analysis:
         gender=gender,
         grid=tables.segment_grid(segmented),
         optional_columns=optional,
+        attached=result.attached,
     )
 
 
@@ -339,9 +581,7 @@ def analysis(
     per-customer table is kept apart (:func:`customers`) so that pages which only draw
     aggregates never copy it.
     """
-    result = _transactions(
-        digest, _source.data, settings.columns, settings.date_format, settings.sheet
-    )
+    result = joined(_source, settings)
     if isinstance(result, Failure):
         return result
     found = view(_source, settings, filters)
@@ -365,6 +605,9 @@ def _settings_view(
         settings.as_of,
         filters,
         settings.sheet,
+        settings.attachments,
+        session.attachment_files(),
+        session.stored_dataset(),
     )
 
 

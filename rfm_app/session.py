@@ -22,6 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Final, Literal
 
+import polars as pl
 import streamlit as st
 
 from rfm.datasets import sample_path
@@ -29,6 +30,7 @@ from rfm.io.limits import Limits
 from rfm.sources import SourceSpec, read_source
 from rfm_app import keys
 from rfm_app.store import (
+    AttachedTable,
     DatasetStore,
     ReadingSettings,
     StoredDataset,
@@ -79,6 +81,9 @@ class Settings:
     as_of: date | None = None
     sheet: str | None = None
     """Excel sheet to read; None reads the first."""
+    attachments: tuple[AttachedTable, ...] = ()
+    """Second tables joined to the transactions (at most one of customers, one of returns);
+    their bytes are in :func:`attachment_files` (or the source's, for another sheet)."""
 
     @property
     def column_map(self) -> dict[str, str] | None:
@@ -113,6 +118,8 @@ def set_source(source: Source, *, token: str | None = None) -> None:
     """
     if current_source().digest != source.digest:
         st.session_state[keys.SETTINGS] = Settings()
+        st.session_state[keys.ATTACHMENT_FILES] = {}  # attached to the previous file
+        st.session_state[keys.ATTACHMENTS_NOT_KEPT] = {}
     st.session_state[keys.SOURCE] = source
     st.session_state[keys.DATASET_TOKEN] = token
     if token is None:
@@ -183,12 +190,15 @@ def current_dataset() -> StoredDataset | None:
 def _reading_settings() -> ReadingSettings:
     settings = current_settings()
     chosen = st.session_state.get(keys.CURRENCY)
+    not_kept = attachments_not_kept()
     return ReadingSettings(
         columns=settings.columns,
         date_format=settings.date_format,
         as_of=settings.as_of,
         sheet=settings.sheet,
         currency=chosen if isinstance(chosen, str) else None,
+        # A table the store could not keep is joined in this tab only.
+        attachments=tuple(a for a in settings.attachments if a.digest not in not_kept),
     )
 
 
@@ -286,12 +296,111 @@ def _restore(found: StoredDataset) -> None:
     source = Source.from_bytes(found.data, name=found.name, kind="upload")
     set_source(source, token=found.token)
     kept = found.settings
+    attachments = []
+    files: dict[str, bytes] = {}
+    store = dataset_store()
+    for attachment in kept.attachments:
+        if attachment.digest == source.digest:  # another sheet of the same workbook
+            attachments.append(attachment)
+            continue
+        data = None if store is None else store.attachment(found.token, attachment.digest)
+        if data is None:
+            logger.error("An attached table of stored dataset %s is missing", found.token[:6])
+            continue
+        files[attachment.digest] = data
+        attachments.append(attachment)
+    st.session_state[keys.ATTACHMENT_FILES] = files
     st.session_state[keys.SETTINGS] = Settings(
-        columns=kept.columns, date_format=kept.date_format, as_of=kept.as_of, sheet=kept.sheet
+        columns=kept.columns,
+        date_format=kept.date_format,
+        as_of=kept.as_of,
+        sheet=kept.sheet,
+        attachments=tuple(attachments),
     )
     if kept.currency is not None:
         st.session_state[keys.CURRENCY] = kept.currency
         st.session_state[keys.CURRENCY_ADOPTED_FOR] = source.digest  # the choice stands
+
+
+# -- second tables joined to the transactions (customers, returns) --------------------------
+
+
+def attachment_files() -> dict[str, bytes]:
+    """SHA-256 -> bytes of the files attached to the current source (not its own sheets)."""
+    files = st.session_state.get(keys.ATTACHMENT_FILES)
+    return files if isinstance(files, dict) else {}
+
+
+def attachments_not_kept() -> dict[str, str]:
+    """SHA-256 of an attached file -> why the store could not keep it (so a reopened link
+    does not join it)."""
+    reasons = st.session_state.get(keys.ATTACHMENTS_NOT_KEPT)
+    return reasons if isinstance(reasons, dict) else {}
+
+
+def attach(attachment: AttachedTable, data: bytes) -> None:
+    """Join ``attachment`` (read from ``data``) from now on, in place of any table of the
+    same kind; a stored dataset keeps it for its link."""
+    source = current_source()
+    if attachment.digest != source.digest:
+        st.session_state[keys.ATTACHMENT_FILES] = {
+            **attachment_files(),
+            attachment.digest: data,
+        }
+        _keep_attachment(attachment, data)
+    others = tuple(a for a in current_settings().attachments if a.table != attachment.table)
+    update_settings(attachments=(*others, attachment))
+
+
+def detach(table: str) -> None:
+    """Stop joining the ``table`` ("customers" or "returns"); the store deletes its bytes."""
+    kept = tuple(a for a in current_settings().attachments if a.table != table)
+    update_settings(attachments=kept)
+    named = {a.digest for a in kept}
+    st.session_state[keys.ATTACHMENT_FILES] = {
+        digest: data for digest, data in attachment_files().items() if digest in named
+    }
+
+
+def _keep_attachment(attachment: AttachedTable, data: bytes) -> None:
+    token = current_token()
+    store = dataset_store()
+    if token is None or store is None:
+        return
+    reasons = {d: r for d, r in attachments_not_kept().items() if d != attachment.digest}
+    try:
+        if not store.keep_attachment(token, data):
+            reasons[attachment.digest] = "The dataset is no longer kept on the server."
+    except StoreError as error:
+        reasons[attachment.digest] = str(error)
+    except (OSError, sqlite3.Error) as error:
+        logger.error("Could not keep an attached table in the dataset store: %s", error)
+        reasons[attachment.digest] = "The server could not keep a copy."
+    st.session_state[keys.ATTACHMENTS_NOT_KEPT] = reasons
+
+
+def stored_dataset() -> tuple[DatasetStore, str] | None:
+    """The store and token of this session's data, when it is stored (the readers look
+    for its parsed transactions there before parsing)."""
+    token = current_token()
+    store = dataset_store()
+    return None if token is None or store is None else (store, token)
+
+
+def keep_parsed(transactions: pl.DataFrame, *, key: str, notes: str) -> None:
+    """Keep the stored dataset's cleaned transactions as Parquet, once per ``key``, so a
+    reload or a teammate's link skips parsing."""
+    found = stored_dataset()
+    if found is None:
+        return
+    store, token = found
+    if st.session_state.get(keys.PARSED_KEPT_FOR) == (token, key):
+        return
+    try:
+        store.keep_parsed(token, transactions, key=key, notes=notes)
+    except (OSError, sqlite3.Error, pl.exceptions.PolarsError) as error:
+        logger.error("Could not keep the parsed transactions of a stored dataset: %s", error)
+    st.session_state[keys.PARSED_KEPT_FOR] = (token, key)  # tried: not again every rerun
 
 
 # -- the team source configured in secrets ([rfm_source]) ----------------------------------

@@ -4,12 +4,18 @@ Plain Python (no Streamlit): :mod:`rfm_app.session` connects it to the URL and t
 
 Layout under the store's folder::
 
-    catalogue.sqlite3     one row per dataset: token, name, digest, size, times, settings
-    data/<token>.bin      the uploaded bytes, exactly as received
+    catalogue.sqlite3               one row per dataset: token, name, digest, size, times,
+                                    settings (with the attached tables)
+    data/<token>.bin                the uploaded bytes, exactly as received
+    data/<token>.<sha256>.bin       the bytes of an attached second table (customers, returns)
+    data/<token>.parsed.parquet     the cleaned (and joined) transactions, with the quality
+                                    report, the join reports and the Data page's profile of
+                                    the file as JSON in its metadata
 
-The original bytes are kept rather than a parsed table, so every reading setting (sheet,
-columns, date format) stays changeable after a reopen; a reopening session parses them
-again through the same per-session caches as an upload.
+The original bytes are kept beside the parsed table, so every reading setting (sheet,
+columns, date format, attached tables) stays changeable after a reopen. A reopen with the
+settings the parsed table was made with reads the Parquet and skips parsing; any other
+setting parses the bytes again.
 
 A dataset is named by a random token (:func:`secrets.token_urlsafe`), never by the hash
 of its content: anyone holding the file could compute the hash, nobody can guess the
@@ -28,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import logging
 import os
@@ -40,8 +47,11 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal
 
+import polars as pl
+
+import rfm
 from rfm_app import format as fmt
 
 logger = logging.getLogger(__name__)
@@ -65,7 +75,10 @@ TOKEN_PATTERN: Final = re.compile(r"[A-Za-z0-9_-]{16,64}")
 """What :func:`secrets.token_urlsafe` produces; anything else is not looked up."""
 _TOKEN_BYTES: Final = 18  # 144 random bits, 24 characters in a URL
 _ORPHAN_AGE: Final = 3600.0  # seconds before a file without a catalogue row is swept
-_SCHEMA_VERSION: Final = 1
+_SCHEMA_VERSION: Final = 2
+_PARSED_FORMAT: Final = 1  # bump when what a stored parsed table holds changes
+_PARSED_KEY: Final = "rfm_studio.parse_key"
+_PARSED_NOTES: Final = "rfm_studio.reports"
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS datasets (
     token       TEXT PRIMARY KEY,
@@ -81,6 +94,13 @@ CREATE TABLE IF NOT EXISTS datasets (
     currency    TEXT             -- NULL = not chosen; '' = no symbol
 )
 """
+_MIGRATIONS: Final = {
+    # version 2: attached tables and the stored parsed transactions
+    2: (
+        "ALTER TABLE datasets ADD COLUMN attachments TEXT",  # JSON [{table, name, ...}]
+        "ALTER TABLE datasets ADD COLUMN parsed TEXT",  # parse_key of <token>.parsed.parquet
+    ),
+}
 
 
 class StoreError(ValueError):
@@ -173,6 +193,30 @@ def _number(values: Mapping[str, object], name: str, *, default: float, whole: b
 
 
 @dataclass(frozen=True)
+class AttachedTable:
+    """A second table joined to the transactions (:func:`rfm.attach_customers` by
+    customer id, :func:`rfm.attach_returns` by order id).
+
+    Parameters
+    ----------
+    table : {"customers", "returns"}
+        What it holds.
+    name : str
+        What to call it on the page: the file's name, or the sheet's.
+    digest : str
+        SHA-256 of the file it is read from; the dataset's own digest for another sheet
+        of the same workbook (no second copy is kept then).
+    sheet : str or None
+        The workbook sheet to read; None reads the first.
+    """
+
+    table: Literal["customers", "returns"]
+    name: str
+    digest: str
+    sheet: str | None = None
+
+
+@dataclass(frozen=True)
 class ReadingSettings:
     """How a stored dataset is read and shown; all ``None`` means "as detected"."""
 
@@ -181,6 +225,67 @@ class ReadingSettings:
     as_of: date | None = None
     sheet: str | None = None
     currency: str | None = None
+    attachments: tuple[AttachedTable, ...] = ()
+
+
+def parse_key(
+    digest: str,
+    *,
+    columns: tuple[tuple[str, str], ...] | None,
+    date_format: str | None,
+    sheet: str | None,
+    attachments: tuple[AttachedTable, ...],
+) -> str:
+    """What a parsed table was made from: the file and every setting that changes the
+    cleaned transactions (the as-of date and the currency apply after, so they are not
+    part of it), and the reader's version.
+
+    Examples
+    --------
+    >>> a = parse_key("ab12", columns=None, date_format=None, sheet=None, attachments=())
+    >>> b = parse_key("ab12", columns=None, date_format="%d/%m/%Y", sheet=None, attachments=())
+    >>> a == b
+    False
+    """
+    return json.dumps(
+        {
+            "format": _PARSED_FORMAT,
+            "rfm": rfm.__version__,
+            "digest": digest,
+            "columns": None if columns is None else [list(pair) for pair in columns],
+            "date_format": date_format,
+            "sheet": sheet,
+            "attachments": _attachments_json(attachments),
+        },
+        sort_keys=True,
+    )
+
+
+def _attachments_json(attachments: tuple[AttachedTable, ...]) -> list[dict[str, str | None]]:
+    return [
+        {"table": a.table, "name": a.name, "digest": a.digest, "sheet": a.sheet}
+        for a in attachments
+    ]
+
+
+def _attachments_from_json(text: object) -> tuple[AttachedTable, ...]:
+    if text is None:
+        return ()
+    found = []
+    for item in json.loads(str(text)):
+        table: Literal["customers", "returns"] = (
+            "returns" if item["table"] == "returns" else "customers"
+        )
+        sheet = item.get("sheet")
+        found.append(
+            AttachedTable(
+                table=table,
+                name=str(item["name"]),
+                digest=str(item["digest"]),
+                sheet=None if sheet is None else str(sheet),
+            )
+        )
+    return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -196,6 +301,8 @@ class StoredDataset:
     expires: datetime
     settings: ReadingSettings
     data: bytes = field(default=b"", repr=False)
+    parsed: str | None = None
+    """The :func:`parse_key` of the stored parsed transactions, or None when none is kept."""
 
 
 def _utc_now() -> datetime:
@@ -234,7 +341,13 @@ class DatasetStore:
             db.execute("PRAGMA journal_mode=WAL")
             if db.execute("PRAGMA user_version").fetchone()[0] != _SCHEMA_VERSION:
                 with _transaction(db):
+                    # Read again inside the transaction: another process may have just
+                    # upgraded the catalogue, and ALTER TABLE must run once.
+                    version = int(db.execute("PRAGMA user_version").fetchone()[0])
                     db.execute(_SCHEMA)
+                    for step in range(max(version, 1) + 1, _SCHEMA_VERSION + 1):
+                        for statement in _MIGRATIONS[step]:
+                            db.execute(statement)
                     db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
 
     # -- what a session does -------------------------------------------------------------
@@ -265,7 +378,7 @@ class DatasetStore:
             with self._connect() as db, _transaction(db):
                 victims = self._make_room(db, now, incoming=len(data))
                 db.execute(
-                    "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
                     (
                         token,
                         name,
@@ -322,16 +435,142 @@ class DatasetStore:
         return entry
 
     def update_settings(self, token: str, settings: ReadingSettings) -> bool:
-        """Replace the reading settings of ``token``; False when it is gone."""
+        """Replace the reading settings of ``token``; False when it is gone.
+
+        The bytes of an attached table the settings no longer name are deleted.
+        """
         if not TOKEN_PATTERN.fullmatch(token):
             return False
         with self._connect() as db, _transaction(db):
             cursor = db.execute(
                 "UPDATE datasets SET columns = ?, sheet = ?, date_format = ?, as_of = ?, "
-                "currency = ? WHERE token = ?",
+                "currency = ?, attachments = ? WHERE token = ?",
                 (*_settings_row(settings), token),
             )
+            if cursor.rowcount == 1:
+                named = {a.digest for a in settings.attachments}
+                for path in self._attachment_files(token):
+                    if path.name.split(".")[1] not in named:
+                        path.unlink(missing_ok=True)
+                self._recount(db, token)
         return cursor.rowcount == 1
+
+    # -- attached tables and the parsed transactions -------------------------------------
+
+    def keep_attachment(self, token: str, data: bytes) -> bool:
+        """Keep the bytes of a second table for ``token`` (named by their SHA-256, so the
+        settings' :class:`AttachedTable` finds them); False when ``token`` is gone.
+
+        Raises :class:`StoreError` when the dataset with it would exceed the store's size.
+        """
+        entry = self.describe(token)
+        if entry is None:
+            return False
+        if entry.size + len(data) > self.limits.max_bytes:
+            msg = (
+                f"The attached file ({fmt.size(len(data))}) and the dataset together are "
+                f"larger than this server keeps for sharing ({fmt.size(self.limits.max_bytes)} "
+                "in all)."
+            )
+            raise StoreError(msg)
+        path = self._attachment_path(token, hashlib.sha256(data).hexdigest())
+        if not path.exists():
+            _write_atomically(path, data)
+        return self._account(token, incoming=len(data), written=path)
+
+    def attachment(self, token: str, digest: str) -> bytes | None:
+        """The bytes of ``token``'s attached table whose SHA-256 is ``digest``, or None."""
+        if not TOKEN_PATTERN.fullmatch(token) or not re.fullmatch(r"[0-9a-f]{64}", digest):
+            return None
+        try:
+            data = self._attachment_path(token, digest).read_bytes()
+        except FileNotFoundError:
+            return None
+        return data if hashlib.sha256(data).hexdigest() == digest else None
+
+    def keep_parsed(self, token: str, transactions: pl.DataFrame, *, key: str, notes: str) -> bool:
+        """Keep ``token``'s cleaned transactions as Parquet, so a reopen skips parsing.
+
+        ``key`` (:func:`parse_key`) says what they were read with and ``notes`` (JSON
+        text: the quality report and join reports) goes into the file's metadata, so the
+        table and what is said about it are one file, replaced in one rename. Returns
+        False when ``token`` is gone or the table does not fit in the store (it is only
+        a shortcut: the bytes are kept either way).
+        """
+        entry = self.describe(token)
+        if entry is None:
+            return False
+        buffer = io.BytesIO()
+        transactions.write_parquet(buffer, metadata={_PARSED_KEY: key, _PARSED_NOTES: notes})
+        table = buffer.getvalue()
+        path = self._parsed_path(token)
+        now_there = path.stat().st_size if path.exists() else 0
+        if entry.size - now_there + len(table) > self.limits.max_bytes:
+            return False
+        _write_atomically(path, table)
+        return self._account(token, incoming=len(table) - now_there, written=path, parsed=key)
+
+    def open_parsed(self, token: str, key: str) -> tuple[pl.DataFrame, str] | None:
+        """``token``'s stored transactions and their notes when they were read with
+        ``key``; None otherwise (none kept, other settings, or being replaced)."""
+        entry = self.describe(token)
+        if entry is None or entry.parsed != key:
+            return None
+        try:
+            table = self._parsed_path(token).read_bytes()
+        except FileNotFoundError:
+            return None
+        # The file's own key decides: the catalogue and the file are not replaced at once.
+        metadata = pl.read_parquet_metadata(io.BytesIO(table))
+        if metadata.get(_PARSED_KEY) != key:
+            return None
+        return pl.read_parquet(io.BytesIO(table)), metadata.get(_PARSED_NOTES, "{}")
+
+    def parsed_notes(self, token: str) -> tuple[str, str] | None:
+        """``(parse key, notes)`` of ``token``'s stored parsed transactions, read from the
+        Parquet footer only (not the table); None when none is kept."""
+        if self.describe(token) is None:
+            return None
+        try:
+            metadata = pl.read_parquet_metadata(self._parsed_path(token))
+        except FileNotFoundError:
+            return None
+        key = metadata.get(_PARSED_KEY)
+        return None if key is None else (key, metadata.get(_PARSED_NOTES, "{}"))
+
+    def _account(
+        self, token: str, *, incoming: int, written: Path, parsed: str | None = None
+    ) -> bool:
+        """Make room for ``incoming`` more bytes of ``token`` and count its files again;
+        a file written for a dataset forgotten meanwhile is deleted."""
+        with self._connect() as db, _transaction(db):
+            victims = self._make_room(
+                db, self._clock().timestamp(), incoming=max(incoming, 0), keep=token
+            )
+            exists = db.execute("SELECT 1 FROM datasets WHERE token = ?", (token,)).fetchone()
+            if exists and parsed is not None:
+                db.execute("UPDATE datasets SET parsed = ? WHERE token = ?", (parsed, token))
+            if exists:
+                self._recount(db, token)
+        self._delete_files(victims)
+        if not exists:
+            written.unlink(missing_ok=True)
+        return bool(exists)
+
+    def _recount(self, db: sqlite3.Connection, token: str) -> None:
+        size = 0
+        for path in self._data_dir.glob(f"{token}.*"):
+            if path.suffix != ".tmp":
+                with contextlib.suppress(FileNotFoundError):
+                    size += path.stat().st_size
+        db.execute("UPDATE datasets SET size = ? WHERE token = ?", (size, token))
+
+    def _attachment_files(self, token: str) -> list[Path]:
+        return [
+            path
+            for path in self._data_dir.glob(f"{token}.*.bin")
+            if re.fullmatch(r"[0-9a-f]{64}", path.name.split(".")[1])
+        ]
 
     def forget(self, token: str) -> bool:
         """Delete ``token`` and its bytes at once; False when it did not exist."""
@@ -367,9 +606,14 @@ class DatasetStore:
         self._sweep_orphans()
         return len(victims)
 
-    def _make_room(self, db: sqlite3.Connection, now: float, *, incoming: int | None) -> list[str]:
+    def _make_room(
+        self, db: sqlite3.Connection, now: float, *, incoming: int | None, keep: str | None = None
+    ) -> list[str]:
         """Delete the rows of expired datasets, then (for an ``incoming`` upload of that
-        many bytes) the least recently used until it fits; returns their tokens."""
+        many bytes) the least recently used until it fits; returns their tokens.
+
+        ``keep`` names a dataset growing by ``incoming`` (an attached table, its parsed
+        transactions): it is not evicted, and it adds no dataset to the count."""
         ttl = self.limits.ttl_days * 86400.0
         expired = [
             str(row[0])
@@ -386,12 +630,15 @@ class DatasetStore:
                 "ORDER BY last_used, created",
                 (ttl, now),
             ).fetchall()
+            adds = 0 if keep is not None else 1
             for token, size in rows:
                 if (
-                    count + 1 <= self.limits.max_datasets
+                    count + adds <= self.limits.max_datasets
                     and total + incoming <= self.limits.max_bytes
                 ):
                     break
+                if token == keep:
+                    continue
                 victims.append(str(token))
                 count -= 1
                 total -= size
@@ -411,10 +658,19 @@ class DatasetStore:
 
     def _delete_files(self, tokens: list[str]) -> None:
         for token in tokens:
-            self._path(token).unlink(missing_ok=True)
+            # The bytes, the attached tables and the parsed table (tokens hold no glob
+            # characters, and no token is another's prefix followed by a dot).
+            for path in self._data_dir.glob(f"{token}.*"):
+                path.unlink(missing_ok=True)
 
     def _path(self, token: str) -> Path:
         return self._data_dir / f"{token}.bin"
+
+    def _attachment_path(self, token: str, digest: str) -> Path:
+        return self._data_dir / f"{token}.{digest}.bin"
+
+    def _parsed_path(self, token: str) -> Path:
+        return self._data_dir / f"{token}.parsed.parquet"
 
     def _connect(self) -> contextlib.closing[sqlite3.Connection]:
         # One short-lived connection per operation: safe across threads and processes.
@@ -422,7 +678,21 @@ class DatasetStore:
         return contextlib.closing(db)
 
     def _entry(self, row: tuple[object, ...]) -> StoredDataset:
-        token, name, digest, size, created, last_used, columns, sheet, date_format, as_of, cur = row
+        (
+            token,
+            name,
+            digest,
+            size,
+            created,
+            last_used,
+            columns,
+            sheet,
+            date_format,
+            as_of,
+            cur,
+            attachments,
+            parsed,
+        ) = row
         created_at = datetime.fromtimestamp(float(created), UTC)  # type: ignore[arg-type]
         return StoredDataset(
             token=str(token),
@@ -440,7 +710,9 @@ class DatasetStore:
                 as_of=None if as_of is None else date.fromisoformat(str(as_of)),
                 sheet=None if sheet is None else str(sheet),
                 currency=None if cur is None else str(cur),
+                attachments=_attachments_from_json(attachments),
             ),
+            parsed=None if parsed is None else str(parsed),
         )
 
 
@@ -451,6 +723,7 @@ def _settings_row(settings: ReadingSettings) -> tuple[str | None, ...]:
         settings.date_format,
         None if settings.as_of is None else settings.as_of.isoformat(),
         settings.currency,
+        json.dumps(_attachments_json(settings.attachments)) if settings.attachments else None,
     )
 
 

@@ -9,19 +9,24 @@ import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from rfm_app.store import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_DATASETS,
     DEFAULT_TTL_DAYS,
+    AttachedTable,
     DatasetStore,
     ReadingSettings,
     StoreError,
     StoreLimits,
+    parse_key,
 )
 
 CSV = b"customer_id,order_date,amount\nA,2024-01-02,10.5\nB,2024-02-03,7\n"
@@ -218,6 +223,157 @@ def test_the_catalogue_uses_write_ahead_logging(tmp_path: Path) -> None:
     _store(tmp_path)
     with sqlite3.connect(tmp_path / "catalogue.sqlite3") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+# -- attached tables and the parsed transactions ---------------------------------------------
+
+PEOPLE = b"Customer ID,Gender\nA,F\nB,M\n"
+PEOPLE_DIGEST = hashlib.sha256(PEOPLE).hexdigest()
+ATTACHED = (
+    AttachedTable(table="customers", name="people.csv", digest=PEOPLE_DIGEST),
+    AttachedTable(table="returns", name="sheet Returns", digest="0" * 64, sheet="Returns"),
+)
+
+
+def test_an_attached_table_is_kept_counted_and_reopened_with_the_settings(
+    tmp_path: Path,
+) -> None:
+    store = _store(tmp_path)
+    kept = store.save(CSV, name="orders.csv")
+    assert store.keep_attachment(kept.token, PEOPLE)
+    assert store.update_settings(kept.token, replace(SETTINGS, attachments=ATTACHED))
+    found = _store(tmp_path).open(kept.token)
+    assert found is not None
+    assert found.settings.attachments == ATTACHED
+    assert found.size == len(CSV) + len(PEOPLE)
+    assert store.usage() == (1, len(CSV) + len(PEOPLE))
+    assert store.attachment(kept.token, PEOPLE_DIGEST) == PEOPLE
+    assert store.attachment(kept.token, "f" * 64) is None
+    assert _files(tmp_path) == sorted([f"{kept.token}.bin", f"{kept.token}.{PEOPLE_DIGEST}.bin"])
+
+
+def test_settings_without_an_attached_table_delete_its_bytes(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    kept = store.save(CSV, name="orders.csv")
+    store.keep_attachment(kept.token, PEOPLE)
+    store.update_settings(kept.token, ReadingSettings(attachments=ATTACHED))
+    assert store.update_settings(kept.token, ReadingSettings(attachments=ATTACHED[1:]))
+    assert _files(tmp_path) == [f"{kept.token}.bin"]
+    assert store.usage() == (1, len(CSV))
+
+
+def test_forget_deletes_the_attached_and_parsed_tables(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    kept = store.save(CSV, name="orders.csv")
+    other = store.save(CSV, name="other.csv")
+    store.keep_attachment(kept.token, PEOPLE)
+    store.keep_parsed(kept.token, pl.DataFrame({"a": [1]}), key="k", notes="{}")
+    assert len(_files(tmp_path)) == 4
+    assert store.forget(kept.token)
+    assert _files(tmp_path) == [f"{other.token}.bin"]
+
+
+def test_an_attached_table_counts_toward_the_size_limit(tmp_path: Path) -> None:
+    clock = Clock()
+    store = _store(tmp_path, clock, max_bytes=250)
+    first = store.save(b"1" * 100, name="first.csv")
+    clock.advance(minutes=1)
+    second = store.save(b"2" * 100, name="second.csv")
+    # 100 + 100 + 60 > 250: the least recently used other dataset goes, never this one.
+    assert store.keep_attachment(second.token, b"p" * 60)
+    assert store.tokens() == [second.token]
+    assert store.usage() == (1, 160)
+    assert store.describe(first.token) is None
+    with pytest.raises(StoreError, match=r"attached file \(100 B\) and the dataset together"):
+        store.keep_attachment(second.token, b"q" * 100)
+
+
+def test_a_forgotten_dataset_keeps_no_attached_table(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    kept = store.save(CSV, name="orders.csv")
+    store.forget(kept.token)
+    assert not store.keep_attachment(kept.token, PEOPLE)
+    assert not store.keep_parsed(kept.token, pl.DataFrame({"a": [1]}), key="k", notes="{}")
+    assert _files(tmp_path) == []
+
+
+def test_parsed_transactions_reopen_as_they_were_kept(tmp_path: Path) -> None:
+    transactions = pl.DataFrame(
+        {
+            "customer_id": ["A", "B", None],
+            "order_date": [datetime(2024, 1, 2, 10, 30), datetime(2024, 2, 3), None],
+            "amount": [10.5, -7.0, 1.25],
+            "is_return": [False, True, False],
+            "birth_date": [date(1980, 5, 1), None, date(1990, 1, 1)],
+            "quantity": [1, -2, 3],
+        }
+    )
+    notes = json.dumps({"quality": {"rows_read": 3}, "attached": []})
+    key = parse_key(CSV_DIGEST, columns=None, date_format=None, sheet=None, attachments=ATTACHED)
+    store = _store(tmp_path)
+    kept = store.save(CSV, name="orders.csv")
+    assert store.keep_parsed(kept.token, transactions, key=key, notes=notes)
+    parquet = tmp_path / "data" / f"{kept.token}.parsed.parquet"
+    assert pl.read_parquet_metadata(parquet)["rfm_studio.parse_key"] == key
+
+    found = _store(tmp_path).open_parsed(kept.token, key)
+    assert found is not None
+    assert_frame_equal(found[0], transactions)
+    assert json.loads(found[1]) == json.loads(notes)
+    assert store.usage() == (1, len(CSV) + parquet.stat().st_size)
+    # Other settings (here a date format) were not parsed: nothing to reopen.
+    other = parse_key(
+        CSV_DIGEST, columns=None, date_format="%d/%m/%Y", sheet=None, attachments=ATTACHED
+    )
+    assert store.open_parsed(kept.token, other) is None
+    # A new parse replaces the old one (one file per dataset).
+    assert store.keep_parsed(kept.token, transactions.head(1), key=other, notes=notes)
+    assert store.open_parsed(kept.token, key) is None
+    reopened = store.open_parsed(kept.token, other)
+    assert reopened is not None and reopened[0].height == 1
+    assert len(_files(tmp_path)) == 2
+
+
+def test_a_parsed_table_that_does_not_fit_is_not_kept(tmp_path: Path) -> None:
+    store = _store(tmp_path, max_bytes=len(CSV) + 100)  # a Parquet file is larger
+    kept = store.save(CSV, name="orders.csv")
+    assert not store.keep_parsed(kept.token, pl.DataFrame({"a": [1]}), key="k", notes="{}")
+    assert store.open_parsed(kept.token, "k") is None
+    assert _files(tmp_path) == [f"{kept.token}.bin"]
+
+
+def test_a_version_1_catalogue_is_upgraded_in_place(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    token = "OldTokenFromVersionOne123"
+    (tmp_path / "data" / f"{token}.bin").write_bytes(CSV)
+    with sqlite3.connect(tmp_path / "catalogue.sqlite3") as db:
+        db.execute(V1_SCHEMA)
+        db.execute(
+            "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            # token, name, digest, size, created, last_used, columns, sheet, date format,
+            # as-of, currency
+            (token, "old.csv", CSV_DIGEST, len(CSV), 1.767e9, 1.767e9, None, "Orders", *V1_REST),
+        )
+        db.execute("PRAGMA user_version = 1")
+    store = _store(tmp_path)
+    found = store.open(token)
+    assert found is not None
+    assert found.data == CSV
+    assert found.settings == ReadingSettings(sheet="Orders", currency="€")
+    assert found.parsed is None
+    assert store.keep_attachment(token, PEOPLE)
+    _store(tmp_path)  # opening again does not upgrade twice
+
+
+CSV_DIGEST = hashlib.sha256(CSV).hexdigest()
+V1_REST = (None, None, "€")
+V1_SCHEMA = """
+CREATE TABLE datasets (
+    token TEXT PRIMARY KEY, name TEXT NOT NULL, digest TEXT NOT NULL, size INTEGER NOT NULL,
+    created REAL NOT NULL, last_used REAL NOT NULL, columns TEXT, sheet TEXT,
+    date_format TEXT, as_of TEXT, currency TEXT
+)
+"""
 
 
 # -- two processes at once -----------------------------------------------------------------

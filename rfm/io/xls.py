@@ -314,3 +314,26 @@ def read_xls(
         raise DataError(msg)
     frame = load_sheet(data, names[index])  # by name: calamine also lists chart sheets
     return table_from_cells(frame, extent.first_row, header_row, names, index)
+
+
+def xls_sheet_names(data: bytes) -> tuple[str, ...]:
+    """The worksheet names of an .xls workbook, in workbook order, without reading a sheet.
+
+    Only the container and the workbook globals are walked (every step checked, as in
+    :func:`read_xls`), so a workbook whose first sheet cannot be read still lists the
+    others for the analyst to choose from.
+
+    Raises
+    ------
+    DataError
+        The container or the workbook globals are damaged, or not BIFF8.
+
+    Examples
+    --------
+    >>> xls_sheet_names(b"not a workbook")
+    Traceback (most recent call last):
+    ...
+    rfm.errors.DataError: Expected an ordinary .xls workbook but the file is shorter than an OLE2 header. Save it again from Excel as .xlsx, or export it as CSV.
+    """
+    stream = _Compound(data).stream(_STREAM_NAMES)
+    return tuple(sheet.name for sheet in _sheets(stream))

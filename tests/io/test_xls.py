@@ -139,3 +139,19 @@ def test_small_workbook_in_the_mini_stream() -> None:
     lying = workbook({"Orders": ORDERS}, declared={"Orders": (4_000_000_000, 5)}, mini=True)
     with pytest.raises(DataError, match="4,000,000,000 rows"):
         read_table(lying)
+
+
+def test_sheet_names_are_listed_without_reading_a_sheet() -> None:
+    from rfm.io.xls import xls_sheet_names
+
+    # The first sheet lies about its size: reading it is refused, listing is not.
+    data = workbook(
+        {"Cover": [["Report"]], "Orders": ORDERS, "People": [["Person", "Region"]]},
+        declared={"Cover": (4_000_000_000, 1)},
+    )
+    with pytest.raises(DataError, match="declares or uses"):
+        read_table(data)
+    assert xls_sheet_names(data) == ("Cover", "Orders", "People")
+    assert xls_sheet_names(workbook({"Orders": ORDERS}, mini=True)) == ("Orders",)
+    with pytest.raises(DataError, match="shorter than an OLE2 header"):
+        xls_sheet_names(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
