@@ -277,8 +277,11 @@ SHOPIFY: Final = ShopLayout(
         "shipping": ("shipping",),
         "taxes": ("taxes",),
         "order-level discounts": ("discountamount",),
+        "line discounts": ("lineitemdiscount",),
     },
-    unpaid=("voided",),
+    # Documented payment statuses: pending, authorized, partially_paid, paid,
+    # partially_refunded, refunded, voided (and expired, an authorization that lapsed).
+    unpaid=("voided", "expired"),
     fully_refunded=("refunded",),
     documented=frozenset(_SHOPIFY_DOCUMENTED),
 )
@@ -449,26 +452,38 @@ def fill_orders(frame: pl.DataFrame, layout: ShopLayout) -> tuple[pl.DataFrame, 
     targets = [n for n in dict.fromkeys(targets) if n != order]
     if not targets:
         return frame, []
-    key = clean_text(pl.col(order).cast(pl.String))
-    fills = []
-    for name in targets:
-        present = _present(pl.col(name), frame.schema[name])
-        first = pl.col(name).filter(present).first().over(key)
-        fills.append(
-            pl.when(~present & key.is_not_null() & first.is_not_null())
-            .then(first)
-            .otherwise(pl.col(name))
-            .alias(name)
-        )
-
-    def missing(table: pl.DataFrame) -> dict[str, int]:
-        return table.select(
-            (~_present(pl.col(n), frame.schema[n])).sum().alias(n) for n in targets
-        ).row(0, named=True)
-
-    filled = frame.with_columns(fills)
-    before, after = missing(frame), missing(filled)
-    done = {n: before[n] - after[n] for n in targets if before[n] > after[n]}
+    # The order key and the "has a value" masks are computed once, as columns: a
+    # window over an expression would evaluate it again for every target.
+    flags = [f"__present_{i}" for i in range(len(targets))]
+    work = frame.select(
+        clean_text(pl.col(order).cast(pl.String)).alias("__order"),
+        *[
+            _present(pl.col(n), frame.schema[n]).alias(f)
+            for n, f in zip(targets, flags, strict=True)
+        ],
+    )
+    fill = (~work[f] & work["__order"].is_not_null() for f in flags)
+    wanted = [(n, f) for n, f, gap in zip(targets, flags, fill, strict=True) if gap.any()]
+    if not wanted:
+        return frame, []
+    work = work.with_columns(frame.select(n for n, _ in wanted))
+    # Each order's first value, joined back (cheaper than a window inside when/then);
+    # a null order id joins nothing, so its rows keep their own cells, as does a
+    # row whose order has no value at all.
+    firsts = work.group_by("__order").agg(
+        pl.col(n).filter(pl.col(f)).first().alias(f"__first{f}") for n, f in wanted
+    )
+    joined = work.join(firsts, on="__order", how="left", maintain_order="left")
+    filled_columns = joined.select(
+        pl.when(~pl.col(f) & pl.col(f"__first{f}").is_not_null())
+        .then(pl.col(f"__first{f}"))
+        .otherwise(pl.col(n))
+        .alias(n)
+        for n, f in wanted
+    )
+    done = {n: int((~work[f] & filled_columns[n].ne_missing(frame[n])).sum()) for n, f in wanted}
+    done = {n: k for n, k in done.items() if k}
+    filled = frame.with_columns(filled_columns)
     notes = []
     if done:
         listed = ", ".join(f"{n!r} ({k:,})" for n, k in done.items())
@@ -512,11 +527,12 @@ def set_aside(frame: pl.DataFrame, layout: ShopLayout) -> tuple[pl.Series | None
     ).to_series()
     notes = []
     if reason.is_not_null().any():
+        refunded = "/".join(repr(s) for s in layout.fully_refunded)
+        unpaid = "/".join(repr(s) for s in layout.unpaid)
         notes.append(
-            f"{layout.name}: orders whose {status!r} is "
-            + " or ".join(repr(s) for s in (*layout.fully_refunded, *layout.unpaid))
-            + " are set aside with their lines (a fully refunded or unpaid order is "
-            "neither an order nor revenue); see the excluded rows."
+            f"{layout.name}: orders whose {status!r} is {refunded} (fully refunded) or "
+            f"{unpaid} (never paid) are set aside with all their lines: such an order is "
+            "neither an order nor revenue (see the excluded rows)."
         )
     return reason, notes
 
@@ -578,9 +594,9 @@ def refund_lines(
     ).select(transactions.columns)
     value = -float(lines[AMOUNT].sum())
     note = (
-        f"{layout.name}: {lines.height:,} partially refunded orders get one return line each "
-        f"(the {refunded!r} of the order, {value:,.2f} in all, dated at the order's date, "
-        "same order id; added lines, not input rows)"
+        f"{layout.name}: partially refunded orders: {lines.height:,}, each given one return "
+        f"line of its {refunded!r} ({value:,.2f} in all), dated at the order's date with its "
+        "order id (lines added, not input rows)"
     )
     if capped:
         note += (
@@ -621,7 +637,7 @@ def totals_note(
         f"{layout.name}: amounts are line amounts ({line_amount}); shipping, taxes and "
         f"order-level discounts are not in them. Over the {per_order.height:,} orders kept: "
         f"line amounts {lines:,.2f}, order {total!r} {order_total:,.2f}, difference "
-        f"{order_total - lines:,.2f}" + (f" ({parts} in the orders)" if parts else "") + "."
+        f"{order_total - lines:,.2f}" + (f" (the orders' {parts})" if parts else "") + "."
     ]
 
 
