@@ -290,6 +290,7 @@ SHOPIFY: Final = ShopLayout(
 _WOO_DOCUMENTED = [
     "orderid",
     "ordernumber",
+    "date",
     "ordernumberformatted",
     "orderdate",
     "status",
@@ -341,6 +342,7 @@ _WOO_DOCUMENTED = [
     "itemsubtotaltax",
     "itemtotal",
     "itemtotaltax",
+    "itemtax",
     "itemrefunded",
     "itemrefundedqty",
     "itemrefundedquantity",
@@ -365,7 +367,8 @@ WOOCOMMERCE: Final = ShopLayout(
         ORDER_ID: ("ordernumber", "orderid"),
         # customer_id is 0 for every guest checkout: the billing email tells people apart.
         CUSTOMER_ID: ("billingemail",),
-        ORDER_DATE: ("orderdate",),
+        # The generator titles the order_date column "date".
+        ORDER_DATE: ("orderdate", "date"),
         # item_total is the line after its discounts, before tax.
         AMOUNT: ("itemtotal",),
         "quantity": ("itemquantity",),

@@ -264,7 +264,8 @@ def test_cli_prints_the_hand_counted_figures(
 
 
 WOO_HEADER = (
-    "order_id,order_number,order_date,status,shipping_total,tax_total,order_total,"
+    # The documented generator titles order_date "date".
+    "order_id,order_number,date,status,shipping_total,tax_total,order_total,"
     "refunded_total,order_currency,payment_method,customer_id,billing_email,billing_city,"
     "billing_country,item_name,item_sku,item_quantity,item_subtotal,item_total,item_refunded"
 )
