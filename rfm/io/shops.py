@@ -644,11 +644,29 @@ def totals_note(
     ]
 
 
-def order_currency(frame: pl.DataFrame, layout: ShopLayout) -> str | None:
-    """The one currency code of the orders (``Currency`` / ``order_currency``), or None."""
+def order_currency(frame: pl.DataFrame, layout: ShopLayout) -> tuple[str | None, list[str]]:
+    """The one currency code of the orders (``Currency`` / ``order_currency``), or None.
+
+    Orders in several currencies get a note: their amounts are added as written.
+
+    Examples
+    --------
+    >>> order_currency(pl.DataFrame({"Currency": ["EUR", "", "EUR"]}), SHOPIFY)
+    ('EUR', [])
+    """
     found = layout._find(frame.columns, ("currency", "ordercurrency"))
     if found is None:
-        return None
+        return None, []
     codes = pl.select(clean_text(pl.lit(frame[found].cast(pl.String)))).to_series().drop_nulls()
-    distinct = codes.unique()
-    return str(distinct.item()) if distinct.len() == 1 else None
+    distinct = codes.unique().sort()
+    if distinct.len() == 1:
+        return str(distinct.item()), []
+    if distinct.is_empty():
+        return None, []
+    listed = ", ".join(distinct.head(5).to_list())
+    note = (
+        f"{layout.name}: orders in {distinct.len()} currencies ({listed}) in {found!r}; "
+        "amounts are added as written, without conversion. Filter the file to one currency "
+        "for comparable figures."
+    )
+    return None, [note]

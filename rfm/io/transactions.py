@@ -296,7 +296,9 @@ def read_transactions(
         warnings += refund_notes
         if refunds.height:
             transactions = pl.concat([transactions, refunds])
-        currency = currency or shops.order_currency(frame, shop)
+        code, currency_notes = shops.order_currency(frame, shop)
+        currency = currency or code
+        warnings += currency_notes
     excluded = dict(loaded.rejected)
     counts = reason.drop_nulls().value_counts(sort=True)
     for why, n in counts.iter_rows():

@@ -211,6 +211,16 @@ def test_report_gives_the_gap_between_lines_and_order_totals(shopify: rfm.ReadRe
     assert shopify.report.currency == "USD"
 
 
+def test_orders_in_two_currencies_are_flagged() -> None:
+    text = SHOPIFY_CSV.decode().replace(
+        ",paid,2024-03-05 21:30:00 -0500,fulfilled,USD,",
+        ",paid,2024-03-05 21:30:00 -0500,fulfilled,CAD,",
+    )
+    report = rfm.read_transactions(text.encode()).report
+    assert report.currency is None
+    assert any("2 currencies (CAD, USD)" in w for w in report.warnings)
+
+
 def test_identical_lines_of_one_order_are_both_kept() -> None:
     # The same item on two lines of #1001: its Subtotal (2 x 8.50) counts both.
     rows = [
