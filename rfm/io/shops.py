@@ -19,9 +19,22 @@ names the columns of one platform's export so that :func:`rfm.read_transactions`
 The layouts follow the platforms' documented column sets: Shopify's orders export
 (``Name``, ``Email``, ``Financial Status``, ... ``Lineitem quantity``, ``Lineitem
 name``, ``Lineitem price``, ... ``Refunded Amount``, ``Vendor``, ``Id``, ...) and the
-WooCommerce Customer/Order CSV Export in its one-row-per-item format (``order_number``,
-``order_date``, ``status``, ``order_total``, ``refunded_total``, ``billing_email``, ...,
-``item_name``, ``item_quantity``, ``item_total``).
+WooCommerce Customer/Order CSV Export in its one-row-per-item format (``order_id``,
+``order_number``, ``date``, ``status``, ... ``order_total``, ``refunded_total``, ...
+``billing_email``, ... ``item_name``, ``item_sku``, ``item_quantity``, ``item_total``, ...),
+where the order-level fields repeat on every line.
+
+Conventions (the quality report repeats them for each file):
+
+- A fully refunded order (Shopify ``refunded``, WooCommerce ``refunded``) and an order
+  never paid (Shopify ``voided``/``expired``, WooCommerce ``cancelled``/``failed``) are
+  set aside with all their lines, each counted under its reason (``"refunded order"``,
+  ``"voided order"``, ...): such an order is neither an order nor revenue, and a
+  customer whose only orders they were is not a customer.
+- Any other order with a refunded amount (Shopify ``partially_refunded``) gets one
+  added return line: minus the refunded amount, capped at the order's line amounts,
+  dated at the order's date, with its order id, customer and order-level fields.
+  Added lines are counted apart from the input rows (``QualityReport.rows_added``).
 """
 
 from __future__ import annotations
@@ -91,6 +104,9 @@ class ShopLayout:
         Payment statuses of orders no money was taken for (set aside).
     fully_refunded : tuple of str
         Payment statuses of fully refunded orders (set aside).
+    documented : frozenset of str
+        Every header the platform documents: none of them is read by generic
+        synonyms (Shopify's ``Total`` is not the line amount, its ``Id`` no customer).
     """
 
     name: str
@@ -104,7 +120,6 @@ class ShopLayout:
     unpaid: tuple[str, ...] = ()
     fully_refunded: tuple[str, ...] = ("refunded",)
     documented: frozenset[str] = frozenset()
-    """Every header the platform documents: none of them is read by generic synonyms."""
 
     def matches(self, names: Sequence[str]) -> bool:
         """Whether ``names`` (a file's headers) are this export's.

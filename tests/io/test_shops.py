@@ -25,7 +25,7 @@ import rfm
 from rfm import measures
 from rfm.cli import main
 from rfm.io.detect import detect_columns
-from rfm.io.shops import SHOPIFY, WOOCOMMERCE, detect_layout
+from rfm.io.shops import SHOPIFY, WOOCOMMERCE, detect_layout, set_aside
 
 HEADER = (
     "Name,Email,Financial Status,Paid at,Fulfillment Status,Currency,Subtotal,Shipping,"
@@ -77,6 +77,38 @@ def test_shopify_layout_is_recognised_and_mapped_as_documented() -> None:
         "city": "Billing City",
         "retailer": "Vendor",
     }
+
+
+def test_a_customer_id_column_is_preferred_to_the_email() -> None:
+    # Apps such as Matrixify add the Shopify customer id to the export.
+    names = [*HEADER.split(","), "Customer: ID"]
+    assert detect_columns(names)["customer_id"] == "Customer: ID"
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [
+        ("refunded", "refunded order"),
+        ("Refunded", "refunded order"),
+        (" voided ", "voided order"),
+        ("paid", None),
+        ("partially_refunded", None),
+        ("Partially refunded", None),
+        ("", None),
+    ],
+)
+def test_payment_statuses(status: str, reason: str | None) -> None:
+    frame = pl.DataFrame({"Name": ["#1"], "Financial Status": [status]})
+    found, _ = set_aside(frame, SHOPIFY)
+    assert found is not None
+    assert found.to_list() == [reason]
+
+
+def test_woocommerce_status_prefix() -> None:
+    frame = pl.DataFrame({"order_number": ["1", "2"], "status": ["wc-refunded", "wc-failed"]})
+    found, _ = set_aside(frame, WOOCOMMERCE)
+    assert found is not None
+    assert found.to_list() == ["refunded order", "failed order"]
 
 
 def test_order_total_is_never_the_amount_even_with_a_sample() -> None:
