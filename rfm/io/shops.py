@@ -94,9 +94,10 @@ class ShopLayout:
     order_fields : tuple of str
         Canonical fields written on an order's first line only: filled from there
         to the order's other lines.
-    status, refunded, total : tuple of str
+    status, refunded, total, subtotal : tuple of str
         Candidate headers of the order's payment status, the amount refunded on
-        it and its total (shipping and taxes included).
+        it, its total (shipping and taxes included) and its subtotal (items after
+        discounts, before shipping and taxes).
     charges : mapping
         What the total holds beyond the line amounts -> candidate headers
         (shipping, taxes, discounts), for the note comparing the two.
@@ -116,6 +117,7 @@ class ShopLayout:
     status: tuple[str, ...] = ()
     refunded: tuple[str, ...] = ()
     total: tuple[str, ...] = ()
+    subtotal: tuple[str, ...] = ()
     charges: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     unpaid: tuple[str, ...] = ()
     fully_refunded: tuple[str, ...] = ("refunded",)
@@ -162,7 +164,7 @@ class ShopLayout:
         return {n for n in names if _normal(n) in self.documented}
 
     def column(self, names: Sequence[str], role: str) -> str | None:
-        """The source column of ``role`` (``"status"``, ``"refunded"``, ``"total"``)."""
+        """The source column of ``role`` (``"status"``, ``"refunded"``, ``"total"``, ...)."""
         candidates: tuple[str, ...] = getattr(self, role)
         return self._find(names, candidates)
 
@@ -288,6 +290,7 @@ SHOPIFY: Final = ShopLayout(
     status=("financialstatus",),
     refunded=("refundedamount",),
     total=("total",),
+    subtotal=("subtotal",),
     charges={
         "shipping": ("shipping",),
         "taxes": ("taxes",),
@@ -637,6 +640,9 @@ def totals_note(
     if total is None or ORDER_ID not in transactions.columns:
         return []
     money = {"total": total}
+    subtotal = layout.column(names, "subtotal")
+    if subtotal is not None:
+        money["subtotal"] = subtotal
     for what, candidates in layout.charges.items():
         found = layout._find(names, candidates)
         if found is not None:
@@ -648,13 +654,20 @@ def totals_note(
     lines = float(kept[AMOUNT].sum())
     totals = per_order.select(pl.col(c).sum() for c in money).row(0, named=True)
     parts = ", ".join(
-        f"{what} {float(totals[what] or 0):,.2f}" for what in money if what != "total"
+        f"{what} {float(totals[what] or 0):,.2f}"
+        for what in money
+        if what not in ("total", "subtotal")
     )
     order_total = float(totals["total"] or 0)
+    items = (
+        f" (order {subtotal!r}, items after discounts: {float(totals['subtotal'] or 0):,.2f})"
+        if subtotal is not None
+        else ""
+    )
     return [
         f"{layout.name}: amounts are line amounts ({line_amount}); shipping, taxes and "
         f"order-level discounts are not in them. Over the {per_order.height:,} orders kept: "
-        f"line amounts {lines:,.2f}, order {total!r} {order_total:,.2f}, difference "
+        f"line amounts {lines:,.2f}{items}, order {total!r} {order_total:,.2f}, difference "
         f"{order_total - lines:,.2f}" + (f" (the orders' {parts})" if parts else "") + "."
     ]
 

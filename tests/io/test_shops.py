@@ -235,12 +235,26 @@ def test_billing_fields_fill_down_within_an_order_only(shopify: rfm.ReadResult) 
 def test_report_gives_the_gap_between_lines_and_order_totals(shopify: rfm.ReadResult) -> None:
     note = next(w for w in shopify.report.warnings if "not in them" in w)
     # Kept orders #1001, #1002, #1004: lines 107.50, totals 48.74 + 20.20 + 52.00 = 120.94.
-    assert "line amounts 107.50" in note
+    assert "line amounts 107.50 (order 'Subtotal', items after discounts: 107.50)" in note
     assert "'Total' 120.94" in note
     assert "difference 13.44" in note
     assert "shipping 9.00" in note
     assert "taxes 4.44" in note
     assert shopify.report.currency == "USD"
+
+
+def test_an_order_level_discount_shows_in_the_gap() -> None:
+    # 2 x 50.00 at list price, a 20.00 discount code: Subtotal 80.00, Total 85.00.
+    row = (
+        "#2001,ann@x.com,paid,,,USD,80.00,5.00,0.00,85.00,SAVE20,20.00,"
+        "2024-05-01 10:00:00 -0500,2,Lamp,50.00,,LMP,Austin,US,US,Visa,0.00,Acme,1"
+    )
+    result = rfm.read_transactions(f"{HEADER}\n{row}\n".encode())
+    assert result.transactions["amount"].to_list() == [100.0]  # quantity x price, as written
+    note = next(w for w in result.report.warnings if "not in them" in w)
+    assert "line amounts 100.00 (order 'Subtotal', items after discounts: 80.00)" in note
+    assert "'Total' 85.00, difference -15.00" in note
+    assert "shipping 5.00, taxes 0.00, order-level discounts 20.00" in note
 
 
 def test_orders_in_two_currencies_are_flagged() -> None:
