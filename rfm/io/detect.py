@@ -383,7 +383,10 @@ def detect_columns(names: Sequence[str], sample: pl.DataFrame | None = None) -> 
         reserved = layout.reserved(names) | set(mapping.values())
     rest = [n for n in names if n not in reserved]
     for canon, name in _detect_by_header(rest).items():
-        mapping.setdefault(canon, name)
+        # A column the platform does not document ("Total Weight") is never the
+        # amount of a layout whose amount is quantity x line price.
+        if layout is None or canon != AMOUNT or AMOUNT in layout.fields:
+            mapping.setdefault(canon, name)
     if sample is not None:
         found = dict(mapping)
         if layout is not None and "quantity" in found and "unit_price" in found:

@@ -111,6 +111,82 @@ def test_woocommerce_status_prefix() -> None:
     assert found.to_list() == ["refunded order", "failed order"]
 
 
+# The full column set of Shopify's orders export, in its order.
+FULL_HEADER = [
+    "Name", "Email", "Financial Status", "Paid at", "Fulfillment Status", "Fulfilled at",
+    "Accepts Marketing", "Currency", "Subtotal", "Shipping", "Taxes", "Total", "Discount Code",
+    "Discount Amount", "Shipping Method", "Created at", "Lineitem quantity", "Lineitem name",
+    "Lineitem price", "Lineitem compare at price", "Lineitem sku", "Lineitem requires shipping",
+    "Lineitem taxable", "Lineitem fulfillment status", "Billing Name", "Billing Street",
+    "Billing Address1", "Billing Address2", "Billing Company", "Billing City", "Billing Zip",
+    "Billing Province", "Billing Country", "Billing Phone", "Shipping Name", "Shipping Street",
+    "Shipping Address1", "Shipping Address2", "Shipping Company", "Shipping City",
+    "Shipping Zip", "Shipping Province", "Shipping Country", "Shipping Phone", "Notes",
+    "Note Attributes", "Cancelled at", "Payment Method", "Payment Reference",
+    "Refunded Amount", "Vendor", "Outstanding Balance", "Employee", "Location", "Device ID",
+    "Id", "Tags", "Risk Level", "Source", "Lineitem discount", "Tax 1 Name", "Tax 1 Value",
+    "Tax 2 Name", "Tax 2 Value", "Tax 3 Name", "Tax 3 Value", "Tax 4 Name", "Tax 4 Value",
+    "Tax 5 Name", "Tax 5 Value", "Phone", "Receipt Number", "Duties", "Billing Province Name",
+    "Shipping Province Name", "Payment ID", "Payment Terms Name", "Next Payment Due At",
+    "Payment References",
+]  # fmt: skip
+
+
+def test_the_full_documented_header_maps_line_items_and_the_order_fields() -> None:
+    mapping = detect_columns(FULL_HEADER)
+    assert detect_layout(FULL_HEADER) is SHOPIFY
+    assert mapping == {
+        "customer_id": "Email",
+        "order_date": "Created at",
+        "order_id": "Name",
+        "quantity": "Lineitem quantity",
+        "unit_price": "Lineitem price",
+        "product": "Lineitem name",
+        "payment_method": "Payment Method",
+        "ship_mode": "Shipping Method",
+        "country": "Billing Country",
+        "state": "Billing Province Name",
+        "city": "Billing City",
+        "retailer": "Vendor",
+    }
+
+
+def test_an_undocumented_column_never_becomes_the_amount() -> None:
+    names = [*FULL_HEADER, "Total Weight", "Sales Channel"]
+    assert "amount" not in detect_columns(names)
+
+
+def test_a_full_export_reads_with_a_discount_and_a_second_line() -> None:
+    first = dict.fromkeys(FULL_HEADER, "")
+    first.update({
+        "Name": "#5001", "Email": "lea@x.fr", "Financial Status": "paid",
+        "Paid at": "2025-06-07 23:40:00 +0200", "Currency": "EUR", "Subtotal": "45.00",
+        "Shipping": "0.00", "Taxes": "7.50", "Total": "45.00", "Discount Code": "WELCOME10",
+        "Discount Amount": "5.00", "Shipping Method": "Colissimo",
+        "Created at": "2025-06-07 23:40:00 +0200", "Lineitem quantity": "1",
+        "Lineitem name": "Serum", "Lineitem price": "30.00", "Billing City": "Lyon",
+        "Billing Zip": "'69001", "Billing Country": "FR", "Payment Method": "Shopify Payments",
+        "Refunded Amount": "0.00", "Vendor": "Leaf", "Id": "7410991464714",
+    })  # fmt: skip
+    second = dict.fromkeys(FULL_HEADER, "")
+    second.update({
+        "Name": "#5001", "Email": "lea@x.fr", "Created at": "2025-06-07 23:40:00 +0200",
+        "Lineitem quantity": "2", "Lineitem name": "Soap", "Lineitem price": "10.00",
+        "Vendor": "Leaf",
+    })  # fmt: skip
+    frame = pl.DataFrame([first, second], schema=dict.fromkeys(FULL_HEADER, pl.String))
+    result = rfm.read_transactions(frame)
+    tx = result.transactions
+    assert tx["amount"].to_list() == [30.0, 20.0]
+    assert tx["order_date"].to_list() == [dt.datetime(2025, 6, 7, 23, 40)] * 2  # not 21:40 UTC
+    assert tx["country"].to_list() == ["FR", "FR"]
+    assert tx["ship_mode"].to_list() == ["Colissimo", "Colissimo"]
+    assert tx["payment_method"].to_list() == ["Shopify Payments"] * 2
+    assert result.report.currency == "EUR"
+    note = next(w for w in result.report.warnings if "not in them" in w)
+    assert "line amounts 50.00 (order 'Subtotal', items after discounts: 45.00)" in note
+
+
 def test_order_total_is_never_the_amount_even_with_a_sample() -> None:
     names = HEADER.split(",")
     sample = pl.read_csv(SHOPIFY_CSV, infer_schema=False)
