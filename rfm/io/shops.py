@@ -558,6 +558,31 @@ def set_aside(frame: pl.DataFrame, layout: ShopLayout) -> tuple[pl.Series | None
     return reason, notes
 
 
+def customers_without_sales(
+    customer_ids: pl.Series, set_aside: pl.Series, kept: pl.Series
+) -> list[str]:
+    """Say how many customers had only orders that were set aside (refunded or unpaid).
+
+    They are not customers of the analysis (they bought nothing that was kept), so
+    the report counts them instead of letting them vanish.
+
+    Examples
+    --------
+    >>> ids = pl.Series(["a", "b", "b", "c"])
+    >>> why = pl.Series([None, "refunded order", None, "refunded order"])
+    >>> customers_without_sales(ids, why, pl.Series(["a", "b"]))[0].endswith("e.g. 'c'.")
+    True
+    """
+    gone = customer_ids.filter(set_aside.is_not_null()).drop_nulls().unique(maintain_order=True)
+    gone = gone.filter(~gone.is_in(kept.unique().implode()))
+    if gone.is_empty():
+        return []
+    return [
+        f"{gone.len():,} customers had only refunded or unpaid orders and are not customers "
+        f"of the analysis (nothing they bought was kept), e.g. {gone.item(0)!r}."
+    ]
+
+
 def _per_order(
     frame: pl.DataFrame, order_ids: pl.Series, columns: Mapping[str, str]
 ) -> pl.DataFrame:

@@ -246,6 +246,7 @@ def read_transactions(
         .when(pl.lit(amount_missing) | pl.lit(out[AMOUNT]).is_null())
         .then(pl.lit("missing amount"))
     ).to_series()
+    status: pl.Series | None = None
     if shop is not None:
         status, status_notes = shops.set_aside(frame, shop)
         if status is not None:
@@ -292,6 +293,10 @@ def read_transactions(
             else f"{mapping['quantity']!r} x {mapping['unit_price']!r}"
         )
         warnings += shops.totals_note(transactions, frame, out["order_id"], shop, line_amount)
+        if status is not None:
+            warnings += shops.customers_without_sales(
+                out[CUSTOMER_ID], status, transactions[CUSTOMER_ID]
+            )
         refunds, refund_notes = shops.refund_lines(transactions, frame, out["order_id"], shop)
         warnings += refund_notes
         if refunds.height:

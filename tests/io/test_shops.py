@@ -248,6 +248,9 @@ def test_summary_frequency_leaves_out_the_refunded_order(shopify: rfm.ReadResult
     assert ann["monetary"] == pytest.approx(40.50)
     assert ann["last_purchase"] == dt.datetime(2024, 3, 1, 10)
     assert "dee@x.com" not in summary["customer_id"].to_list()
+    # ... and the report says so rather than letting dee vanish.
+    note = next(w for w in shopify.report.warnings if "only refunded or unpaid" in w)
+    assert note.startswith("1 customers") and "'dee@x.com'" in note
 
 
 def test_line_amounts_are_quantity_times_price(shopify: rfm.ReadResult) -> None:
