@@ -381,15 +381,16 @@ def detect_columns(names: Sequence[str], sample: pl.DataFrame | None = None) -> 
         # synonyms would take its order Total for the amount and its Id for an id.
         mapping = layout.columns(names)
         reserved = layout.reserved(names) | set(mapping.values())
+    line_priced = layout is not None and AMOUNT not in mapping
     rest = [n for n in names if n not in reserved]
     for canon, name in _detect_by_header(rest).items():
         # A column the platform does not document ("Total Weight") is never the
         # amount of a layout whose amount is quantity x line price.
-        if layout is None or canon != AMOUNT or AMOUNT in layout.fields:
+        if not (line_priced and canon == AMOUNT):
             mapping.setdefault(canon, name)
     if sample is not None:
         found = dict(mapping)
-        if layout is not None and "quantity" in found and "unit_price" in found:
+        if line_priced:
             found.setdefault(AMOUNT, "")  # the amount is quantity x price, not a column
         used = set(mapping.values())
         mapping.update(_detect_by_content(sample, [n for n in rest if n not in used], found))

@@ -22,13 +22,16 @@ name``, ``Lineitem price``, ... ``Refunded Amount``, ``Vendor``, ``Id``, ...) an
 WooCommerce Customer/Order CSV Export in its one-row-per-item format (``order_id``,
 ``order_number``, ``date``, ``status``, ... ``order_total``, ``refunded_total``, ...
 ``billing_email``, ... ``item_name``, ``item_sku``, ``item_quantity``, ``item_total``, ...),
-where the order-level fields repeat on every line.
+and the default columns of the "Advanced Order Export For WooCommerce" plugin
+(``Order Number``, ``Order Status``, ``Order Date``, ... ``Email (Billing)``, ... ``Item
+Name``, ``Quantity``, ``Item Cost``, ... ``Order Refund Amount``, ``Order Total Amount``),
+both with the order-level fields repeated on every line.
 
 Conventions (the quality report repeats them for each file):
 
 - A fully refunded order (Shopify ``refunded``, WooCommerce ``refunded``) and an order
-  never paid (Shopify ``voided``/``expired``, WooCommerce ``cancelled``/``failed``) are
-  set aside with all their lines, each counted under its reason (``"refunded order"``,
+  never paid (Shopify ``voided``/``expired``; WooCommerce ``cancelled``, ``failed`` and
+  ``pending`` payment, which WooCommerce Analytics leaves out of sales too) are set aside with all their lines, each counted under its reason (``"refunded order"``,
   ``"voided order"``, ...): such an order is neither an order nor revenue, and a
   customer whose only orders they were is not a customer.
 - Any other order with a refunded amount (Shopify ``partially_refunded``) gets one
@@ -48,7 +51,7 @@ import polars as pl
 from rfm.columns import AMOUNT, CUSTOMER_ID, ORDER_DATE
 from rfm.io.parse import clean_text, convert_numbers
 
-__all__ = ["SHOPIFY", "WOOCOMMERCE", "ShopLayout", "detect_layout"]
+__all__ = ["SHOPIFY", "WOOCOMMERCE", "WOOCOMMERCE_ADVANCED", "ShopLayout", "detect_layout"]
 
 ORDER_ID: Final = "order_id"
 FULLY_REFUNDED: Final = "refunded order"
@@ -108,6 +111,10 @@ class ShopLayout:
     documented : frozenset of str
         Every header the platform documents: none of them is read by generic
         synonyms (Shopify's ``Total`` is not the line amount, its ``Id`` no customer).
+    left_out : str
+        What the order total holds that the line amounts leave out (for the report).
+    subtotal_means : str
+        What the order subtotal is (for the report).
     """
 
     name: str
@@ -122,6 +129,8 @@ class ShopLayout:
     unpaid: tuple[str, ...] = ()
     fully_refunded: tuple[str, ...] = ("refunded",)
     documented: frozenset[str] = frozenset()
+    left_out: str = "shipping, taxes and order-level discounts"
+    subtotal_means: str = "items after discounts"
 
     def matches(self, names: Sequence[str]) -> bool:
         """Whether ``names`` (a file's headers) are this export's.
@@ -415,13 +424,98 @@ WOOCOMMERCE: Final = ShopLayout(
         "taxes": ("taxtotal",),
         "fees": ("feetotal",),
     },
-    unpaid=("cancelled", "failed"),
+    # What WooCommerce Analytics leaves out of sales by default: never paid.
+    unpaid=("cancelled", "failed", "pending", "pending_payment"),
     fully_refunded=("refunded",),
     documented=frozenset(_WOO_DOCUMENTED),
+    left_out="shipping, fees and taxes",
 )
 """WooCommerce Customer/Order CSV Export, "one row per item" format (column keys or titles)."""
 
-LAYOUTS: Final = (SHOPIFY, WOOCOMMERCE)
+_AOE_DOCUMENTED = frozenset(
+    {
+        "linenumber", "orderid", "ordernumber", "orderstatus", "orderdate", "modificationdate",
+        "transactionid", "currency", "completeddate", "paiddate", "dateoffirstrefund",
+        "customernote", "ordernotes", "customeripaddress", "customeruserid",
+        "customerusername", "userwebsite", "customeruseremail", "customerrole",
+        "customertotalorders", "firstnamebilling", "lastnamebilling", "fullnamebilling",
+        "companybilling", "address12billing", "address1billing", "address2billing",
+        "citybilling", "statecodebilling", "citystatezipbilling", "statenamebilling",
+        "postcodebilling", "countrycodebilling", "countrynamebilling", "emailbilling",
+        "phonebilling", "firstnameshipping", "lastnameshipping", "fullnameshipping",
+        "companyshipping", "address12shipping", "address1shipping", "address2shipping",
+        "cityshipping", "statecodeshipping", "citystatezipshipping", "statenameshipping",
+        "postcodeshipping", "countrycodeshipping", "countrynameshipping", "products",
+        "itemid", "item", "sku", "itemname", "name", "productid", "productname",
+        "variationid", "productvariation", "itemseller", "quantity", "quantityrefund",
+        "itemcost", "productcurrentprice", "orderlinewotax", "orderlinetax",
+        "orderlinetaxrefunded", "orderlinetaxrefund", "orderlinesubtotal",
+        "orderlinesubtotaltax", "orderlinetotal", "orderlinetotalincludetax",
+        "orderlinetotalrefunded", "orderlinetotalrefund", "itemdiscountamount", "itemtaxrate",
+        "type", "category", "tags", "width", "length", "height", "weight", "producturl",
+        "downloadurl", "imageurl", "productshippingclass", "description", "shortdescription",
+        "fullnamesforcategories", "coupons", "couponcode", "discountamount",
+        "discountamounttax", "coupondescription", "coupontype",
+        "couponamount", "shippingmethodtitle", "shippingmethod", "paymentmethodtitle",
+        "paymentmethod", "couponsused", "cartdiscountamount", "cartdiscountamounttax",
+        "ordersubtotalamount", "ordersubtotalcartdiscount", "ordersubtotalamountrefunded",
+        "ordersubtotalamountrefund", "ordertaxamount", "ordershippingamount",
+        "ordershippingtaxamount", "ordershippingamountrefunded", "ordershippingamountrefund",
+        "ordershippingtaxrefunded", "ordershippingtaxamountrefund", "ordertotalfee",
+        "orderrefundamount", "ordertotalamountrefund", "ordertotalamount",
+        "ordertotalamountwithouttax", "ordertotaltaxamount", "ordertotaltaxamountrefunded",
+        "ordertotaltaxamountrefund", "totalweight", "totalitems", "exporteditems",
+        "totalproducts", "summaryreporttotalquantity", "summaryreporttotalamount",
+    }
+)  # fmt: skip
+
+WOOCOMMERCE_ADVANCED: Final = ShopLayout(
+    name="WooCommerce orders export (Advanced Order Export)",
+    signature=frozenset({"ordernumber", "orderdate", "emailbilling", "quantity", "itemcost"}),
+    fields={
+        ORDER_ID: ("ordernumber", "orderid"),
+        CUSTOMER_ID: ("emailbilling", "customeruseremail"),
+        ORDER_DATE: ("orderdate",),
+        # The line after its discounts, before tax, when that column is exported;
+        # else Quantity x Item Cost (the item's price after discounts).
+        AMOUNT: ("orderlinetotal",),
+        "quantity": ("quantity",),
+        "unit_price": ("itemcost",),
+        "product": ("itemname", "productname", "name", "sku"),
+        "category": ("category",),
+        "payment_method": ("paymentmethodtitle", "paymentmethod"),
+        "ship_mode": ("shippingmethodtitle", "shippingmethod"),
+        "country": ("countrycodebilling", "countrynamebilling", "countrycodeshipping"),
+        "state": ("statecodebilling", "statenamebilling", "statecodeshipping"),
+        "city": ("citybilling", "cityshipping"),
+    },
+    order_fields=(
+        CUSTOMER_ID,
+        ORDER_DATE,
+        "payment_method",
+        "ship_mode",
+        "country",
+        "state",
+        "city",
+    ),
+    status=("orderstatus",),
+    refunded=("orderrefundamount",),
+    total=("ordertotalamount",),
+    subtotal=("ordersubtotalamount",),
+    charges={
+        "shipping": ("ordershippingamount",),
+        "taxes": ("ordertotaltaxamount",),
+        "cart discounts": ("cartdiscountamount",),
+    },
+    unpaid=("cancelled", "failed", "pending", "pending_payment"),
+    fully_refunded=("refunded",),
+    documented=_AOE_DOCUMENTED,
+    left_out="shipping and taxes",
+    subtotal_means="items before discounts",
+)
+"""The "Advanced Order Export For WooCommerce" plugin's default export: products as rows."""
+
+LAYOUTS: Final = (SHOPIFY, WOOCOMMERCE, WOOCOMMERCE_ADVANCED)
 
 
 def detect_layout(names: Sequence[str]) -> ShopLayout | None:
@@ -543,7 +637,7 @@ def set_aside(frame: pl.DataFrame, layout: ShopLayout) -> tuple[pl.Series | None
         pl.when(pl.lit(values).is_in(list(layout.fully_refunded)))
         .then(pl.lit(FULLY_REFUNDED))
         .when(pl.lit(values).is_in(list(layout.unpaid)))
-        .then(pl.format("{} order", pl.lit(values)))
+        .then(pl.format("{} order", pl.lit(values).str.replace_all("_", " ")))
         .otherwise(None)
     ).to_series()
     notes = []
@@ -685,13 +779,13 @@ def totals_note(
     )
     order_total = float(totals["total"] or 0)
     items = (
-        f" (order {subtotal!r}, items after discounts: {float(totals['subtotal'] or 0):,.2f})"
+        f" (order {subtotal!r}, {layout.subtotal_means}: {float(totals['subtotal'] or 0):,.2f})"
         if subtotal is not None
         else ""
     )
     return [
-        f"{layout.name}: amounts are line amounts ({line_amount}); shipping, taxes and "
-        f"order-level discounts are not in them. Over the {per_order.height:,} orders kept: "
+        f"{layout.name}: amounts are line amounts ({line_amount}); {layout.left_out} are "
+        f"not in them. Over the {per_order.height:,} orders kept: "
         f"line amounts {lines:,.2f}{items}, order {total!r} {order_total:,.2f}, difference "
         f"{order_total - lines:,.2f}" + (f" (the orders' {parts})" if parts else "") + "."
     ]

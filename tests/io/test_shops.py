@@ -25,7 +25,7 @@ import rfm
 from rfm import measures
 from rfm.cli import main
 from rfm.io.detect import detect_columns
-from rfm.io.shops import SHOPIFY, WOOCOMMERCE, detect_layout, set_aside
+from rfm.io.shops import SHOPIFY, WOOCOMMERCE, WOOCOMMERCE_ADVANCED, detect_layout, set_aside
 
 HEADER = (
     "Name,Email,Financial Status,Paid at,Fulfillment Status,Currency,Subtotal,Shipping,"
@@ -436,3 +436,69 @@ def test_woocommerce_one_row_per_item_export() -> None:
     assert got["orders"] == 2  # 1011, 1013
     assert got["revenue"] == pytest.approx(20.0 + 10.0 + 40.0 - 10.0)
     assert report.currency == "EUR"
+
+
+# "Advanced Order Export For WooCommerce": its default columns, products as rows and the
+# order's fields repeated on each (its "fill order columns on product rows" default).
+AOE_HEADER = (
+    "Order Number,Order Status,Order Date,Customer Note,First Name (Billing),"
+    "Last Name (Billing),Company (Billing),Address 1&2 (Billing),City (Billing),"
+    "State Code (Billing),Postcode (Billing),Country Code (Billing),Email (Billing),"
+    "Phone (Billing),First Name (Shipping),Last Name (Shipping),Address 1&2 (Shipping),"
+    "City (Shipping),State Code (Shipping),Postcode (Shipping),Country Code (Shipping),"
+    "Item #,SKU,Item Name,Quantity,Item Cost,Coupon Code,Discount Amount,"
+    "Discount Amount Tax,Shipping Method Title,Payment Method Title,Cart Discount Amount,"
+    "Order Subtotal Amount,Order Shipping Amount,Order Refund Amount,Order Total Amount,"
+    "Order Total Tax Amount"
+)
+
+
+def _aoe_row(number: str, status: str, date: str, email: str, item: str, qty: int,
+             cost: float, refund: float, total: float) -> str:  # fmt: skip
+    return ",".join(
+        [number, status, date, "", "Eve", "Ray", "", "1 Via Roma", "Rome", "RM", "00100", "IT",
+         email, "", "Eve", "Ray", "1 Via Roma", "Rome", "RM", "00100", "IT", "1", item.upper(),
+         item, str(qty), f"{cost:.2f}", "", "", "", "Flat rate", "Card", "0.00",
+         f"{total - 5:.2f}", "5.00", f"{refund:.2f}", f"{total:.2f}", "0.00"]
+    )  # fmt: skip
+
+
+AOE_CSV = (
+    "\n".join(
+        [
+            AOE_HEADER,
+            _aoe_row("2001", "Completed", "2024-05-02 18:00", "eve@x.it", "Tee", 2, 10.0, 0, 35.0),
+            _aoe_row("2001", "Completed", "2024-05-02 18:00", "eve@x.it", "Mug", 1, 5.0, 0, 35.0),
+            _aoe_row("2002", "Refunded", "2024-05-03 09:00", "eve@x.it", "Cap", 1, 12.0, 17, 17.0),
+            _aoe_row("2003", "Processing", "2024-05-04 10:00", "ugo@x.it", "Hat", 1, 30.0, 6, 35.0),
+            _aoe_row(
+                "2004", "Pending payment", "2024-05-05 11:00", "ugo@x.it", "Pin", 4, 2.0, 0, 13.0
+            ),
+        ]
+    )
+    + "\n"
+).encode()
+
+
+def test_woocommerce_advanced_order_export() -> None:
+    names = AOE_HEADER.split(",")
+    assert detect_layout(names) is WOOCOMMERCE_ADVANCED
+    assert "amount" not in detect_columns(names)  # never the repeated Order Total Amount
+    result = rfm.read_transactions(AOE_CSV)
+    report, tx = result.report, result.transactions
+    assert report.columns["order_id"] == "Order Number"
+    assert report.columns["customer_id"] == "Email (Billing)"
+    assert report.columns["quantity"] == "Quantity"
+    assert report.columns["unit_price"] == "Item Cost"
+    assert report.columns["country"] == "Country Code (Billing)"
+    assert dict(report.excluded) == {"refunded order": 1, "pending payment order": 1}
+    assert report.reconciles()
+    assert report.rows_added == 1  # the 6.00 refunded on 2003
+    got = tx.select(measures.totals(tx.columns, with_customers=True)).row(0, named=True)
+    assert got["customers"] == 2  # eve (2001), ugo (2003)
+    assert got["orders"] == 2
+    assert got["revenue"] == pytest.approx(2 * 10.0 + 5.0 + 30.0 - 6.0)
+    note = next(w for w in report.warnings if "not in them" in w)
+    assert "shipping and taxes are not in them" in note
+    # Totals counted once per order, not once per product row: 35 + 35.
+    assert "'Order Total Amount' 70.00" in note
