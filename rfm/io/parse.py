@@ -356,9 +356,9 @@ _SAMPLE_SIZE: Final = 2000
 _RANK_SIZE: Final = 300
 # Outside this range a "date" is a misread (``1/2/10`` as year 10), not a date.
 _FIRST: Final = dt.datetime(1900, 1, 1)
-_OFFSET: Final = r"\s*[+-]\d{2}(?::?\d{2})?$"  # a trailing UTC offset: -0500, +05:30, +01
 _LAST: Final = dt.datetime(2100, 12, 31, 23, 59, 59, 999999)
 _EXCEL_EPOCH: Final = dt.datetime(1899, 12, 30)
+_OFFSET: Final = r"\s*[+-]\d{2}(?::?\d{2})?$"  # a trailing UTC offset: -0500, +05:30, +01
 
 
 def strptime(expr: pl.Expr, format: str, *, check_years: bool = True) -> pl.Expr:
