@@ -719,6 +719,7 @@ def refund_lines(
         .group_by(ORDER_ID, maintain_order=True)
         .agg(pl.all().first(), pl.col(AMOUNT).sum().alias("__lines"))
         .join(orders, on=ORDER_ID)
+        .filter(pl.col("__lines") > 0)  # nothing bought to give back (free items only)
     )
     if firsts.is_empty():
         return empty, []
