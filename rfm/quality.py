@@ -30,6 +30,10 @@ class QualityReport:
         Each excluded row is counted once, under the first reason that applies.
     returns : int
         Kept rows that are returns (``is_return``); returns are never dropped.
+    rows_added : int
+        Lines the reader added that are not input rows: one return line per
+        partially refunded order of a shop export (:mod:`rfm.io.shops`). The
+        transactions hold ``rows_kept + rows_added`` lines.
     columns : Mapping[str, str]
         Canonical column -> source column it was read from.
     date_format : str or None
@@ -65,6 +69,7 @@ class QualityReport:
     rows_kept: int
     excluded: Mapping[str, int] = field(default_factory=dict)
     returns: int = 0
+    rows_added: int = 0
     columns: Mapping[str, str] = field(default_factory=dict)
     date_format: str | None = None
     date_ambiguous: bool = False
@@ -102,6 +107,8 @@ class QualityReport:
             f"Rows read: {self.rows_read:,}",
             f"Rows kept: {self.rows_kept:,} (of which returns: {self.returns:,})",
         ]
+        if self.rows_added:
+            lines.append(f"Refund lines added: {self.rows_added:,} (returns; not input rows)")
         if self.excluded:
             lines.append(f"Rows excluded: {self.rows_excluded:,}")
             lines += [f"  {reason}: {rows:,}" for reason, rows in self.excluded.items()]

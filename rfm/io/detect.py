@@ -10,6 +10,7 @@ from typing import Final
 import polars as pl
 
 from rfm.columns import AMOUNT, CUSTOMER_ID, ORDER_DATE
+from rfm.io.shops import detect_layout
 
 # Exact header synonyms after normalisation (lower case, letters and digits only),
 # best first. A canonical field takes the best-ranked header present.
@@ -118,6 +119,8 @@ SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
         "totalamount",
         "linetotal",
         "lineamount",
+        "lineitemtotal",
+        "itemtotal",
         "netamount",
         "netsales",
         "saleamount",
@@ -147,6 +150,8 @@ SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
     "quantity": (
         "quantity",
         "qty",
+        "lineitemquantity",
+        "itemquantity",
         "units",
         "unitssold",
         "quantityordered",
@@ -164,6 +169,7 @@ SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
     "unit_price": (
         "unitprice",
         "price",
+        "lineitemprice",
         "priceeach",
         "itemprice",
         "priceperunit",
@@ -178,6 +184,7 @@ SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
         "description",
         "productname",
         "product",
+        "lineitemname",
         "itemname",
         "item",
         "itemdescription",
@@ -188,6 +195,8 @@ SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
         "productcode",
         "itemid",
         "itemcode",
+        "lineitemsku",
+        "itemsku",
         "artikel",
     ),
     "category": ("category", "productcategory", "categoryname", "productline", "producttype"),
@@ -220,7 +229,16 @@ SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
         "deliverymode",
         "deliverytype",
     ),
-    "country": ("country", "countryname", "countrycode", "nation", "land", "pais"),
+    "country": (
+        "country",
+        "countryname",
+        "countrycode",
+        "nation",
+        "land",
+        "pais",
+        "billingcountry",
+        "shippingcountry",
+    ),
     "region": ("region", "salesregion", "regionname", "territory", "county"),
     "state": (
         "state",
@@ -234,8 +252,14 @@ SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
         "bundesland",
         "provincia",
         "estado",
+        "billingprovince",
+        "billingprovincename",
+        "billingstate",
+        "shippingprovince",
+        "shippingprovincename",
+        "shippingstate",
     ),
-    "city": ("city", "town", "stadt", "ciudad"),
+    "city": ("city", "town", "stadt", "ciudad", "billingcity", "shippingcity"),
     "retailer": (
         "retailer",
         "store",
@@ -337,6 +361,9 @@ def detect_columns(names: Sequence[str], sample: pl.DataFrame | None = None) -> 
     -------
     dict
         Canonical field -> source column; each source column is used at most once.
+        A shop platform's order export (Shopify, WooCommerce; see
+        :mod:`rfm.io.shops`) is mapped the way the platform documents it: order id
+        <- ``Name``, amount <- quantity x line price, never the order ``Total``.
 
     Examples
     --------
@@ -346,6 +373,32 @@ def detect_columns(names: Sequence[str], sample: pl.DataFrame | None = None) -> 
      'quantity': 'Quantity', 'unit_price': 'UnitPrice', 'product': 'StockCode',
      'country': 'Country'}
     """
+    layout = detect_layout(names)
+    mapping: dict[str, str] = {}
+    reserved: set[str] = set()
+    if layout is not None:
+        # A shop export's own columns are read the way the platform documents them;
+        # synonyms would take its order Total for the amount and its Id for an id.
+        mapping = layout.columns(names)
+        reserved = layout.reserved(names) | set(mapping.values())
+    line_priced = layout is not None and AMOUNT not in mapping
+    rest = [n for n in names if n not in reserved]
+    for canon, name in _detect_by_header(rest).items():
+        # A column the platform does not document ("Total Weight") is never the
+        # amount of a layout whose amount is quantity x line price.
+        if not (line_priced and canon == AMOUNT):
+            mapping.setdefault(canon, name)
+    if sample is not None:
+        found = dict(mapping)
+        if line_priced:
+            found.setdefault(AMOUNT, "")  # the amount is quantity x price, not a column
+        used = set(mapping.values())
+        mapping.update(_detect_by_content(sample, [n for n in rest if n not in used], found))
+    order = list(_PRIORITY) + [c for c in SYNONYMS if c not in _PRIORITY]
+    return {c: mapping[c] for c in order if c in mapping}
+
+
+def _detect_by_header(names: Sequence[str]) -> dict[str, str]:
     normal = [normalise_header(n) for n in names]
     candidates: list[tuple[int, int, int, str, str]] = []  # (tier, rank, position, canon, name)
     order = list(_PRIORITY) + [c for c in SYNONYMS if c not in _PRIORITY]
@@ -372,9 +425,7 @@ def detect_columns(names: Sequence[str], sample: pl.DataFrame | None = None) -> 
             continue
         mapping[canon] = name
         used.add(name)
-    if sample is not None:
-        mapping.update(_detect_by_content(sample, [n for n in names if n not in used], mapping))
-    return {c: mapping[c] for c in order if c in mapping}
+    return mapping
 
 
 def _detect_by_content(

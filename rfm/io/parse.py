@@ -358,19 +358,26 @@ _RANK_SIZE: Final = 300
 _FIRST: Final = dt.datetime(1900, 1, 1)
 _LAST: Final = dt.datetime(2100, 12, 31, 23, 59, 59, 999999)
 _EXCEL_EPOCH: Final = dt.datetime(1899, 12, 30)
+_OFFSET: Final = r"\s*[+-]\d{2}(?::?\d{2})?$"  # a trailing UTC offset: -0500, +05:30, +01
 
 
 def strptime(expr: pl.Expr, format: str, *, check_years: bool = True) -> pl.Expr:
     """Parse text with one explicit format to ``Datetime("us")``; null where it doesn't fit.
 
-    Time-zone offsets are converted to UTC and dropped; years outside 1900-2100
-    count as not fitting (``1/2/10`` must not become year 10).
+    A UTC offset (``%z``) must be present and valid, but the time kept is the local
+    one written before it: an order at 21:00 -0500 was placed on the customer's
+    calendar day, not the next UTC day (time-zone-aware columns keep their local
+    times the same way). Years outside 1900-2100 count as not fitting (``1/2/10``
+    must not become year 10).
 
     Examples
     --------
     >>> s = pl.Series(["12/1/2010 8:26", "13/1/2010 8:26"])
     >>> pl.select(strptime(pl.lit(s), "%m/%d/%Y %H:%M")).to_series().to_list()
     [datetime.datetime(2010, 12, 1, 8, 26), None]
+    >>> s = pl.Series(["2024-03-09 21:00:00 -0500", "2024-03-09 21:00:00"])
+    >>> pl.select(strptime(pl.lit(s), "%Y-%m-%d %H:%M:%S%.f%z")).to_series().to_list()
+    [datetime.datetime(2024, 3, 9, 21, 0), None]
     """
     if format == EXCEL_SERIAL:
         days = expr.cast(pl.Float64, strict=False)
@@ -381,7 +388,12 @@ def strptime(expr: pl.Expr, format: str, *, check_years: bool = True) -> pl.Expr
     else:
         out = expr.str.strptime(pl.Datetime("us"), format, strict=False, exact=True)
         if "%z" in format:
-            out = out.dt.replace_time_zone(None)
+            # Parsing with the offset checks it and yields UTC; the local time is the
+            # text without it, parsed where the whole value fitted.
+            local = expr.str.replace(_OFFSET, "").str.strptime(
+                pl.Datetime("us"), format.replace("%z", ""), strict=False, exact=True
+            )
+            out = pl.when(out.is_not_null()).then(local)
     return pl.when(out.is_between(_FIRST, _LAST)).then(out) if check_years else out
 
 

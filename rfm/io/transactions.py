@@ -12,6 +12,7 @@ import polars as pl
 
 from rfm.columns import AMOUNT, CANONICAL, CUSTOMER_ID, ORDER_DATE, TEXT
 from rfm.errors import AmbiguousDatesError, DataError
+from rfm.io import shops
 from rfm.io.detect import detect_columns
 from rfm.io.dialect import unique_names
 from rfm.io.parse import (
@@ -91,7 +92,10 @@ def read_transactions(
         rows can tell two purchases apart — they carry an order id or a time of
         day — because in a log of bare dates identical lines are most likely real
         repeat purchases on the same day (CDNOW has 255 such lines); they are then
-        kept and a warning counts them. True or False forces either way.
+        kept and a warning counts them. A shop platform's order export
+        (:mod:`rfm.io.shops`) keeps them too: it lists each line item of an order,
+        so two identical lines of one order are two items. True or False forces
+        either way.
     **read_table_options
         Passed to :func:`rfm.read_table` (``encoding``, ``delimiter``, ``sheet``, ...).
 
@@ -130,8 +134,19 @@ def read_transactions(
     loaded = _load(source, read_table_options)
     # No rechunk: copying every column costs more than the chunked kernels lose.
     frame = loaded.frame
-    mapping = _resolve_mapping(frame, columns)
     warnings: list[str] = list(loaded.warnings)
+    layout = shops.detect_layout(frame.columns)
+    if layout is not None:
+        frame, fill_notes = shops.fill_orders(frame, layout)
+        warnings += fill_notes
+    mapping = _resolve_mapping(frame, columns)
+    shop = _shop_layout(layout, frame.columns, mapping)
+    if layout is not None and shop is None:
+        warnings.append(
+            f"The columns look like a {layout.name}, but the mapping does not read its line "
+            "items (order id, line quantity and price); refunds and unpaid orders are not "
+            "applied."
+        )
     if columns is None or any(c not in columns for c in mapping):
         detected_by_content = (
             set(mapping.values())
@@ -206,6 +221,11 @@ def read_transactions(
     currency = detect_currency(column_for(money)) if money is not None else None
     warnings += notes[0]
     warnings += dates.warnings
+    if any("%z" in f for f in dates.formats):
+        warnings.append(
+            "Order dates carry a UTC offset (e.g. -0500); each is read as the local date and "
+            "time written before it (the customer's calendar day), not converted to UTC."
+        )
     if len(dates.formats) > 1:
         warnings.append(
             f"Order dates read with {len(dates.formats)} formats: " + ", ".join(dates.formats)
@@ -226,15 +246,31 @@ def read_transactions(
         .when(pl.lit(amount_missing) | pl.lit(out[AMOUNT]).is_null())
         .then(pl.lit("missing amount"))
     ).to_series()
+    status: pl.Series | None = None
+    if shop is not None:
+        status, status_notes = shops.set_aside(frame, shop)
+        if status is not None:
+            reason = reason.fill_null(status)
+            warnings += status_notes
     if drop_duplicates is None:
-        drop_duplicates = "order_id" in mapping or _has_time_of_day(out[ORDER_DATE])
+        # A shop export writes every line item the order holds: two identical lines
+        # of one order are two items (its subtotal counts both), not a copy.
+        drop_duplicates = shop is None and (
+            "order_id" in mapping or _has_time_of_day(out[ORDER_DATE])
+        )
     if drop_duplicates:
         reason = _mark_duplicates(frame, hashes, reason)
     else:
         # scatter works in place, so mark a copy.
         marked = _mark_duplicates(frame, hashes, reason.clone())
         repeats = int((marked.is_not_null() & reason.is_null()).sum())
-        if repeats:
+        if repeats and shop is not None:
+            warnings.append(
+                f"{repeats:,} line items repeat an identical line of the same order and were "
+                f"kept: a {shop.name} lists each line item of an order, so they are items "
+                "bought twice; pass drop_duplicates=True to exclude them."
+            )
+        elif repeats:
             warnings.append(
                 f"{repeats:,} rows repeat an identical earlier row and were kept as separate "
                 "purchases (there is no order id or time of day to tell them apart); pass "
@@ -248,15 +284,36 @@ def read_transactions(
     order = [CUSTOMER_ID, ORDER_DATE, AMOUNT, "is_return"]
     order += [c for c in CANONICAL if c in out and c not in order]
     transactions = _drop_rows(pl.DataFrame([out[c] for c in order]), reason.is_not_null())
+    rows_kept = transactions.height
+    returns = int(transactions["is_return"].sum())
+    if shop is not None:
+        line_amount = (
+            f"{mapping[AMOUNT]!r}"
+            if AMOUNT in mapping
+            else f"{mapping['quantity']!r} x {mapping['unit_price']!r}"
+        )
+        warnings += shops.totals_note(transactions, frame, out["order_id"], shop, line_amount)
+        if status is not None:
+            warnings += shops.customers_without_sales(
+                out[CUSTOMER_ID], status, transactions[CUSTOMER_ID]
+            )
+        refunds, refund_notes = shops.refund_lines(transactions, frame, out["order_id"], shop)
+        warnings += refund_notes
+        if refunds.height:
+            transactions = pl.concat([transactions, refunds])
+        code, currency_notes = shops.order_currency(frame, shop)
+        currency = currency or code
+        warnings += currency_notes
     excluded = dict(loaded.rejected)
     counts = reason.drop_nulls().value_counts(sort=True)
     for why, n in counts.iter_rows():
         excluded[why] = excluded.get(why, 0) + int(n)
     report = QualityReport(
         rows_read=frame.height + sum(loaded.rejected.values()),
-        rows_kept=transactions.height,
+        rows_kept=rows_kept,
         excluded=excluded,
-        returns=int(transactions["is_return"].sum()),
+        returns=returns,
+        rows_added=transactions.height - rows_kept,
         columns=dict(mapping),
         date_format=dates.format,
         date_ambiguous=dates.ambiguous,
@@ -276,6 +333,19 @@ def read_transactions(
         )
         raise DataError(msg)
     return ReadResult(transactions, report)
+
+
+def _shop_layout(
+    layout: shops.ShopLayout | None, names: list[str], mapping: Mapping[str, str]
+) -> shops.ShopLayout | None:
+    """The shop layout, when the mapping reads its line items (else None)."""
+    if layout is None:
+        return None
+    own = layout.columns(names)
+    reads = [c for c in ("order_id", AMOUNT, "quantity", "unit_price") if c in own]
+    if mapping.get(AMOUNT) != own.get(AMOUNT) or not all(mapping.get(c) == own[c] for c in reads):
+        return None
+    return layout if AMOUNT in mapping or "quantity" in mapping else None
 
 
 def _merged_ids(raw: pl.Series, cleaned: pl.Series) -> tuple[int, list[str]]:
