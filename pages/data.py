@@ -530,12 +530,22 @@ def attach_tables(profile: TableProfile) -> None:
             _attach(table, uploaded.getvalue(), name=uploaded.name, sheet=None)
 
 
+def _returns_help(in_file: int, refunds: int, joined: int) -> str:
+    parts = [f"{fmt.count(in_file)} in the file"]
+    if refunds:
+        parts.append(f"{fmt.count(refunds)} added for the partial refunds the export lists")
+    if joined:
+        parts.append(f"{fmt.count(joined)} added for the orders the returns table lists")
+    return ", ".join(parts) + "."
+
+
 def quality_report(
     report: rfm.QualityReport, attached: tuple[tuple[AttachedTable, AttachReport], ...] = ()
 ) -> None:
     st.subheader("Quality report", anchor=False)
     excluded = sum(report.excluded.values())
-    added = sum(join.lines_added for _, join in attached)
+    joined = sum(join.lines_added for _, join in attached)
+    added = joined + report.rows_added  # return lines of a returns table and of shop refunds
     cols = st.columns(4)
     cols[0].metric("Rows read", fmt.count(report.rows_read), border=True)
     cols[1].metric("Rows kept", fmt.count(report.rows_kept), border=True)
@@ -544,10 +554,7 @@ def quality_report(
         "Returns kept",
         fmt.count(report.returns + added),
         border=True,
-        help=None
-        if not added
-        else f"{fmt.count(report.returns)} in the file, "
-        f"{fmt.count(added)} added for the orders the returns table lists.",
+        help=None if not added else _returns_help(report.returns, report.rows_added, joined),
     )
     left, right = st.columns(2)
     with left:

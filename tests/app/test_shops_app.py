@@ -28,6 +28,7 @@ def test_data_page_maps_a_shopify_export(
     assert _column(app, "amount") == "— not used —"  # quantity x price, never the order Total
     shown = read_metrics(app)
     assert (shown["Rows read"], shown["Rows kept"], shown["Rows excluded"]) == ("9", "6", "3")
+    assert shown["Returns kept"] == "1"  # none in the file; #1004's partial refund is added
     assert any("not in them" in w.value for w in app.warning)  # the gap to order totals
 
     # Applying the pre-filled mapping reads the file the same way.
