@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 import polars.selectors as cs
 import streamlit as st
@@ -61,7 +63,7 @@ with left:
         format_func=HORIZONS.__getitem__,
         default=6,
         key=keys.CHURN_HORIZON,
-        help="How far ahead expected purchases, revenue and units are forecast.",
+        help="How far ahead of the as-of date expected purchases, revenue and units are forecast.",
     )
 months = int(months or 6)
 with right:
@@ -91,6 +93,13 @@ if isinstance(models, Failure):
     )
 st.info(
     f"**Forecasts use {models.model_name}.** {plain(models.why)}", icon=":material/model_training:"
+)
+first_day, last_day = result.coverage
+horizon = HORIZONS[months]
+st.caption(
+    f"**Fitted on** {fmt.days_between(first_day, last_day, of='orders')}: "
+    f"{fmt.plural(models.customers.height, 'customer')}, measured as of {result.as_of}. "
+    f"**Forecasts** cover the next {horizon} after the as-of date {result.as_of}."
 )
 estimable = models.diagnosis.churn_estimable
 if not estimable:
@@ -131,7 +140,6 @@ if models.left_out:
         "(e.g. everything returned) are left out of the forecast."
     )
 
-horizon = HORIZONS[months]
 picked = charts.picked_segments(st.session_state.get(keys.CHURN_SEGMENT_CHART))
 tables = pipeline.forecast_tables(months, model, picked)
 if isinstance(tables, Failure):
@@ -155,7 +163,8 @@ cols[2].metric(
     f"Expected revenue, {horizon}",
     fmt.money(totals.expected_revenue, currency, decimals=0),
     border=True,
-    help="Expected purchase days x expected spend per purchase day.",
+    help=f"Expected purchase days x expected spend per purchase day, over the {horizon} "
+    f"after {result.as_of}.",
 )
 cols[3].metric(
     f"Expected units, {horizon}",
@@ -336,15 +345,15 @@ else:
             "customer_id": "Customer",
             "segment": "Segment",
             "monetary": st.column_config.NumberColumn(
-                f"Net revenue ({currency})", format="localized"
+                f"Net revenue to date ({currency})", format="localized"
             ),
-            "frequency": st.column_config.NumberColumn("Orders"),
-            "recency_days": st.column_config.NumberColumn("Recency (days)"),
+            "frequency": st.column_config.NumberColumn("Orders to date"),
+            "recency_days": st.column_config.NumberColumn("Days since last order"),
             "churn_probability": st.column_config.ProgressColumn(
                 "Churn probability", min_value=0.0, max_value=1.0, format="percent"
             ),
             "expected_revenue": st.column_config.NumberColumn(
-                f"Expected, {horizon} ({currency})", format="localized"
+                f"Expected revenue, next {horizon} ({currency})", format="localized"
             ),
             "revenue_at_risk": st.column_config.NumberColumn(
                 f"Revenue at risk ({currency})", format="localized"
@@ -389,7 +398,10 @@ for side, model_name, params, errors in (
             spread = f" ± {error:.2g}"
         lines.append(f"- `{name}` = **{value:,.4g}**{spread}: {PARAMETER_NOTES.get(name, '')}")
     side.markdown("\n".join(lines))
-st.caption("Estimates ± one standard error, fitted by maximum likelihood; time in days.")
+st.caption(
+    f"Estimates ± one standard error, fitted by maximum likelihood on "
+    f"{fmt.days_between(first_day, last_day, of='orders')}; time in days."
+)
 if models.diagnosis.degenerate:
     st.caption(f"Diagnosis: {plain(models.diagnosis.message)}")
 
@@ -404,10 +416,14 @@ elif isinstance(check, Failure):
         f"The model check could not run: {plain(check.for_analyst)}", icon=":material/warning:"
     )
 else:
+    holdout_start = check.calibration_end + dt.timedelta(days=1)
     st.caption(
-        f"{models.model_name} fitted on the {fmt.count(check.customers)} customers seen up to "
-        f"{check.calibration_end}, compared with what they actually bought in the "
-        f"{check.holdout_days} days to {check.holdout_end} (on or before the as-of date)."
+        f"{models.model_name} **fitted on** "
+        f"{fmt.days_between(first_day, check.calibration_end, of='orders')} "
+        f"from {fmt.plural(check.customers, 'customer')}, **checked on** the next "
+        f"{fmt.days_between(holdout_start, check.holdout_end)} against what those "
+        "customers actually bought then (on or before the as-of date). The forecasts above "
+        "use a second fit on the whole history."
     )
     for sentence in check.accuracy.sentences:
         st.markdown(f"- {plain(sentence)}")
@@ -437,10 +453,23 @@ else:
                 width="stretch",
                 column_config={
                     "model": "Model",
-                    "rmse": st.column_config.NumberColumn("Holdout RMSE", format="%.4f"),
-                    "mae": st.column_config.NumberColumn("Holdout MAE", format="%.4f"),
+                    "rmse": st.column_config.NumberColumn(
+                        "Holdout RMSE",
+                        format="%.3f",
+                        help="Root-mean-square error of each customer's purchase days in "
+                        "the holdout (lower is better).",
+                    ),
+                    "mae": st.column_config.NumberColumn(
+                        "Holdout MAE",
+                        format="%.3f",
+                        help="Mean absolute error of each customer's purchase days in the "
+                        "holdout (lower is better).",
+                    ),
                     "log_likelihood": st.column_config.NumberColumn(
-                        "Log-likelihood", format="localized"
+                        "Log-likelihood (fit period)",
+                        format="localized",
+                        help="How well each model describes the fit period (higher is "
+                        "better); the choice goes by the holdout RMSE.",
                     ),
                     "note": st.column_config.TextColumn("Note"),
                 },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Final
 
@@ -78,3 +79,19 @@ def percent_axis(top: float | None) -> str:
     if top is None or math.isnan(top) or top >= 0.1:
         return ".0%"
     return ".1%" if top >= 0.01 else ".2%"
+
+
+def days_between(first: dt.date, last: dt.date, *, of: str = "") -> str:
+    """A stretch of days for people, both ends included: its length in words, then what
+    it is a stretch of (``of``), then its dates.
+
+    >>> days_between(dt.date(2020, 1, 1), dt.date(2022, 12, 31), of="orders")
+    '3 years of orders (2020-01-01 to 2022-12-31)'
+    >>> days_between(dt.date(2024, 1, 1), dt.date(2024, 2, 4))
+    '5 weeks (2024-01-01 to 2024-02-04)'
+    """
+    # Imported here: rfm.models.diagnosis loads scipy, which pages without models skip.
+    from rfm.models.diagnosis import history_phrase
+
+    length = history_phrase((last - first).days + 1)
+    return f"{length}{f' of {of}' if of else ''} ({first} to {last})"

@@ -184,3 +184,25 @@ def test_a_short_history_warns_about_the_horizon(
     assert not app.exception, [e.value for e in app.exception]
     warned = " ".join(texts(app.warning)).replace("\\", "")
     assert "reaches further ahead than the" in warned
+
+
+def _said(at: AppTest) -> str:
+    return " ".join(texts(at.caption) + texts(at.markdown)).replace("\\", "").replace("**", "")
+
+
+def test_every_period_on_the_page_says_what_it_is(france: AppTest) -> None:
+    # The forecast fit, the model check's fit and its holdout are three different
+    # stretches of time; each length is stated with what it is and its dates.
+    view = analysis_view(sample_transactions(), filters=Filters.of(country=("France",)))
+    calibration_end = default_calibration_end(view.transactions)
+    fit_days = (view.last_day - view.first_day).days + 1
+    check_days = (calibration_end - view.first_day).days + 1
+    holdout_days = (view.last_day - calibration_end).days
+    said = _said(france)
+    # By hand for French sample customers: four years to fit, three years + one to check.
+    assert (fit_days, check_days, holdout_days) == (1461, 1095, 366)
+    assert f"Fitted on 4 years of orders ({view.first_day} to {view.last_day})" in said
+    assert f"Forecasts cover the next 6 months after the as-of date {view.as_of}" in said
+    assert f"fitted on 3 years of orders ({view.first_day} to {calibration_end})" in said
+    holdout_start = calibration_end + dt.timedelta(days=1)
+    assert f"checked on the next 12 months ({holdout_start} to {view.last_day})" in said
