@@ -29,6 +29,8 @@ AGE: Final = "age"
 KEYS: Final = (DATES, COUNTRY, CATEGORY, SEGMENT, GENDER, AGE)
 DATES_NOTE: Final = "filters.dates_note"
 """Session-state key of the note saying a requested date range was clamped."""
+DATES_BOUNDS: Final = "filters.dates_bounds"
+"""Session-state key of the bounds the date filter was last drawn with."""
 
 # (query parameter, line column, label, placeholder) of each value filter, in sidebar order.
 _COLUMNS: Final = (
@@ -136,8 +138,15 @@ def _requested_dates() -> tuple[dt.date, dt.date] | None:
 def _clamp_requested(bounds: tuple[dt.date, dt.date]) -> None:
     """Cut a range from the URL or an earlier as-of date to ``bounds`` before the widget
     is drawn (Streamlit would silently drop it), and keep a note saying so."""
+    earlier = st.session_state.get(DATES_BOUNDS)
+    st.session_state[DATES_BOUNDS] = bounds
     requested = _requested_dates()
     if requested is None:
+        return
+    if DATES in st.session_state and requested == earlier and earlier != bounds:
+        # The whole span of other data or an earlier as-of date (no date filter): start
+        # from the whole span of this view, with nothing to say.
+        del st.session_state[DATES]
         return
     kept, note = clamp_dates(requested, bounds)
     if note is None:

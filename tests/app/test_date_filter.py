@@ -14,7 +14,7 @@ from rfm.filters import FilterOptions, Filters
 from rfm_app import filters as view_filters
 from rfm_app import format as fmt
 from rfm_app import keys
-from tests.app.analytics_helpers import sample_transactions
+from tests.app.analytics_helpers import minimal_csv, sample_transactions
 from tests.app.conftest import ENTRYPOINT
 
 SPAN = FilterOptions(dt.date(2020, 1, 1), dt.date(2023, 12, 31), {})
@@ -102,3 +102,16 @@ def test_an_earlier_as_of_cuts_a_chosen_range_with_a_note(
         filters=Filters.of(date_range=(dt.date(2021, 6, 1), AS_OF)),
     ).kpis()
     assert read_metrics(app)["Customers"] == fmt.count(expected.customers)
+
+
+def test_other_data_starts_from_its_own_span_without_a_note(
+    app: AppTest, upload: Callable[..., AppTest]
+) -> None:
+    # No date filter on the sample, then a file covering other days: nothing was asked
+    # for, so nothing is cut and nothing is said.
+    upload(app, "small.csv", minimal_csv())
+    assert not app.exception, [e.value for e in app.exception]
+    field = app.date_input(key=view_filters.DATES)
+    assert field.value == (field.min, field.max)
+    assert field.max < dt.date(2023, 12, 31)
+    assert not app.sidebar.info, [info.value for info in app.sidebar.info]
