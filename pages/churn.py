@@ -372,31 +372,27 @@ else:
 
 st.subheader("What the model parameters mean", anchor=False)
 left, right = st.columns(2)
-for side, model_name, params, errors in (
+for side, model_name, params, errors, boundary in (
     (
         left,
         f"{models.model_name}: purchases and churn",
         models.purchase.params_,
         models.purchase.standard_errors_,
+        models.diagnosis.boundary_params,
     ),
     (
         right,
         "Gamma-Gamma: spend per purchase day",
         models.spend.params_,
         models.spend.standard_errors_,
+        (),  # Gamma-Gamma refuses a fit at the boundary (ConvergenceError)
     ),
 ):
     lines = [f"**{model_name}**", ""]
     ses = errors.as_dict()
     for name, value in params.as_dict().items():
-        error = ses.get(name)
-        if error is None or error != error:  # nan: the data do not pin it down
-            spread = " (not pinned down by the data)"
-        elif error > abs(value):
-            spread = f" ± {error:.2g} (uncertain: the error is larger than the value)"
-        else:
-            spread = f" ± {error:.2g}"
-        lines.append(f"- `{name}` = **{value:,.4g}**{spread}: {PARAMETER_NOTES.get(name, '')}")
+        estimate = fmt.parameter_estimate(value, ses.get(name), at_boundary=name in boundary)
+        lines.append(f"- `{name}` {estimate}: {PARAMETER_NOTES.get(name, '')}")
     side.markdown("\n".join(lines))
 st.caption(
     f"Estimates ± one standard error, fitted by maximum likelihood on "

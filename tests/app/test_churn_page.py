@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 from collections.abc import Callable
 
 import polars as pl
@@ -167,6 +168,12 @@ def test_steady_buyers_are_said_to_show_no_churn(
     assert "Churn cannot be estimated from this history" in warned
     assert shown["Likely churned"] == "n/a"
     assert shown["Expected revenue, 6 months"].startswith("$")
+    # The drop-out parameters ran to their boundary: they read as people write numbers,
+    # the one pushed towards 0 as "≈ 0", each with the note (issue 12: "a = 1.301e-05").
+    parameters = "\n".join(m.value for m in app.markdown if "\n- `" in m.value)
+    assert parameters, "no parameter list on the page"
+    assert not re.search(r"\de[+-]?\d", parameters), parameters
+    assert "≈ 0 (at the boundary" in parameters
 
 
 def test_a_short_history_warns_about_the_horizon(
