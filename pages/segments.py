@@ -42,11 +42,23 @@ st.dataframe(
         "share": st.column_config.ProgressColumn(
             "Share of customers", format="%.1f%%", min_value=0.0, max_value=100.0
         ),
-        "revenue": st.column_config.NumberColumn("Revenue", format=money),
+        "orders": st.column_config.NumberColumn(
+            "Orders",
+            format="localized",
+            help="Purchase orders in the period; a cancellation invoice is a return, not an "
+            "order. Adds up to the Overview's orders.",
+        ),
+        "revenue": st.column_config.NumberColumn(
+            "Revenue",
+            format=money,
+            help="Net: purchases minus returns, on or before the as-of date.",
+        ),
         "revenue_share": st.column_config.NumberColumn("Share of revenue", format="%.1f%%"),
-        "avg_recency_days": st.column_config.NumberColumn("Avg recency (days)", format="%.0f"),
-        "avg_frequency": st.column_config.NumberColumn("Avg orders", format="%.1f"),
-        "avg_monetary": st.column_config.NumberColumn("Avg spend", format=money),
+        "avg_recency_days": st.column_config.NumberColumn(
+            "Avg days since last order", format="%.0f"
+        ),
+        "avg_frequency": st.column_config.NumberColumn("Avg orders per customer", format="%.1f"),
+        "avg_monetary": st.column_config.NumberColumn("Avg revenue per customer", format=money),
         "description": st.column_config.TextColumn("Who they are", width="large"),
         "action": st.column_config.TextColumn("Recommended action", width="large"),
     },
@@ -56,8 +68,9 @@ if empty:
 if result.kpis.returns_only_customers:
     st.caption(
         f"Not in any segment: {fmt.count(result.kpis.returns_only_customers)} customers with "
-        f"only returns in the period ({fmt.money(result.kpis.returns_only_revenue, currency)}, "
-        "part of the revenue KPI). The Data page lists them."
+        f"only returns in the period: no orders, "
+        f"{fmt.money(result.kpis.returns_only_revenue, currency)} of revenue (part of the "
+        "revenue KPI). The Data page lists them."
     )
 download_buttons(result.segments, stem="segment_table", key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}table")
 

@@ -71,6 +71,20 @@ def test_segments_table_adds_up_to_the_kpis(at_as_of: AppTest, view: rfm.Analysi
     kpi = view.kpis()
     assert table["customers"].sum() == kpi.customers
     assert table["revenue"].sum() + kpi.returns_only_revenue == pytest.approx(kpi.revenue)
+    # Orders as the view counts them (purchase orders; customers with only returns have
+    # none): the segment table's orders column adds up to the KPI.
+    assert table["orders"].sum() == kpi.orders
+
+
+def test_segment_orders_add_up_to_the_overview_orders(
+    at_as_of: AppTest, read_metrics: Callable[[AppTest], dict[str, str]]
+) -> None:
+    # Both read off the pages, as a person would compare them.
+    at_as_of.switch_page("pages/overview.py").run()
+    shown_orders = read_metrics(at_as_of)["Orders"]
+    at_as_of.switch_page("pages/segments.py").run()
+    table = _frame(at_as_of, "segment")
+    assert fmt.count(int(table["orders"].sum())) == shown_orders
 
 
 def test_customers_page_country_table_counts_the_view(
