@@ -145,12 +145,16 @@ def _clamp_requested(bounds: tuple[dt.date, dt.date]) -> None:
         return
     if DATES in st.session_state and requested == earlier and earlier != bounds:
         # The whole span of other data or an earlier as-of date (no date filter): start
-        # from the whole span of this view, with nothing to say.
-        del st.session_state[DATES]
+        # from the whole span of this view, with nothing to say. Set, not deleted, so the
+        # browser's date field is told too (it keeps its own value otherwise).
+        st.session_state[DATES] = bounds
         return
     kept, note = clamp_dates(requested, bounds)
     if note is None:
         return
+    # Known gap: on a link's first run Streamlit does not write this value back to the
+    # address bar (it drops the out-of-range parameter); the range shown and applied
+    # is the cut one, and the note says so.
     st.session_state[DATES] = kept
     st.session_state[DATES_NOTE] = (kept, note)
 
