@@ -91,10 +91,22 @@ if isinstance(models, Failure):
         where="The churn and lifetime-value models need customers with "
         "repeat purchases; widen the filters or use a longer history.",
     )
-st.info(
-    f"**Forecasts use {models.model_name}.** {plain(models.why)}", icon=":material/model_training:"
-)
 first_day, last_day = result.coverage
+check = pipeline.model_check(model)
+holdout = None if check is None or isinstance(check, Failure) else check.holdout_days
+# The choice's reason speaks of the model check's own periods: say which they are, as
+# the forecast's fit below covers the whole history.
+checked = (
+    ""
+    if check is None or isinstance(check, Failure)
+    else f"Model check, fitted on "
+    f"{fmt.days_between(first_day, check.calibration_end, of='orders')} and checked on "
+    f"the next {fmt.days_between(check.calibration_end + dt.timedelta(days=1), check.holdout_end)}: "
+)
+st.info(
+    f"**Forecasts use {models.model_name}.** {checked}{plain(fmt.readable_numbers(models.why))}",
+    icon=":material/model_training:",
+)
 horizon = HORIZONS[months]
 st.caption(
     f"**Fitted on** {fmt.days_between(first_day, last_day, of='orders')}: "
@@ -104,7 +116,8 @@ st.caption(
 estimable = models.diagnosis.churn_estimable
 if not estimable:
     st.warning(
-        f"**Churn cannot be estimated from this history.** {plain(models.diagnosis.message)} "
+        f"**Churn cannot be estimated from this history.** "
+        f"{plain(fmt.readable_numbers(models.diagnosis.message))} "
         "Churn probabilities below are not estimates and are not shown; expected purchases "
         "and revenue assume everyone stays.",
         icon=":material/help:",
@@ -116,8 +129,6 @@ if estimable and models.model_name == "BG/NBD" and models.one_time_buyers:
         "as still active (churn 0%), however long ago they bought. Choose MBG/NBD or "
         "Pareto/NBD above to let them drop out."
     )
-check = pipeline.model_check(model)
-holdout = None if check is None or isinstance(check, Failure) else check.holdout_days
 for text in rfm.horizon_warnings(
     history_days=max(models.history_days, 1),
     horizon_days=horizon_days(months),
@@ -399,7 +410,7 @@ st.caption(
     f"{fmt.days_between(first_day, last_day, of='orders')}; time in days."
 )
 if models.diagnosis.degenerate:
-    st.caption(f"Diagnosis: {plain(models.diagnosis.message)}")
+    st.caption(f"Diagnosis of this fit: {plain(fmt.readable_numbers(models.diagnosis.message))}")
 
 st.subheader("Model check: predicted vs actual on a holdout period", anchor=False)
 if check is None:

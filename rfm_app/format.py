@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from typing import Final
 
 CURRENCIES: Final = ("$", "€", "£", "¥", "")
@@ -170,3 +171,16 @@ def parameter_estimate(
     if error > abs(value):
         return f"{spread} (uncertain: the error is larger than the value)"
     return spread
+
+
+_SCIENTIFIC: Final = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?e[+-]?\d+\b", re.IGNORECASE)
+
+
+def readable_numbers(text: str) -> str:
+    """``text`` with numbers in scientific notation (``1.49e+05``) written as
+    :func:`parameter` writes them, for messages from the library shown as they are.
+
+    >>> readable_numbers("r = 1.49e+05, alpha = 1.39e+07, a = 1.3e-05, b = 2.5")
+    'r = 149,000, alpha = 13,900,000, a = 1.3 × 10⁻⁵, b = 2.5'
+    """
+    return _SCIENTIFIC.sub(lambda match: parameter(float(match.group(0))), text)

@@ -174,6 +174,9 @@ def test_steady_buyers_are_said_to_show_no_churn(
     assert parameters, "no parameter list on the page"
     assert not re.search(r"\de[+-]?\d", parameters), parameters
     assert "≈ 0 (at the boundary" in parameters
+    # Nor do the library's sentences about the fit, as the page shows them.
+    shown = texts(app.info) + texts(app.warning) + texts(app.caption)
+    assert not [text for text in shown if re.search(r"\de[+-]?\d", text)]
 
 
 def test_a_short_history_warns_about_the_horizon(
@@ -213,3 +216,9 @@ def test_every_period_on_the_page_says_what_it_is(france: AppTest) -> None:
     assert f"fitted on 3 years of orders ({view.first_day} to {calibration_end})" in said
     holdout_start = calibration_end + dt.timedelta(days=1)
     assert f"checked on the next 12 months ({holdout_start} to {view.last_day})" in said
+    # The reason for the model choice quotes the check's own periods: it names them.
+    info = " ".join(texts(france.info)).replace("\\", "").replace("**", "")
+    assert (
+        f"Model check, fitted on 3 years of orders ({view.first_day} to {calibration_end}) "
+        f"and checked on the next 12 months ({holdout_start} to {view.last_day}): "
+    ) in info

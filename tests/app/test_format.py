@@ -88,3 +88,15 @@ def test_estimates_carry_their_standard_error_in_words(
     value: float, error: float | None, expected: str
 ) -> None:
     assert fmt.parameter_estimate(value, error) == expected
+
+
+def test_library_sentences_lose_their_scientific_notation() -> None:
+    # As the model check's reason read on a German shop's export.
+    said = (
+        "The fit ran towards the edge of the parameter range (r = 1.49e+05, alpha = "
+        "1.39e+07): the optimiser stopped there. a = 1.3E-05; 16 months; version 2.5e; x1e5"
+    )
+    assert fmt.readable_numbers(said) == (
+        "The fit ran towards the edge of the parameter range (r = 149,000, alpha = "
+        "13,900,000): the optimiser stopped there. a = 1.3 × 10⁻⁵; 16 months; version 2.5e; x1e5"
+    )
