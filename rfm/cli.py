@@ -220,13 +220,26 @@ def run(args: argparse.Namespace) -> int:
     if args.streaming:
         from rfm._summary_scan import scan_transactions
 
-        scanned = scan_transactions(
-            args.input, columns=_mapping(args.map), date_format=args.date_format
-        )
-        summary = summarize(scanned, as_of=args.as_of).collect(engine="streaming")
-        streamed_counts, streamed_kpis, unusable = _streamed_accounts(
-            scanned, summary, as_of=args.as_of, active_days=args.active_days
-        )
+        try:
+            scanned = scan_transactions(
+                args.input, columns=_mapping(args.map), date_format=args.date_format
+            )
+            summary = summarize(scanned, as_of=args.as_of).collect(engine="streaming")
+            streamed_counts, streamed_kpis, unusable = _streamed_accounts(
+                scanned, summary, as_of=args.as_of, active_days=args.active_days
+            )
+        except pl.exceptions.PolarsError as error:
+            # polars' own message is a query plan; say what the streaming path expects.
+            first = (
+                str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            )
+            msg = (
+                f"--streaming could not read {args.input.name}: {first}. It reads "
+                "comma-separated .csv (tab-separated .tsv) or .parquet files whose columns "
+                "are canonical or --map'ped, with numeric amounts. Drop --streaming to "
+                "read other files (semicolons, decimal commas, currency signs) in memory."
+            )
+            raise DataError(msg) from error
         customers = segment(
             score(summary, bins=args.bins),
             bins=args.bins,

@@ -112,3 +112,22 @@ def test_streaming_prints_the_same_accounts_and_figures(
         assert "only after as-of   1" in streamed
         assert "Orders               4" in streamed
         assert "Revenue              37.00" in streamed
+
+
+def test_streaming_a_semicolon_export_fails_clearly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A German shop's export: one column for polars' comma reader, so the mapped names
+    # are missing. A clear error and exit status 1, not a polars query plan.
+    source = tmp_path / "shop_de.csv"
+    source.write_text(
+        "Bestellnummer;Kundennummer;Bestelldatum;Betrag\n1;010001;30.07.2023;1.032,00 €\n",
+        encoding="utf-8",
+    )
+    args = ["--map", "customer_id=Kundennummer", "--map", "order_date=Bestelldatum"]
+    assert main([str(source), "--streaming", *args, "--date-format", "%d.%m.%Y"]) == 1
+    err = capsys.readouterr().err
+    assert "--streaming could not read shop_de.csv" in err and "Kundennummer" in err
+    assert "Drop --streaming" in err and "Traceback" not in err
+    # The in-memory path reads it.
+    assert main([str(source), "--map", "customer_id=Kundennummer", "--quiet"]) == 0
