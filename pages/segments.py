@@ -65,13 +65,22 @@ st.dataframe(
 )
 if empty:
     st.caption(f"No customers in: {', '.join(empty)}.")
-if result.kpis.returns_only_customers:
+# The columns add up to the Overview's figures; say so, with what is outside the table.
+in_all = (
+    f"In all: {fmt.plural(int(populated['customers'].sum()), 'customer')}, "
+    f"{fmt.plural(int(populated['orders'].sum()), 'order')} and "
+    f"{fmt.money(float(populated['revenue'].sum()), currency)} of revenue"
+)
+kpis = result.kpis
+if kpis.returns_only_customers:
     st.caption(
-        f"Not in any segment: {fmt.count(result.kpis.returns_only_customers)} customers with "
-        f"only returns in the period: no orders, "
-        f"{fmt.money(result.kpis.returns_only_revenue, currency)} of revenue (part of the "
-        "revenue KPI). The Data page lists them."
+        f"{in_all}. Not in any segment: {fmt.plural(kpis.returns_only_customers, 'customer')} "
+        f"with only returns in the period (no orders, "
+        f"{fmt.money(kpis.returns_only_revenue, currency)}); with them, revenue is the "
+        f"Overview's {fmt.money(kpis.revenue, currency)}. The Data page lists them."
     )
+else:
+    st.caption(f"{in_all}: the Overview's figures.")
 download_buttons(result.segments, stem="segment_table", key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}table")
 
 st.subheader("R × FM grid", anchor=False)
