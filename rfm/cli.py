@@ -403,6 +403,7 @@ def _with_forecast(view: Any, customers: Any, *, days: int) -> tuple[Any, str]:
     from rfm.customers import customer_table
     from rfm.forecast import default_calibration_end
     from rfm.models import choose_purchase_model, horizon_warnings
+    from rfm.models.diagnosis import history_phrase
     from rfm.models.gamma_gamma import fit_spend_model
 
     choice = choose_purchase_model(
@@ -417,7 +418,19 @@ def _with_forecast(view: Any, customers: Any, *, days: int) -> tuple[Any, str]:
     extra = [c for c in customers.columns if c not in table.columns]
     if extra:  # e.g. previous_segment, segment_since from --compare-to
         table = table.join(customers.select("customer_id", *extra), on="customer_id", how="left")
-    lines = [f"Forecast over {days} days with {choice.name}: {choice.reason}"]
+
+    def stretch(first: dt.date, last: dt.date) -> str:
+        return f"{history_phrase((last - first).days + 1)} ({first} to {last})"
+
+    split = choice.split
+    lines = [
+        f"Forecast over the {days} days after {view.as_of} with {choice.name}, fitted on "
+        f"{stretch(view.first_day, view.last_day)} of orders.",
+        # The reason speaks of the check's own fit and holdout: name them.
+        f"Model check, fitted on {stretch(view.first_day, split.calibration_end)} and checked "
+        f"on the next {stretch(split.calibration_end + dt.timedelta(days=1), split.holdout_end)}: "
+        f"{choice.reason}",
+    ]
     diagnosis = purchase.diagnose()
     if not diagnosis.churn_estimable:
         lines.append(f"Churn is not estimable here: {diagnosis.message}")
