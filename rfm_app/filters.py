@@ -31,6 +31,8 @@ DATES_NOTE: Final = "filters.dates_note"
 """Session-state key of the note saying a requested date range was clamped."""
 DATES_BOUNDS: Final = "filters.dates_bounds"
 """Session-state key of the bounds the date filter was last drawn with."""
+DATES_CUT: Final = "filters.dates_cut"
+"""Session-state key of a link's cut range, set on the run after the link's first."""
 
 # (query parameter, line column, label, placeholder) of each value filter, in sidebar order.
 _COLUMNS: Final = (
@@ -135,28 +137,41 @@ def _requested_dates() -> tuple[dt.date, dt.date] | None:
     return None if first is None or last is None else (first, last)
 
 
-def _clamp_requested(bounds: tuple[dt.date, dt.date]) -> None:
+def _clamp_requested(bounds: tuple[dt.date, dt.date]) -> tuple[dt.date, dt.date] | None:
     """Cut a range from the URL or an earlier as-of date to ``bounds`` before the widget
-    is drawn (Streamlit would silently drop it), and keep a note saying so."""
+    is drawn (Streamlit would silently drop it), and keep a note saying so.
+
+    On a link's first run a value set in session state would leave the URL without the
+    range (Streamlit drops an out-of-range parameter and does not write the set value
+    back), so a copied link would lose the filter. Then the link's range is returned
+    instead: the widget takes it once with bounds wide enough, the script runs again,
+    and the cut range is set then. The address bar keeps the link's range, which
+    reopens the same cut view.
+    """
+    cut = st.session_state.pop(DATES_CUT, None)
+    if cut is not None:
+        st.session_state[DATES] = cut
+        return None
     earlier = st.session_state.get(DATES_BOUNDS)
     st.session_state[DATES_BOUNDS] = bounds
     requested = _requested_dates()
     if requested is None:
-        return
+        return None
     if DATES in st.session_state and requested == earlier and earlier != bounds:
         # The whole span of other data or an earlier as-of date (no date filter): start
         # from the whole span of this view, with nothing to say. Set, not deleted, so the
         # browser's date field is told too (it keeps its own value otherwise).
         st.session_state[DATES] = bounds
-        return
+        return None
     kept, note = clamp_dates(requested, bounds)
     if note is None:
-        return
-    # Known gap: on a link's first run Streamlit does not write this value back to the
-    # address bar (it drops the out-of-range parameter); the range shown and applied
-    # is the cut one, and the note says so.
-    st.session_state[DATES] = kept
+        return None
     st.session_state[DATES_NOTE] = (kept, note)
+    if DATES not in st.session_state:
+        st.session_state[DATES_CUT] = kept
+        return requested
+    st.session_state[DATES] = kept
+    return None
 
 
 def render() -> None:
@@ -168,17 +183,23 @@ def render() -> None:
     with st.sidebar:
         st.markdown(":material/filter_alt: **Filters**")
         if bounds is not None:
-            _clamp_requested(bounds)
+            link = _clamp_requested(bounds)
+            # Bounds wide enough for the link's range on its first run only (see above).
+            low, high = (
+                bounds if link is None else (min(link[0], bounds[0]), max(link[1], bounds[1]))
+            )
             chosen = st.date_input(
                 "Order dates",
                 value=bounds,
-                min_value=bounds[0],
-                max_value=bounds[1],
+                min_value=low,
+                max_value=high,
                 key=DATES,
                 bind="query-params",
                 format="YYYY-MM-DD",
                 help="Any days from the first order to the as-of date set on the Data page.",
             )
+            if link is not None:
+                st.rerun()
             note = st.session_state.get(DATES_NOTE)
             # The note stays until the range is changed by hand.
             if isinstance(note, tuple) and isinstance(chosen, tuple) and chosen == note[0]:

@@ -4,13 +4,19 @@ AppTest cannot see), and a link reaching outside the data is cut with a note."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.app.analytics_helpers import SMALL_CSV  # orders 2024-01-05 to 2024-03-20
-from tests.browser.test_app_browser import _no_exception, _settle, _shoot
+import rfm
+from rfm_app import format as fmt
+from tests.app.analytics_helpers import (
+    SMALL_CSV,  # orders 2024-01-05 to 2024-03-20
+    sample_transactions,
+)
+from tests.browser.test_app_browser import _metric, _no_exception, _settle, _shoot
 
 pytestmark = pytest.mark.browser
 
@@ -54,4 +60,12 @@ def test_the_date_field_follows_the_data_and_cuts_a_link(
             has_text="(2019-01-01 to 2021-06-30) reach outside the data"
         )
     ).to_be_visible()
+    # The page shows the cut range's numbers, and the address bar still holds the
+    # link's range, so a copy of it opens the same view (cut the same way).
+    view = rfm.analysis_view(
+        sample_transactions(),
+        filters=rfm.Filters.of(date_range=(dt.date(2020, 1, 1), dt.date(2021, 6, 30))),
+    )
+    assert _metric(page, "Customers") == fmt.count(view.kpis().customers)
+    assert "dates=2019-01-01&dates=2021-06-30" in page.url
     _shoot(page, screenshot_dir, "date_filter_cut_link")
