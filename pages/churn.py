@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 import polars.selectors as cs
 import streamlit as st
@@ -61,7 +63,7 @@ with left:
         format_func=HORIZONS.__getitem__,
         default=6,
         key=keys.CHURN_HORIZON,
-        help="How far ahead expected purchases, revenue and units are forecast.",
+        help="How far ahead of the as-of date expected purchases, revenue and units are forecast.",
     )
 months = int(months or 6)
 with right:
@@ -89,13 +91,33 @@ if isinstance(models, Failure):
         where="The churn and lifetime-value models need customers with "
         "repeat purchases; widen the filters or use a longer history.",
     )
+first_day, last_day = result.coverage
+check = pipeline.model_check(model)
+holdout = None if check is None or isinstance(check, Failure) else check.holdout_days
+# The choice's reason speaks of the model check's own periods: say which they are, as
+# the forecast's fit below covers the whole history.
+checked = (
+    ""
+    if check is None or isinstance(check, Failure)
+    else f"Model check, fitted on "
+    f"{fmt.days_between(first_day, check.calibration_end, of='orders')} and checked on "
+    f"the next {fmt.days_between(check.calibration_end + dt.timedelta(days=1), check.holdout_end)}: "
+)
 st.info(
-    f"**Forecasts use {models.model_name}.** {plain(models.why)}", icon=":material/model_training:"
+    f"**Forecasts use {models.model_name}.** {checked}{plain(fmt.readable_numbers(models.why))}",
+    icon=":material/model_training:",
+)
+horizon = HORIZONS[months]
+st.caption(
+    f"**Fitted on** {fmt.days_between(first_day, last_day, of='orders')}: "
+    f"{fmt.plural(models.customers.height, 'customer')}, measured as of {result.as_of}. "
+    f"**Forecasts** cover the next {horizon} after the as-of date {result.as_of}."
 )
 estimable = models.diagnosis.churn_estimable
 if not estimable:
     st.warning(
-        f"**Churn cannot be estimated from this history.** {plain(models.diagnosis.message)} "
+        f"**Churn cannot be estimated from this history.** "
+        f"{plain(fmt.readable_numbers(models.diagnosis.message))} "
         "Churn probabilities below are not estimates and are not shown; expected purchases "
         "and revenue assume everyone stays.",
         icon=":material/help:",
@@ -107,8 +129,6 @@ if estimable and models.model_name == "BG/NBD" and models.one_time_buyers:
         "as still active (churn 0%), however long ago they bought. Choose MBG/NBD or "
         "Pareto/NBD above to let them drop out."
     )
-check = pipeline.model_check(model)
-holdout = None if check is None or isinstance(check, Failure) else check.holdout_days
 for text in rfm.horizon_warnings(
     history_days=max(models.history_days, 1),
     horizon_days=horizon_days(months),
@@ -131,7 +151,6 @@ if models.left_out:
         "(e.g. everything returned) are left out of the forecast."
     )
 
-horizon = HORIZONS[months]
 picked = charts.picked_segments(st.session_state.get(keys.CHURN_SEGMENT_CHART))
 tables = pipeline.forecast_tables(months, model, picked)
 if isinstance(tables, Failure):
@@ -155,7 +174,8 @@ cols[2].metric(
     f"Expected revenue, {horizon}",
     fmt.money(totals.expected_revenue, currency, decimals=0),
     border=True,
-    help="Expected purchase days x expected spend per purchase day.",
+    help=f"Expected purchase days x expected spend per purchase day, over the {horizon} "
+    f"after {result.as_of}.",
 )
 cols[3].metric(
     f"Expected units, {horizon}",
@@ -336,15 +356,15 @@ else:
             "customer_id": "Customer",
             "segment": "Segment",
             "monetary": st.column_config.NumberColumn(
-                f"Net revenue ({currency})", format="localized"
+                f"Net revenue to date ({currency})", format="localized"
             ),
-            "frequency": st.column_config.NumberColumn("Orders"),
-            "recency_days": st.column_config.NumberColumn("Recency (days)"),
+            "frequency": st.column_config.NumberColumn("Orders to date"),
+            "recency_days": st.column_config.NumberColumn("Days since last order"),
             "churn_probability": st.column_config.ProgressColumn(
                 "Churn probability", min_value=0.0, max_value=1.0, format="percent"
             ),
             "expected_revenue": st.column_config.NumberColumn(
-                f"Expected, {horizon} ({currency})", format="localized"
+                f"Expected revenue, next {horizon} ({currency})", format="localized"
             ),
             "revenue_at_risk": st.column_config.NumberColumn(
                 f"Revenue at risk ({currency})", format="localized"
@@ -363,35 +383,34 @@ else:
 
 st.subheader("What the model parameters mean", anchor=False)
 left, right = st.columns(2)
-for side, model_name, params, errors in (
+for side, model_name, params, errors, boundary in (
     (
         left,
         f"{models.model_name}: purchases and churn",
         models.purchase.params_,
         models.purchase.standard_errors_,
+        models.diagnosis.boundary_params,
     ),
     (
         right,
         "Gamma-Gamma: spend per purchase day",
         models.spend.params_,
         models.spend.standard_errors_,
+        (),  # Gamma-Gamma refuses a fit at the boundary (ConvergenceError)
     ),
 ):
     lines = [f"**{model_name}**", ""]
     ses = errors.as_dict()
     for name, value in params.as_dict().items():
-        error = ses.get(name)
-        if error is None or error != error:  # nan: the data do not pin it down
-            spread = " (not pinned down by the data)"
-        elif error > abs(value):
-            spread = f" ± {error:.2g} (uncertain: the error is larger than the value)"
-        else:
-            spread = f" ± {error:.2g}"
-        lines.append(f"- `{name}` = **{value:,.4g}**{spread}: {PARAMETER_NOTES.get(name, '')}")
+        estimate = fmt.parameter_estimate(value, ses.get(name), at_boundary=name in boundary)
+        lines.append(f"- `{name}` {estimate}: {PARAMETER_NOTES.get(name, '')}")
     side.markdown("\n".join(lines))
-st.caption("Estimates ± one standard error, fitted by maximum likelihood; time in days.")
+st.caption(
+    f"Estimates ± one standard error, fitted by maximum likelihood on "
+    f"{fmt.days_between(first_day, last_day, of='orders')}; time in days."
+)
 if models.diagnosis.degenerate:
-    st.caption(f"Diagnosis: {plain(models.diagnosis.message)}")
+    st.caption(f"Diagnosis of this fit: {plain(fmt.readable_numbers(models.diagnosis.message))}")
 
 st.subheader("Model check: predicted vs actual on a holdout period", anchor=False)
 if check is None:
@@ -404,10 +423,14 @@ elif isinstance(check, Failure):
         f"The model check could not run: {plain(check.for_analyst)}", icon=":material/warning:"
     )
 else:
+    holdout_start = check.calibration_end + dt.timedelta(days=1)
     st.caption(
-        f"{models.model_name} fitted on the {fmt.count(check.customers)} customers seen up to "
-        f"{check.calibration_end}, compared with what they actually bought in the "
-        f"{check.holdout_days} days to {check.holdout_end} (on or before the as-of date)."
+        f"{models.model_name} **fitted on** "
+        f"{fmt.days_between(first_day, check.calibration_end, of='orders')} "
+        f"from {fmt.plural(check.customers, 'customer')}, **checked on** the next "
+        f"{fmt.days_between(holdout_start, check.holdout_end)} against what those "
+        "customers actually bought then (on or before the as-of date). The forecasts above "
+        "use a second fit on the whole history."
     )
     for sentence in check.accuracy.sentences:
         st.markdown(f"- {plain(sentence)}")
@@ -437,10 +460,23 @@ else:
                 width="stretch",
                 column_config={
                     "model": "Model",
-                    "rmse": st.column_config.NumberColumn("Holdout RMSE", format="%.4f"),
-                    "mae": st.column_config.NumberColumn("Holdout MAE", format="%.4f"),
+                    "rmse": st.column_config.NumberColumn(
+                        "Holdout RMSE",
+                        format="%.3f",
+                        help="Root-mean-square error of each customer's purchase days in "
+                        "the holdout (lower is better).",
+                    ),
+                    "mae": st.column_config.NumberColumn(
+                        "Holdout MAE",
+                        format="%.3f",
+                        help="Mean absolute error of each customer's purchase days in the "
+                        "holdout (lower is better).",
+                    ),
                     "log_likelihood": st.column_config.NumberColumn(
-                        "Log-likelihood", format="localized"
+                        "Log-likelihood (fit period)",
+                        format="localized",
+                        help="How well each model describes the fit period (higher is "
+                        "better); the choice goes by the holdout RMSE.",
                     ),
                     "note": st.column_config.TextColumn("Note"),
                 },

@@ -132,6 +132,12 @@ with st.expander("Segment sizes at both dates"):
             "moved_out": st.column_config.NumberColumn("Moved out", format="localized"),
         },
     )
+    st.caption(
+        f"“{NEW_IN_PERIOD}” is listed under {earlier} for the customers whose first order "
+        f"came after it: they were not customers yet. Both date columns add up to the "
+        f"same {fmt.count(int(moved.totals['later_customers'].sum()))}: the same people, "
+        "counted at each date."
+    )
 
 st.subheader("Customers behind a cell", anchor=False)
 # The biggest move down is the list a marketing team asks for first.

@@ -42,23 +42,45 @@ st.dataframe(
         "share": st.column_config.ProgressColumn(
             "Share of customers", format="%.1f%%", min_value=0.0, max_value=100.0
         ),
-        "revenue": st.column_config.NumberColumn("Revenue", format=money),
+        "orders": st.column_config.NumberColumn(
+            "Orders",
+            format="localized",
+            help="Purchase orders in the period; a cancellation invoice is a return, not an "
+            "order. Adds up to the Overview's orders.",
+        ),
+        "revenue": st.column_config.NumberColumn(
+            "Revenue",
+            format=money,
+            help="Net: purchases minus returns, on or before the as-of date.",
+        ),
         "revenue_share": st.column_config.NumberColumn("Share of revenue", format="%.1f%%"),
-        "avg_recency_days": st.column_config.NumberColumn("Avg recency (days)", format="%.0f"),
-        "avg_frequency": st.column_config.NumberColumn("Avg orders", format="%.1f"),
-        "avg_monetary": st.column_config.NumberColumn("Avg spend", format=money),
+        "avg_recency_days": st.column_config.NumberColumn(
+            "Avg days since last order", format="%.0f"
+        ),
+        "avg_frequency": st.column_config.NumberColumn("Avg orders per customer", format="%.1f"),
+        "avg_monetary": st.column_config.NumberColumn("Avg revenue per customer", format=money),
         "description": st.column_config.TextColumn("Who they are", width="large"),
         "action": st.column_config.TextColumn("Recommended action", width="large"),
     },
 )
 if empty:
     st.caption(f"No customers in: {', '.join(empty)}.")
-if result.kpis.returns_only_customers:
+# The columns add up to the Overview's figures; say so, with what is outside the table.
+in_all = (
+    f"In all: {fmt.plural(int(populated['customers'].sum()), 'customer')}, "
+    f"{fmt.plural(int(populated['orders'].sum()), 'order')} and "
+    f"{fmt.money(float(populated['revenue'].sum()), currency)} of revenue"
+)
+kpis = result.kpis
+if kpis.returns_only_customers:
     st.caption(
-        f"Not in any segment: {fmt.count(result.kpis.returns_only_customers)} customers with "
-        f"only returns in the period ({fmt.money(result.kpis.returns_only_revenue, currency)}, "
-        "part of the revenue KPI). The Data page lists them."
+        f"{in_all}. Not in any segment: {fmt.plural(kpis.returns_only_customers, 'customer')} "
+        f"with only returns in the period (no orders, "
+        f"{fmt.money(kpis.returns_only_revenue, currency)}); with them, revenue is the "
+        f"Overview's {fmt.money(kpis.revenue, currency)}. The Data page lists them."
     )
+else:
+    st.caption(f"{in_all}: the Overview's figures.")
 download_buttons(result.segments, stem="segment_table", key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}table")
 
 st.subheader("R × FM grid", anchor=False)

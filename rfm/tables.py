@@ -15,7 +15,7 @@ from typing import Final, Literal
 import polars as pl
 
 from rfm.errors import DataError
-from rfm.segments import rules_frame
+from rfm.segments import rules_frame, segment_table
 
 __all__ = [
     "ACTIVITY_ORDER",
@@ -28,6 +28,7 @@ __all__ = [
     "revenue_by_tenure",
     "score_histogram",
     "segment_grid",
+    "segment_report",
     "top_customers",
 ]
 
@@ -170,6 +171,56 @@ def segment_grid(
         .join(counts, on=["r_score", "fm_score"], how="left")
         .with_columns(pl.col("customers").fill_null(0))
         .sort("r_score", "fm_score")
+    )
+
+
+def segment_report(
+    segmented: pl.DataFrame, *, rules: Mapping[int, Sequence[str]] | None = None
+) -> pl.DataFrame:
+    """The segment table people read: :func:`rfm.segment_table` with each segment's orders.
+
+    ``orders`` counts purchase orders as :func:`rfm.measures.orders` does (a distinct
+    order of a customer among purchase lines; a cancellation invoice is a return, never
+    an order): the sum of the segment's customers' ``frequency``. So the column adds up
+    to the view's KPI orders, as ``customers`` adds up to its customers; customers with
+    only returns in the view have no order and no segment.
+
+    Parameters
+    ----------
+    segmented
+        One row per customer with ``segment`` and the summary columns (an
+        :class:`rfm.AnalysisView`'s ``customers``).
+    rules
+        The segment rules, for the row order (default: the 11 standard segments).
+
+    Returns
+    -------
+    DataFrame
+        ``segment``, ``customers``, ``share``, ``orders``, ``revenue``,
+        ``revenue_share``, ``avg_recency_days``, ``avg_frequency``, ``avg_monetary``,
+        ``description``, ``action``; every segment, best first.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> seg = pl.DataFrame({"customer_id": ["a", "b", "c"], "segment": ["Champions", "Lost", "Lost"],
+    ...                     "recency_days": [5, 400, 500], "frequency": [9, 1, 2],
+    ...                     "monetary": [900.0, 50.0, 50.0]})
+    >>> segment_report(seg).filter(pl.col("customers") > 0).select("segment", "orders").rows()
+    [('Champions', 9), ('Lost', 3)]
+    """
+    table = segment_table(segmented, rules=rules)
+    orders = segmented.group_by("segment").agg(pl.col("frequency").sum().alias("orders"))
+    return (
+        table.join(orders, on="segment", how="left", maintain_order="left")
+        .with_columns(pl.col("orders").fill_null(0).cast(pl.Int64))
+        .select(
+            "segment",
+            "customers",
+            "share",
+            "orders",
+            *(c for c in table.columns if c not in ("segment", "customers", "share")),
+        )
     )
 
 

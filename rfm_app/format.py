@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import re
 from typing import Final
 
 CURRENCIES: Final = ("$", "€", "£", "¥", "")
@@ -78,3 +80,107 @@ def percent_axis(top: float | None) -> str:
     if top is None or math.isnan(top) or top >= 0.1:
         return ".0%"
     return ".1%" if top >= 0.01 else ".2%"
+
+
+def days_between(first: dt.date, last: dt.date, *, of: str = "") -> str:
+    """A stretch of days for people, both ends included: its length in words, then what
+    it is a stretch of (``of``), then its dates.
+
+    >>> days_between(dt.date(2020, 1, 1), dt.date(2022, 12, 31), of="orders")
+    '3 years of orders (2020-01-01 to 2022-12-31)'
+    >>> days_between(dt.date(2024, 1, 1), dt.date(2024, 2, 4))
+    '5 weeks (2024-01-01 to 2024-02-04)'
+    """
+    # Imported here: rfm.models.diagnosis loads scipy, which pages without models skip.
+    from rfm.models.diagnosis import history_phrase
+
+    length = history_phrase((last - first).days + 1)
+    return f"{length}{f' of {of}' if of else ''} ({first} to {last})"
+
+
+_SUPERSCRIPTS: Final = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+PLAIN_RANGE: Final = (1e-4, 1e9)
+"""Magnitudes :func:`parameter` writes as plain decimals; outside, as ``1.3 × 10⁻⁵``."""
+
+
+def parameter(value: float | None, *, digits: int = 4) -> str:
+    """A model parameter for people: ``digits`` significant digits in plain notation,
+    with thousands separators; powers of ten only for the very small or very large.
+
+    >>> parameter(0.89181), parameter(61.2349), parameter(46751.2), parameter(0.00013014)
+    ('0.8918', '61.23', '46,750', '0.0001301')
+    >>> parameter(1.301e-05), parameter(-2.5e12, digits=2), parameter(0.0)
+    ('1.301 × 10⁻⁵', '-2.5 × 10¹²', '0')
+    """
+    if value is None or math.isnan(value):
+        return "–"
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    if value == 0:
+        return "0"
+    rounded = float(f"{value:.{digits}g}")
+    magnitude = abs(rounded)
+    if not PLAIN_RANGE[0] <= magnitude < PLAIN_RANGE[1]:
+        mantissa, exponent = f"{rounded:.{digits - 1}e}".split("e")
+        mantissa = mantissa.rstrip("0").rstrip(".")
+        return f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPTS)}"
+    # Decimals enough for `digits` significant digits, none beyond them.
+    decimals = max(0, digits - 1 - math.floor(math.log10(magnitude)))
+    text = f"{rounded:,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def parameter_estimate(
+    value: float, error: float | None = None, *, at_boundary: bool = False
+) -> str:
+    """A fitted parameter with its standard error, and what to make of it, in words.
+
+    ``at_boundary``: the fit's diagnosis lists the parameter among its
+    ``boundary_params`` (:class:`rfm.FitDiagnosis`), i.e. the optimiser ran it towards 0
+    or infinity. Below 1 it ran towards 0 and reads ``≈ 0`` (its natural scale is 1, or
+    the customers' mean tenure in days, so at the lower boundary it is below 1e-4 of
+    that); otherwise it ran off towards infinity. Its standard error then means nothing
+    and is not shown.
+
+    >>> parameter_estimate(0.89181, 0.0312)
+    '= 0.8918 ± 0.031'
+    >>> parameter_estimate(1.301e-05, float("nan"), at_boundary=True)
+    '≈ 0 (at the boundary: the fit pushed it towards 0, so the data do not pin it down)'
+    >>> parameter_estimate(46751.2, float("nan"), at_boundary=True)
+    '= 46,750 (at the boundary: the fit ran off towards infinity, so the data do not pin it down)'
+    >>> parameter_estimate(2189.0, 3600.0)
+    '= 2,189 ± 3,600 (uncertain: the error is larger than the value)'
+    >>> parameter_estimate(2189.0, float("nan"))
+    '= 2,189 (not pinned down by the data)'
+    """
+    if at_boundary:
+        if abs(value) < 1:
+            return (
+                "≈ 0 (at the boundary: the fit pushed it towards 0, so the data do not pin it down)"
+            )
+        return (
+            f"= {parameter(value)} (at the boundary: the fit ran off towards infinity, so "
+            "the data do not pin it down)"
+        )
+    shown = f"= {parameter(value)}"
+    if error is None:
+        return shown
+    if math.isnan(error) or math.isinf(error):
+        return f"{shown} (not pinned down by the data)"
+    spread = f"{shown} ± {parameter(error, digits=2)}"
+    if error > abs(value):
+        return f"{spread} (uncertain: the error is larger than the value)"
+    return spread
+
+
+_SCIENTIFIC: Final = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?e[+-]?\d+\b", re.IGNORECASE)
+
+
+def readable_numbers(text: str) -> str:
+    """``text`` with numbers in scientific notation (``1.49e+05``) written as
+    :func:`parameter` writes them, for messages from the library shown as they are.
+
+    >>> readable_numbers("r = 1.49e+05, alpha = 1.39e+07, a = 1.3e-05, b = 2.5")
+    'r = 149,000, alpha = 13,900,000, a = 1.3 × 10⁻⁵, b = 2.5'
+    """
+    return _SCIENTIFIC.sub(lambda match: parameter(float(match.group(0))), text)

@@ -141,7 +141,8 @@ class Analysis:
     as_of: date
     coverage: tuple[date, date]
     segments: pl.DataFrame
-    """:func:`rfm.segment_table` of the view's customers (sizes, averages, actions)."""
+    """:func:`rfm.tables.segment_report` of the view's customers (sizes, orders,
+    averages, actions)."""
     by_segment: pl.DataFrame
     """:meth:`rfm.AnalysisView.breakdown` by segment: revenue, orders and units per
     segment, plus a "(returns only)" row when some customers only returned goods, so it
@@ -556,7 +557,7 @@ def _analyse(result: Joined, found: AnalysisView) -> Analysis:
         counts=found.counts,
         as_of=found.as_of,
         coverage=found.coverage,
-        segments=rfm.segment_table(segmented),
+        segments=tables.segment_report(segmented),
         by_segment=found.breakdown("segment"),
         activity=tables.activity_table(segmented),
         scores=tables.score_histogram(segmented),

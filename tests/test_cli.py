@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 import rfm
-from rfm.cli import main
+from rfm.cli import build_parser, main
 
 CSV = """CustomerID,InvoiceNo,InvoiceDate,Quantity,UnitPrice
 17850,536365,2010-12-01 08:26,6,2.55
@@ -118,6 +118,8 @@ def test_help_lists_every_option() -> None:
         "--active-days",
         "--inactive-days",
         "--compare-to",
+        "--memory-budget",
+        "--streaming",
         "--quiet",
     ):
         assert option in proc.stdout
@@ -165,3 +167,51 @@ def test_compare_to_in_csv_and_errors(
     assert "compares an earlier date with a later one" in capsys.readouterr().err
     assert main([str(orders), "--streaming", "--compare-to", "2010-12-02"]) == 1
     assert "drop --streaming" in capsys.readouterr().err
+
+
+def _big_orders(path: Path, rows: int) -> int:
+    lines = ["customer_id,order_date,amount"]
+    lines += [f"c{i % 500},2024-01-{1 + i % 28:02d},{10 + i % 7}.50" for i in range(rows)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path.stat().st_size
+
+
+def test_memory_budget_raises_the_limits(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "orders.csv"
+    size = _big_orders(source, 12_000)
+    # rfm.Limits allows 200 MiB of file per GiB of budget: 1 MiB of budget takes
+    # 200 KiB, which this file exceeds; 4 MiB of budget takes it.
+    assert 200 * 2**10 < size < 800 * 2**10
+    assert main([str(source), "--memory-budget", "1MiB", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "Limits.max_bytes" in err and "--memory-budget 4GiB" in err
+    assert main([str(source), "--memory-budget", "4MiB", "--quiet"]) == 0
+    assert main([str(source), "--quiet"]) == 0  # the default 1 GiB budget
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("4GiB", 4 * 2**30),
+        ("4G", 4 * 2**30),
+        ("512MiB", 512 * 2**20),
+        ("1.5GB", 1_500_000_000),
+        ("2 KB", 2000),
+        ("1048576", 2**20),
+    ],
+)
+def test_memory_sizes_read_like_people_write_them(text: str, expected: int) -> None:
+    args = build_parser().parse_args(["x.csv", "--memory-budget", text])
+    assert args.memory_budget == expected
+
+
+@pytest.mark.parametrize("text", ["four gigs", "4XB", "-1GiB", "0", ""])
+def test_a_bad_memory_size_is_refused_with_an_example(
+    text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args(["x.csv", f"--memory-budget={text}"])
+    assert exit_info.value.code == 2
+    assert "expected a memory size such as 4GiB" in capsys.readouterr().err

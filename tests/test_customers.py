@@ -101,7 +101,14 @@ def test_cli_forecast_writes_the_customer_table(
     out = tmp_path / "customers.csv"
     assert main([str(SAMPLE), "-o", str(out), "--forecast", "90"]) == 0
     printed = capsys.readouterr().out
-    assert "Forecast over 90 days with" in printed
+    # Each stretch of time says what it is (the sample runs 2020-01-01 to 2023-12-31;
+    # the model check holds out its last year).
+    assert "Forecast over the 90 days after 2024-01-01 with" in printed
+    assert "fitted on 4 years (2020-01-01 to 2023-12-31) of orders." in printed
+    assert (
+        "Model check, fitted on 3 years (2020-01-01 to 2022-12-31) and checked on the "
+        "next 12 months (2023-01-01 to 2023-12-31): "
+    ) in printed
     rows = list(csv.DictReader(out.open()))
     view = rfm.analysis_view(rfm.read_transactions(SAMPLE).transactions)
     assert len(rows) == view.customers.height

@@ -324,6 +324,15 @@ def _check_customer_tables(view: rfm.AnalysisView) -> None:
     assert segment_rows["customers"].to_list() == by_segment["customers"].to_list()
     for got, want in zip(segment_rows["revenue"], by_segment["revenue"], strict=True):
         assert got == approx(want)
+    # Its orders (summed from the customers) equal the orders counted on the lines
+    # (rfm.measures), segment by segment, and add up to the KPI with none for the
+    # customers who only returned goods.
+    report = tables.segment_report(customers)
+    assert _total(report, "orders") == kpis.orders
+    assert report.filter(pl.col("customers") > 0)["orders"].to_list() == (
+        by_segment["orders"].to_list()
+    )
+    assert report.drop("orders").equals(rfm.segment_table(customers))
 
 
 def _check_dates(view: rfm.AnalysisView) -> None:
@@ -816,3 +825,18 @@ def test_customer_attribute_is_the_most_frequent_value() -> None:
     assert view.customer_attribute("category").rows() == [("a", "Books"), ("b", "Books")]
     with pytest.raises(rfm.DataError, match="No column 'region'"):
         view.customer_attribute("region")
+
+
+def test_uci_segment_report_counts_purchase_orders_by_hand(uci: rfm.ReadResult) -> None:
+    view = rfm.analysis_view(uci.transactions, as_of="2011-01-31")
+    report = tables.segment_report(view.customers)
+    # 12346: invoices 536365 and 536370 (C536380 is a return); 12347: 536400; 12351:
+    # 536420. The cancellation-only customers 12348 and 12349 are in no segment.
+    by_customer = {"12346": 2, "12347": 1, "12351": 1}
+    segment_of = dict(view.customers.select("customer_id", "segment").iter_rows())
+    expected: dict[str, int] = {}
+    for customer, orders in by_customer.items():
+        expected[segment_of[customer]] = expected.get(segment_of[customer], 0) + orders
+    got = dict(report.filter(pl.col("orders") > 0).select("segment", "orders").iter_rows())
+    assert got == expected
+    assert int(report["orders"].sum()) == 4 == view.kpis().orders

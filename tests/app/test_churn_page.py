@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 from collections.abc import Callable
 
 import polars as pl
@@ -167,6 +168,15 @@ def test_steady_buyers_are_said_to_show_no_churn(
     assert "Churn cannot be estimated from this history" in warned
     assert shown["Likely churned"] == "n/a"
     assert shown["Expected revenue, 6 months"].startswith("$")
+    # The drop-out parameters ran to their boundary: they read as people write numbers,
+    # the one pushed towards 0 as "≈ 0", each with the note (issue 12: "a = 1.301e-05").
+    parameters = "\n".join(m.value for m in app.markdown if "\n- `" in m.value)
+    assert parameters, "no parameter list on the page"
+    assert not re.search(r"\de[+-]?\d", parameters), parameters
+    assert "≈ 0 (at the boundary" in parameters
+    # Nor do the library's sentences about the fit, as the page shows them.
+    shown = texts(app.info) + texts(app.warning) + texts(app.caption)
+    assert not [text for text in shown if re.search(r"\de[+-]?\d", text)]
 
 
 def test_a_short_history_warns_about_the_horizon(
@@ -184,3 +194,31 @@ def test_a_short_history_warns_about_the_horizon(
     assert not app.exception, [e.value for e in app.exception]
     warned = " ".join(texts(app.warning)).replace("\\", "")
     assert "reaches further ahead than the" in warned
+
+
+def _said(at: AppTest) -> str:
+    return " ".join(texts(at.caption) + texts(at.markdown)).replace("\\", "").replace("**", "")
+
+
+def test_every_period_on_the_page_says_what_it_is(france: AppTest) -> None:
+    # The forecast fit, the model check's fit and its holdout are three different
+    # stretches of time; each length is stated with what it is and its dates.
+    view = analysis_view(sample_transactions(), filters=Filters.of(country=("France",)))
+    calibration_end = default_calibration_end(view.transactions)
+    fit_days = (view.last_day - view.first_day).days + 1
+    check_days = (calibration_end - view.first_day).days + 1
+    holdout_days = (view.last_day - calibration_end).days
+    said = _said(france)
+    # By hand for French sample customers: four years to fit, three years + one to check.
+    assert (fit_days, check_days, holdout_days) == (1461, 1095, 366)
+    assert f"Fitted on 4 years of orders ({view.first_day} to {view.last_day})" in said
+    assert f"Forecasts cover the next 6 months after the as-of date {view.as_of}" in said
+    assert f"fitted on 3 years of orders ({view.first_day} to {calibration_end})" in said
+    holdout_start = calibration_end + dt.timedelta(days=1)
+    assert f"checked on the next 12 months ({holdout_start} to {view.last_day})" in said
+    # The reason for the model choice quotes the check's own periods: it names them.
+    info = " ".join(texts(france.info)).replace("\\", "").replace("**", "")
+    assert (
+        f"Model check, fitted on 3 years of orders ({view.first_day} to {calibration_end}) "
+        f"and checked on the next 12 months ({holdout_start} to {view.last_day}): "
+    ) in info

@@ -71,6 +71,29 @@ def test_segments_table_adds_up_to_the_kpis(at_as_of: AppTest, view: rfm.Analysi
     kpi = view.kpis()
     assert table["customers"].sum() == kpi.customers
     assert table["revenue"].sum() + kpi.returns_only_revenue == pytest.approx(kpi.revenue)
+    # Orders as the view counts them (purchase orders; customers with only returns have
+    # none): the segment table's orders column adds up to the KPI.
+    assert table["orders"].sum() == kpi.orders
+
+
+def test_segment_orders_add_up_to_the_overview_orders(
+    at_as_of: AppTest,
+    view: rfm.AnalysisView,
+    read_metrics: Callable[[AppTest], dict[str, str]],
+) -> None:
+    # Both read off the pages, as a person would compare them.
+    at_as_of.switch_page("pages/overview.py").run()
+    overview = read_metrics(at_as_of)
+    at_as_of.switch_page("pages/segments.py").run()
+    table = _frame(at_as_of, "segment")
+    assert fmt.count(int(table["orders"].sum())) == overview["Orders"]
+    # And the page says so beside the table, revenue included.
+    said = " ".join(c.value for c in at_as_of.caption)
+    assert f"In all: {overview['Customers']} customers, {overview['Orders']} orders" in said
+    if view.counts.returns_only:
+        assert f"the Overview's {overview['Revenue']}" in said
+    else:
+        assert f"{overview['Revenue']} of revenue: the Overview's figures" in said
 
 
 def test_customers_page_country_table_counts_the_view(
@@ -113,3 +136,19 @@ def test_chart_check_sees_later_data_without_an_as_of(app: AppTest) -> None:
     # The check above can fail: without an as-of date the sample runs to 2023.
     app.switch_page("pages/overview.py").run()
     assert max(_chart_dates(app)) > AS_OF
+
+
+def test_segment_table_says_where_returns_only_revenue_went(
+    app: AppTest, upload: Callable[..., AppTest]
+) -> None:
+    # By hand: A and B bought (orders 1 and 2, $40); C only returned goods (-$5), so the
+    # Overview's revenue is $35 while the segment table holds $40.
+    data = b"order_id,customer_id,order_date,amount\n1,A,2024-01-05,10.00\n"
+    data += b"2,B,2024-02-01,30.00\nC3,C,2024-02-10,-5.00\n"
+    upload(app, "returns.csv", data)
+    app.switch_page("pages/segments.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    said = " ".join(c.value for c in app.caption)
+    assert "In all: 2 customers, 2 orders and $40.00 of revenue" in said
+    assert "1 customer with only returns in the period (no orders, -$5.00)" in said
+    assert "revenue is the Overview's $35.00" in said
