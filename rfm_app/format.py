@@ -7,6 +7,8 @@ import math
 import re
 from typing import Final
 
+from rfm._numbers import readable
+
 CURRENCIES: Final = ("$", "€", "£", "¥", "")
 """Currency symbols the analyst can pick on the Data page ("" = none)."""
 
@@ -98,8 +100,6 @@ def days_between(first: dt.date, last: dt.date, *, of: str = "") -> str:
     return f"{length}{f' of {of}' if of else ''} ({first} to {last})"
 
 
-_SUPERSCRIPTS: Final = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-PLAIN_RANGE: Final = (1e-4, 1e9)
 """Magnitudes :func:`parameter` writes as plain decimals; outside, as ``1.3 × 10⁻⁵``."""
 
 
@@ -112,22 +112,7 @@ def parameter(value: float | None, *, digits: int = 4) -> str:
     >>> parameter(1.301e-05), parameter(-2.5e12, digits=2), parameter(0.0)
     ('1.301 × 10⁻⁵', '-2.5 × 10¹²', '0')
     """
-    if value is None or math.isnan(value):
-        return "–"
-    if math.isinf(value):
-        return "∞" if value > 0 else "-∞"
-    if value == 0:
-        return "0"
-    rounded = float(f"{value:.{digits}g}")
-    magnitude = abs(rounded)
-    if not PLAIN_RANGE[0] <= magnitude < PLAIN_RANGE[1]:
-        mantissa, exponent = f"{rounded:.{digits - 1}e}".split("e")
-        mantissa = mantissa.rstrip("0").rstrip(".")
-        return f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPTS)}"
-    # Decimals enough for `digits` significant digits, none beyond them.
-    decimals = max(0, digits - 1 - math.floor(math.log10(magnitude)))
-    text = f"{rounded:,.{decimals}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return readable(value, digits=digits)
 
 
 def parameter_estimate(

@@ -26,6 +26,7 @@ from typing import NamedTuple
 import numpy as np
 import polars as pl
 
+from rfm._numbers import size as human_size
 from rfm.errors import DataError
 from rfm.io.dialect import Layout, iter_records, sniff, split_lines, unique_names
 from rfm.io.encoding import bom_encoding, decode, utf16_without_bom
@@ -152,7 +153,7 @@ def _check_rows(n_lines: int, limits: Limits) -> None:
 def _check_size(n_bytes: int, n_lines: int, ncols: int, limits: Limits) -> None:
     # Every byte may end up in a value, and every value takes a view besides its text.
     projected = n_bytes + max(n_lines, 0) * ncols * TEXT_VALUE_BYTES
-    what = f"{n_bytes / 2**20:,.1f} MiB of text in {n_lines:,} lines x {ncols:,} columns"
+    what = f"{human_size(n_bytes)} of text in {n_lines:,} lines x {ncols:,} columns"
     check_table_size(projected, what=what, limits=limits)
 
 

@@ -199,7 +199,18 @@ SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
         "itemsku",
         "artikel",
     ),
-    "category": ("category", "productcategory", "categoryname", "productline", "producttype"),
+    "category": (
+        "category",
+        "productcategory",
+        "categoryname",
+        "productline",
+        "producttype",
+        "kategorie",
+        "warengruppe",
+        "produktkategorie",
+        "categoria",
+        "categorie",
+    ),
     "subcategory": (
         "subcategory",
         "productsubcategory",
@@ -207,7 +218,7 @@ SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
         "subcat",
         "categorydetail",
     ),
-    "department": ("department", "dept", "departmentname"),
+    "department": ("department", "dept", "departmentname", "abteilung", "departamento"),
     "theme": ("theme",),
     "payment_method": (
         "paymentmethod",
@@ -259,7 +270,7 @@ SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
         "shippingprovincename",
         "shippingstate",
     ),
-    "city": ("city", "town", "stadt", "ciudad", "billingcity", "shippingcity"),
+    "city": ("city", "town", "stadt", "ort", "ciudad", "ville", "billingcity", "shippingcity"),
     "retailer": (
         "retailer",
         "store",
@@ -283,7 +294,7 @@ SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
         "businesssegment",
         "marketsegment",
     ),
-    "gender": ("gender", "sex", "geschlecht"),
+    "gender": ("gender", "sex", "geschlecht", "sexo", "genero", "sexe"),
     "age": ("age", "customerage", "alter"),
     "birth_date": ("birthdate", "dateofbirth", "dob", "birthday", "geburtsdatum"),
     "signup_date": (

@@ -22,6 +22,7 @@ from xml.etree import ElementTree
 
 import polars as pl
 
+from rfm._numbers import size as human_size
 from rfm.errors import DataError
 from rfm.io.dialect import unique_names
 from rfm.io.limits import (
@@ -106,8 +107,8 @@ def _check_archive(archive: zipfile.ZipFile, limits: Limits) -> None:
     total = sum(entry.file_size for entry in entries)
     if total > limits.max_uncompressed_bytes:
         _refuse(
-            f"it expands to {total / 2**20:,.0f} MiB (Limits.max_uncompressed_bytes is "
-            f"{limits.max_uncompressed_bytes / 2**20:,.0f} MiB); it may be a zip bomb",
+            f"it expands to {human_size(total)} (Limits.max_uncompressed_bytes is "
+            f"{human_size(limits.max_uncompressed_bytes)}); it may be a zip bomb",
             "Upload a smaller workbook or a CSV export.",
         )
     for entry in entries:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Final
 
+from rfm._numbers import size as human_size
 from rfm.errors import DataError
 
 DEFAULT_MEMORY_BUDGET: Final = 2**30
@@ -148,15 +149,15 @@ def check_table_size(projected: int, *, what: str, limits: Limits) -> None:
     if projected <= limits.max_table_bytes:
         return
     msg = (
-        f"Expected a table that fits in {limits.max_table_bytes / 2**20:,.0f} MiB of memory "
+        f"Expected a table that fits in {human_size(limits.max_table_bytes)} of memory "
         f"(Limits.max_table_bytes) but this one, from {what}, would take about "
-        f"{projected / 2**20:,.0f} MiB once read. Upload fewer rows (a shorter period) or "
+        f"{human_size(projected)} once read. Upload fewer rows (a shorter period) or "
         "drop the columns the analysis does not need, or raise Limits.memory_budget."
     )
     raise DataError(
         msg,
-        expected=f"at most {limits.max_table_bytes / 2**20:,.0f} MiB in memory",
-        found=f"about {projected / 2**20:,.0f} MiB, from {what}",
+        expected=f"at most {human_size(limits.max_table_bytes)} in memory",
+        found=f"about {human_size(projected)}, from {what}",
         limit="max_table_bytes",
     )
 

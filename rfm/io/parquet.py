@@ -18,6 +18,7 @@ from typing import Any
 
 import polars as pl
 
+from rfm._numbers import size as human_size
 from rfm.errors import DataError
 from rfm.io.limits import TEXT_VALUE_BYTES, Limits, check_table_size, reraise_unless_library_error
 
@@ -83,7 +84,7 @@ def read_layout(data: bytes) -> ParquetLayout:
         # Decoding takes about a second per megabyte: bound the time, not just memory.
         msg = (
             f"Expected a Parquet footer of at most {_MAX_FOOTER // 2**20} MiB but this one has "
-            f"{length / 2**20:,.1f} MiB: the file is cut into very many row groups or columns. "
+            f"{human_size(length)}: the file is cut into very many row groups or columns. "
             "Export it again with fewer, larger row groups (or as CSV)."
         )
         raise DataError(
@@ -153,16 +154,16 @@ def check_layout(layout: ParquetLayout, limits: Limits) -> None:
     for column, _, _, uncompressed in layout.chunks:
         if uncompressed > limits.max_table_bytes or uncompressed < 0:
             msg = (
-                f"Expected a table that fits in {limits.max_table_bytes / 2**20:,.0f} MiB of "
+                f"Expected a table that fits in {human_size(limits.max_table_bytes)} of "
                 f"memory (Limits.max_table_bytes) but one chunk of column {column!r} alone "
-                f"holds {uncompressed / 2**20:,.0f} MiB uncompressed. Upload a smaller extract, "
+                f"holds {human_size(uncompressed)} uncompressed. Upload a smaller extract, "
                 "or raise Limits.memory_budget."
             )
             raise DataError(
                 msg,
                 column=column,
-                expected=f"at most {limits.max_table_bytes / 2**20:,.0f} MiB in memory",
-                found=f"{uncompressed / 2**20:,.0f} MiB in one chunk of {column!r}",
+                expected=f"at most {human_size(limits.max_table_bytes)} in memory",
+                found=f"{human_size(uncompressed)} in one chunk of {column!r}",
                 limit="max_table_bytes",
             )
     what = f"{total:,} rows x {len(layout.columns):,} columns"

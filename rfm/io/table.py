@@ -10,6 +10,7 @@ from typing import IO, Any
 
 import polars as pl
 
+from rfm._numbers import size as human_size
 from rfm.errors import DataError
 from rfm.io.delimited import REJECTED_SCHEMA, read_delimited
 from rfm.io.dialect import unique_names
@@ -277,14 +278,14 @@ def _read_bytes(source: Any, limits: Limits) -> bytes:
 def _check_size(size: int, limits: Limits) -> None:
     if size > limits.max_bytes:
         msg = (
-            f"Expected a file of at most {limits.max_bytes / 2**20:,.0f} MiB "
-            f"(Limits.max_bytes) but it has more ({size / 2**20:,.1f} MiB read). "
+            f"Expected a file of at most {human_size(limits.max_bytes)} "
+            f"(Limits.max_bytes) but it has more ({human_size(size)} read). "
             "Upload a smaller extract, or raise the limit."
         )
         raise DataError(
             msg,
-            expected=f"at most {limits.max_bytes / 2**20:,.0f} MiB",
-            found=f"{size / 2**20:,.1f} MiB",
+            expected=f"at most {human_size(limits.max_bytes)}",
+            found=f"{human_size(size)}",
             limit="max_bytes",
         )
 

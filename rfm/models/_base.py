@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 from scipy import optimize, special
 from threadpoolctl import threadpool_limits
 
+from rfm._numbers import readable
 from rfm.errors import ConvergenceError, DataError, NotFittedError
 from rfm.models.diagnosis import FitDiagnosis, diagnose_fit, nbd_log_likelihood
 
@@ -234,7 +235,7 @@ def maximise(
             else tuple(f"#{i}" for i in range(log_params.size))
         )
         values = ", ".join(
-            f"{n} = {v:.3g}" for n, v in zip(labels, np.exp(log_params), strict=True)
+            f"{n} = {readable(float(v))}" for n, v in zip(labels, np.exp(log_params), strict=True)
         )
         msg = (
             f"{who} did not converge to an interior optimum: a parameter ran off towards 0 "

@@ -48,6 +48,8 @@ from scipy import optimize
 from scipy.special import digamma, gammaln
 from threadpoolctl import threadpool_limits
 
+from rfm._numbers import readable
+
 __all__ = ["BOUNDARY_RATIO", "FitDiagnosis"]
 
 BOUNDARY_RATIO: Final = 1e4
@@ -209,7 +211,7 @@ def diagnose_fit(
     errors = dict(zip(names, standard_errors, strict=True))
     reasons: list[str] = []
     if boundary:
-        listed = ", ".join(f"{n} = {shown[n]:.3g}" for n in boundary)
+        listed = ", ".join(f"{n} = {readable(shown[n])}" for n in boundary)
         reasons.append(
             f"The fit ran towards the edge of the parameter range ({listed}): the optimiser "
             "stopped there, but the data do not pin these parameters down."
@@ -220,7 +222,9 @@ def diagnose_fit(
             "is flat there, so any nearby value fits the data as well."
         )
     if imprecise:
-        listed = ", ".join(f"{n} = {shown[n]:.3g} ± {errors[n]:.2g}" for n in imprecise)
+        listed = ", ".join(
+            f"{n} = {readable(shown[n])} ± {readable(errors[n], digits=2)}" for n in imprecise
+        )
         reasons.append(
             f"The standard errors are larger than the estimates ({listed}): these "
             "parameters are uncertain by more than a factor of e."

@@ -35,6 +35,7 @@ import numpy as np
 import polars as pl
 from scipy.special import digamma, gammaln
 
+from rfm._numbers import readable
 from rfm.errors import ConvergenceError, DataError
 from rfm.models._base import (
     FittedModel,
@@ -243,7 +244,7 @@ class GammaGamma(FittedModel[GammaGammaParams]):
         gamma *= scale
         if q <= 1.0:
             msg = (
-                f"GammaGamma.fit found q = {q:.3g} <= 1, for which the mean spend is "
+                f"GammaGamma.fit found q = {readable(q)} <= 1, for which the mean spend is "
                 "infinite. Try a penalizer (e.g. penalizer=0.01) or remove extreme spenders."
             )
             raise ConvergenceError(msg)

@@ -200,10 +200,31 @@ def test_input_frames_are_not_modified() -> None:
         ("Order Total", "amount"),
         ("dollar_value", "amount"),
         ("number_of_cds", "quantity"),
+        ("Kategorie", "category"),
+        ("Warengruppe", "category"),
+        ("Ort", "city"),
+        ("Geschlecht", "gender"),
+        ("Categoría", "category"),
     ],
 )
 def test_header_synonyms(header: str, canonical: str) -> None:
     assert rfm.detect_columns([header]) == {canonical: header}
+
+
+def test_a_german_export_is_mapped_without_help() -> None:
+    header = ["Kundennummer", "Rechnungsnummer", "Rechnungsdatum", "Betrag", "Menge"]
+    header += ["Kategorie", "Land", "Ort", "Geschlecht"]
+    assert rfm.detect_columns(header) == {
+        "customer_id": "Kundennummer",
+        "order_id": "Rechnungsnummer",
+        "order_date": "Rechnungsdatum",
+        "amount": "Betrag",
+        "quantity": "Menge",
+        "category": "Kategorie",
+        "country": "Land",
+        "city": "Ort",
+        "gender": "Geschlecht",
+    }
 
 
 def test_customer_type_is_not_a_customer_id() -> None:
