@@ -168,7 +168,9 @@ async def _settle(page: Any) -> None:
 
 
 async def _open(page: Any, title: str) -> None:
-    nav = page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first
+    # The app draws its own page links (client.showSidebarNavigation = false).
+    links = page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"] a')
+    nav = links.filter(has_text=title).first
     await nav.click(timeout=STEP_TIMEOUT_MS)
     await _settle(page)
 
