@@ -41,8 +41,9 @@ class SpecCache:
     """A thread-safe, least-recently-used store of finished Vega-Lite specs.
 
     ``get_or_build(key, build)`` returns the spec stored under ``key``, building it with
-    ``build()`` when missing. Two sessions asking for a missing key at once may both
-    build it (the result is the same); the cache never holds its lock while building.
+    ``build()`` when missing. Sessions asking for a missing key at once (a crowd on a
+    fresh server) wait for the first one's build instead of each building it; the lock
+    of the whole cache is never held while building.
 
     Examples
     --------
@@ -62,28 +63,45 @@ class SpecCache:
         self._entries: OrderedDict[str, tuple[dict[str, Any], int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
+        self._building: dict[str, threading.Lock] = {}
 
     def keys(self) -> list[str]:
         """The stored keys, least recently used first."""
         with self._lock:
             return list(self._entries)
 
-    def get_or_build(self, key: str, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-        """The spec stored under ``key``; ``build()`` it and store it when missing."""
+    def _stored(self, key: str) -> dict[str, Any] | None:
         with self._lock:
             found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-                return found[0]
-        spec = build()
-        size = _spec_bytes(spec)
+            if found is None:
+                return None
+            self._entries.move_to_end(key)
+            return found[0]
+
+    def get_or_build(self, key: str, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """The spec stored under ``key``; ``build()`` it and store it when missing."""
+        spec = self._stored(key)
+        if spec is not None:
+            return spec
         with self._lock:
-            if key not in self._entries and size <= self.max_bytes:
-                self._entries[key] = (spec, size)
-                self._bytes += size
-                while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
-                    _, (_, dropped) = self._entries.popitem(last=False)
-                    self._bytes -= dropped
+            building = self._building.setdefault(key, threading.Lock())
+        with building:  # one build per key at a time; the others then find it stored
+            spec = self._stored(key)
+            if spec is not None:
+                return spec
+            try:
+                spec = build()
+                size = _spec_bytes(spec)
+                with self._lock:
+                    if size <= self.max_bytes:
+                        self._entries[key] = (spec, size)
+                        self._bytes += size
+                        while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
+                            _, (_, dropped) = self._entries.popitem(last=False)
+                            self._bytes -= dropped
+            finally:
+                with self._lock:
+                    self._building.pop(key, None)
         return spec
 
     def clear(self) -> None:

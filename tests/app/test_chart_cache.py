@@ -10,6 +10,9 @@ same script.
 from __future__ import annotations
 
 import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 import pytest
@@ -177,3 +180,34 @@ def test_the_cache_keeps_its_byte_and_entry_bounds() -> None:
     for name in "abcd":
         cache.get_or_build(name, lambda: {"mark": "bar"})
     assert cache.keys() == ["b", "c", "d"]
+
+
+def test_a_crowd_asking_for_a_missing_spec_builds_it_once() -> None:
+    cache = SpecCache()
+    calls: list[int] = []
+    start = threading.Barrier(8)
+
+    def build() -> dict[str, object]:
+        calls.append(1)
+        time.sleep(0.05)  # a slow build: the other threads ask meanwhile
+        return {"mark": "bar"}
+
+    def ask() -> dict[str, object]:
+        start.wait(timeout=30)
+        return cache.get_or_build("chart", build)
+
+    with ThreadPoolExecutor(8) as pool:
+        specs = list(pool.map(lambda _: ask(), range(8)))
+    assert len(calls) == 1
+    assert all(spec is specs[0] for spec in specs)
+
+
+def test_a_failed_build_is_not_stored_and_is_tried_again() -> None:
+    cache = SpecCache()
+
+    def broken() -> dict[str, object]:
+        raise ValueError("no chart")
+
+    with pytest.raises(ValueError, match="no chart"):
+        cache.get_or_build("chart", broken)
+    assert cache.get_or_build("chart", lambda: {"mark": "bar"}) == {"mark": "bar"}
