@@ -93,7 +93,7 @@ class SpecCache:
                 spec = build()
                 size = _spec_bytes(spec)
                 with self._lock:
-                    if size <= self.max_bytes:
+                    if key not in self._entries and size <= self.max_bytes:
                         self._entries[key] = (spec, size)
                         self._bytes += size
                         while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
