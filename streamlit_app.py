@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rfm_app import filters, routing, session, sidebar
+from rfm_app import filters, heap, routing, session, sidebar
+
+heap.freeze_startup_objects()  # once per process: cheap post-run garbage collections
 
 st.set_page_config(
     page_title="RFM Studio",

@@ -7,7 +7,11 @@ sampled from ``/proc`` and its health check polled every second:
 * ``crowd`` -- N browser sessions start at once; each opens the link (the sample on the
   Data page), optionally uploads a file, and opens the Overview. Reports, per session, the
   time to the first page and to the Overview's KPIs, the slowest health-check answer, and
-  the server's peak memory.
+  the server's peak memory. ``--client ws`` replaces the browsers by sessions that speak
+  Streamlit's own websocket protocol (``/_stcore/stream``: a ``BackMsg`` asks for a script
+  run, ``ForwardMsg`` s come back until ``script_finished``), as the frontend does, so the
+  2 cores run only the server: what the visitors' browsers would do on their own machines
+  is left out.
 * ``pages`` -- one session uploads a file and visits every page in turn; reports the
   server's memory after each page (resident and peak), then after the session is closed
   and the server has had time to drop it (``server.disconnectedSessionTTL``, 120 s).
@@ -17,6 +21,7 @@ nothing listens beyond 127.0.0.1. Not part of the test suite. Run from the repos
 
     python benchmarks/bench_load.py crowd --sessions 10 --out benchmarks/results/app.md
     python benchmarks/bench_load.py crowd --sessions 20 --out benchmarks/results/app.md
+    python benchmarks/bench_load.py crowd --client ws --sessions 20 --out benchmarks/results/app.md
     python benchmarks/bench_load.py pages --rows 1000000 --out benchmarks/results/app.md
 
 ``--out`` rewrites only this script's section of the file (between ``<!-- bench_load:...
@@ -163,7 +168,9 @@ async def _settle(page: Any) -> None:
 
 
 async def _open(page: Any, title: str) -> None:
-    nav = page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first
+    # The app draws its own page links (client.showSidebarNavigation = false).
+    links = page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"] a')
+    nav = links.filter(has_text=title).first
     await nav.click(timeout=STEP_TIMEOUT_MS)
     await _settle(page)
 
@@ -184,6 +191,10 @@ class SessionTimes:
     first_page: float | None = None
     overview: float | None = None
     error: str | None = None
+    metrics: dict[str, str] = field(default_factory=dict)
+    """The Overview's KPIs as the session received them (label -> shown value; ``ws`` only)."""
+    received: int = 0
+    """Bytes the session received over the websocket (``ws`` only)."""
 
 
 async def _session(browser: Any, url: str, upload: Path | None, start: float) -> SessionTimes:
@@ -219,6 +230,136 @@ async def _crowd(url: str, sessions: int, upload: Path | None) -> list[SessionTi
     return list(results)
 
 
+# --- The same visit over Streamlit's websocket protocol, without a browser --------------------
+
+WS_TIMEOUT_S = STEP_TIMEOUT_MS / 1000
+"""The longest one script run may take over the websocket before the session gives up."""
+_FINISHED_FOR_GOOD = (0, 1, 3)
+"""``ForwardMsg.script_finished`` values that end a run: successfully, with a compile error,
+a fragment run. (2, ``FINISHED_EARLY_FOR_RERUN``, means another run follows.)"""
+
+
+@dataclass
+class ScriptRun:
+    """What the server sent for one script run of a protocol session."""
+
+    seconds: float
+    status: int
+    pages: dict[str, str] = field(default_factory=dict)
+    """Page title -> ``page_script_hash``, from the ``navigation`` message."""
+    metrics: dict[str, str] = field(default_factory=dict)
+    """``st.metric`` label -> value, in the order drawn."""
+    elements: int = 0
+    received: int = 0
+    exception: str | None = None
+
+
+def _rerun_message(*, page_script_hash: str = "", page_name: str = "", query: str = "") -> bytes:
+    """A ``BackMsg`` asking for a script run, as the frontend sends it to open a page.
+
+    The first message of a session names no page (``""``: the app's default page, as for a
+    visitor opening the bare link); a click on a page link names that page's hash. No widget
+    states are sent: every widget keeps its default, as for a first visit.
+    """
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    message = BackMsg()
+    message.rerun_script.query_string = query
+    message.rerun_script.page_script_hash = page_script_hash
+    message.rerun_script.page_name = page_name
+    message.rerun_script.context_info.timezone = "UTC"
+    message.rerun_script.context_info.locale = "en-US"
+    return message.SerializeToString()
+
+
+async def _script_run(websocket: Any, request: bytes, *, deadline: float) -> ScriptRun:
+    """Send ``request`` and read ``ForwardMsg`` s until the run it started has finished."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    start = time.perf_counter()
+    run = ScriptRun(seconds=0.0, status=-1)
+    await websocket.send(request)
+    while True:  # bounded: every receive has a deadline
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(f"no script_finished within {WS_TIMEOUT_S:.0f} s")
+        data = await asyncio.wait_for(websocket.recv(), timeout=remaining)
+        run.received += len(data)
+        message = ForwardMsg()
+        message.ParseFromString(data)
+        kind = message.WhichOneof("type")
+        if kind == "navigation":
+            run.pages = {p.page_name: p.page_script_hash for p in message.navigation.app_pages}
+        elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
+            element = message.delta.new_element
+            run.elements += 1
+            which = element.WhichOneof("type")
+            if which == "metric":
+                run.metrics[element.metric.label] = element.metric.body
+            elif which == "exception":
+                run.exception = f"{element.exception.type}: {element.exception.message[:120]}"
+        elif kind == "script_finished" and message.script_finished in _FINISHED_FOR_GOOD:
+            run.status = message.script_finished
+            run.seconds = time.perf_counter() - start
+            return run
+
+
+async def protocol_visit(
+    url: str,
+    *,
+    pages: tuple[str, ...] = ("Overview",),
+    start: float | None = None,
+    expect_kpis: bool = True,
+) -> SessionTimes:
+    """One visitor over the websocket: open the link (the default page), then ``pages`` in turn.
+
+    ``url`` is the app's ``http://127.0.0.1:PORT`` address. Times are seconds since ``start``
+    (default: now); ``metrics`` are the KPIs (``st.metric``) of the last page, and a last
+    page without any is an error when ``expect_kpis``. A failure is recorded in ``error``,
+    never raised, so one stuck session does not stop a crowd.
+    """
+    import websockets
+
+    start = time.perf_counter() if start is None else start
+    times = SessionTimes()
+    stream = url.replace("http://", "ws://", 1) + "/_stcore/stream"
+    deadline = time.monotonic() + WS_TIMEOUT_S * (1 + len(pages))
+    try:
+        async with websockets.connect(
+            stream,
+            subprotocols=[websockets.Subprotocol("streamlit")],
+            origin=websockets.Origin(url),
+            max_size=None,
+            open_timeout=WS_TIMEOUT_S,
+            ping_interval=None,
+        ) as websocket:
+            landing = await _script_run(websocket, _rerun_message(), deadline=deadline)
+            times.first_page = time.perf_counter() - start
+            times.received += landing.received
+            run = landing
+            for title in pages:
+                if title not in landing.pages:
+                    raise LookupError(f"no page {title!r} in the navigation")
+                request = _rerun_message(page_script_hash=landing.pages[title], page_name=title)
+                run = await _script_run(websocket, request, deadline=deadline)
+                times.received += run.received
+                if run.exception:
+                    raise RuntimeError(f"{title}: {run.exception}")
+            times.metrics = run.metrics
+            if expect_kpis and pages and not run.metrics:
+                raise RuntimeError(f"{pages[-1]} drew no KPI")
+            times.overview = time.perf_counter() - start
+    except Exception as error:  # a timeout or a refused connection: recorded, others carry on
+        times.error = f"{type(error).__name__}: {str(error).splitlines()[0][:120]}"
+    return times
+
+
+async def _ws_crowd(url: str, sessions: int) -> list[SessionTimes]:
+    start = time.perf_counter()
+    results = await asyncio.gather(*(protocol_visit(url, start=start) for _ in range(sessions)))
+    return list(results)
+
+
 def _seconds(values: list[float]) -> str:
     if not values:
         return "–"
@@ -227,13 +368,19 @@ def _seconds(values: list[float]) -> str:
 
 def crowd(args: argparse.Namespace) -> tuple[str, str]:
     upload = _data_file(args)
+    protocol = args.client == "ws"
+    if protocol and upload is not None:
+        raise SystemExit("--client ws opens the sample only (no --upload or --rows)")
     with server() as (url, process):
         watch = Watch(process.pid, url)
         idle_rss = _memory(process.pid)[0]
         watch.start()
         load_before = os.getloadavg()[0]
         cpu_before = _cpu_seconds(process.pid)
-        results = asyncio.run(_crowd(url, args.sessions, upload))
+        if protocol:
+            results = asyncio.run(_ws_crowd(url, args.sessions))
+        else:
+            results = asyncio.run(_crowd(url, args.sessions, upload))
         cpu = _cpu_seconds(process.pid) - cpu_before
         load_after = os.getloadavg()[0]
         watch.stop.set()
@@ -242,16 +389,30 @@ def crowd(args: argparse.Namespace) -> tuple[str, str]:
     errors = [r.error for r in results if r.error]
     what = f"uploads {upload.name} ({upload.stat().st_size / MIB:.1f} MiB)" if upload else ""
     flow = f"opens the link, {what + ', ' if what else ''}opens the Overview"
+    if protocol:
+        who = (
+            f"{args.sessions} sessions speaking Streamlit's websocket protocol (no browser: "
+            "each sends the `rerun_script` messages the frontend sends and reads the "
+            "`ForwardMsg`s back until `script_finished`)"
+        )
+        cores = "only the server and this client run on them"
+        done = "seconds to the Overview's last message (min / median / max)"
+    else:
+        who = f"{args.sessions} headless Chromium sessions"
+        cores = "Chromium runs on the same cores"
+        done = "seconds to the Overview KPIs (min / median / max)"
     lines = [
-        f"## {args.sessions} concurrent sessions (`bench_load.py crowd`)",
+        f"## {args.sessions} concurrent sessions (`bench_load.py crowd"
+        f"{' --client ws' if protocol else ''}`)",
         "",
-        f"{args.sessions} headless Chromium sessions start at once against one fresh "
+        f"{who} start at once against one fresh "
         f"`streamlit run` on 127.0.0.1; each {flow} (the sample's KPIs when nothing is "
         f"uploaded). Machine: {os.cpu_count()} cores shared with other jobs (1-minute load "
-        f"{load_before:.1f} before, {load_after:.1f} after); Chromium runs on the same cores. "
+        f"{load_before:.1f} before, {load_after:.1f} after); {cores}. "
         f"{platform.system()}, Python {platform.python_version()}.",
         "",
-        f"Command: `python benchmarks/bench_load.py crowd --sessions {args.sessions}"
+        f"Command: `python benchmarks/bench_load.py crowd"
+        f"{' --client ws' if protocol else ''} --sessions {args.sessions}"
         f"{' --upload ' + str(args.upload) if args.upload else ''}"
         f"{' --rows ' + str(args.rows) if args.rows else ''}"
         f"{' --label ' + repr(args.label) if args.label else ''} --out benchmarks/results/app.md`",
@@ -260,16 +421,30 @@ def crowd(args: argparse.Namespace) -> tuple[str, str]:
         "|---|---:|",
         f"| sessions that reached the Overview | {len(overview)} of {args.sessions} |",
         f"| seconds to the first page (min / median / max) | {_seconds(first)} |",
-        f"| seconds to the Overview KPIs (min / median / max) | {_seconds(overview)} |",
+        f"| {done} | {_seconds(overview)} |",
         f"| server CPU seconds for the whole crowd (user + system) | {cpu:.1f} |",
+        f"| server CPU seconds per session | {cpu / args.sessions:.2f} |",
+    ]
+    if protocol:
+        received = [r.received / MIB for r in results if r.overview is not None]
+        kpis = {tuple(r.metrics.items()) for r in results if r.overview is not None}
+        lines += [
+            f"| MiB each session received (median) | "
+            f"{statistics.median(received) if received else 0:.2f} |",
+            f"| sessions that got the same KPIs | {'all' if len(kpis) == 1 else len(kpis)} |",
+        ]
+    lines += [
         f"| slowest health-check answer (s) | {watch.health_worst:.1f} |",
         f"| health checks that failed | {watch.health_failures} |",
         f"| server memory idle, before the crowd (MiB) | {idle_rss / MIB:.0f} |",
         f"| server peak memory (MiB) | {watch.peak_rss / MIB:.0f} |",
     ]
+    if protocol and overview:
+        shown = next(r.metrics for r in results if r.overview is not None)
+        lines += ["", "KPIs received: " + ", ".join(f"{k} {v}" for k, v in shown.items()) + "."]
     if errors:
         lines += ["", "Sessions that did not finish: " + "; ".join(sorted(set(errors)))]
-    key = f"crowd-{args.sessions}{'-upload' if upload else ''}"
+    key = f"crowd-{args.sessions}{'-ws' if protocol else ''}{'-upload' if upload else ''}"
     return key, "\n".join(lines)
 
 
@@ -381,6 +556,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("mode", choices=["crowd", "pages"])
     parser.add_argument("--sessions", type=int, default=10)
+    parser.add_argument(
+        "--client",
+        choices=["browser", "ws"],
+        default="browser",
+        help="crowd: headless Chromium tabs, or Streamlit's websocket protocol without a browser",
+    )
     parser.add_argument("--upload", type=Path, default=None, help="a file every session uploads")
     parser.add_argument("--rows", type=int, default=None, help="upload a simulated CSV this long")
     parser.add_argument("--after-close", type=float, default=130.0)

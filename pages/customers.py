@@ -7,6 +7,7 @@ import streamlit as st
 
 from rfm_app import charts, keys, pipeline, session
 from rfm_app import format as fmt
+from rfm_app.chart_cache import draw_chart
 from rfm_app.pipeline import Failure
 from rfm_app.widgets import analysis_page, partial_caption, plain, show_failure
 
@@ -25,9 +26,11 @@ st.caption(
     "Click a segment (shift-click for several) to focus every chart on this page on "
     "it; click the background to clear."
 )
-event = st.altair_chart(
-    charts.segment_picker(result.segments, value="customers", title="Customers"),
-    width="stretch",
+event = draw_chart(
+    charts.segment_picker,
+    result.segments,
+    value="customers",
+    title="Customers",
     on_select="rerun",
     key=keys.CUSTOMERS_SEGMENT_CHART,
 )
@@ -48,15 +51,13 @@ with left:
     st.subheader("Age groups", anchor=False)
     if "age_group" in by:
         table = by["age_group"]
-        st.altair_chart(
-            charts.vbars(
-                table,
-                category="age_group",
-                value="customers",
-                title="Customers",
-                category_title="Age group",
-            ),
-            width="stretch",
+        draw_chart(
+            charts.vbars,
+            table,
+            category="age_group",
+            value="customers",
+            title="Customers",
+            category_title="Age group",
         )
     else:
         missing("an `age` or `birth_date`", "age groups")
@@ -64,10 +65,7 @@ with right:
     st.subheader("Gender", anchor=False)
     if "gender" in by:
         table = by["gender"]
-        st.altair_chart(
-            charts.customer_bars(table, category="gender", value="revenue", title=money),
-            width="stretch",
-        )
+        draw_chart(charts.customer_bars, table, category="gender", value="revenue", title=money)
     else:
         missing("a `gender`", "the gender split")
 
@@ -80,13 +78,23 @@ if local is not None and ("country" not in by or one_country):
     where = f" in {plain(by['country']['country'][0])}" if one_country else ""
     st.caption(f"Customers and net revenue by {local}{where}.")
     left, right = st.columns(2)
-    left.altair_chart(
-        charts.customer_bars(table, category=local, value="revenue", title=money, top=15),
-        width="stretch",
+    draw_chart(
+        charts.customer_bars,
+        table,
+        category=local,
+        value="revenue",
+        title=money,
+        top=15,
+        where=left,
     )
-    right.altair_chart(
-        charts.customer_bars(table, category=local, value="customers", title="Customers", top=15),
-        width="stretch",
+    draw_chart(
+        charts.customer_bars,
+        table,
+        category=local,
+        value="customers",
+        title="Customers",
+        top=15,
+        where=right,
     )
 elif "country" in by:
     table = by["country"].with_columns(charts.map_names(pl.col("country")).alias("map_country"))
@@ -97,9 +105,8 @@ elif "country" in by:
         ("customers", "Customers", ",.0f") if measure == "Customers" else ("revenue", money, ",.0f")
     )
     left, right = st.columns([5, 3])
-    left.altair_chart(
-        charts.world_map(table, value=value, title=title, value_format=value_format),
-        width="stretch",
+    draw_chart(
+        charts.world_map, table, value=value, title=title, value_format=value_format, where=left
     )
     with right:
         st.dataframe(
@@ -126,16 +133,14 @@ with left:
     st.subheader("Payment methods", anchor=False)
     if "payment_method" in by:
         table = by["payment_method"]
-        st.altair_chart(
-            charts.hbars(
-                table,
-                category="payment_method",
-                value="orders",
-                title="Orders",
-                category_title="Payment method",
-                extra_tooltip=[("revenue", money, ",.2f")],
-            ),
-            width="stretch",
+        draw_chart(
+            charts.hbars,
+            table,
+            category="payment_method",
+            value="orders",
+            title="Orders",
+            category_title="Payment method",
+            extra_tooltip=[("revenue", money, ",.2f")],
         )
     else:
         missing("a `payment_method`", "payment methods")
@@ -146,9 +151,8 @@ with right:
         for tab, column in zip(st.tabs([c.capitalize() for c in kinds]), kinds, strict=True):
             with tab:
                 table = by[column].head(10)
-                st.altair_chart(
-                    charts.customer_bars(table, category=column, value="revenue", title=money),
-                    width="stretch",
+                draw_chart(
+                    charts.customer_bars, table, category=column, value="revenue", title=money
                 )
     else:
         missing("a `category`, `department` or `theme`", "top products")
@@ -160,18 +164,16 @@ for column, side in (("category", left), ("gender", right)):
     with side:
         if column in by:
             table = by[column].sort("return_rate", descending=True, nulls_last=True)
-            st.altair_chart(
-                charts.hbars(
-                    table,
-                    category=column,
-                    value="return_rate",
-                    title="Returned value / gross sales",
-                    value_format=".1%",
-                    category_title=column.capitalize(),
-                    color="#d4603f",
-                    extra_tooltip=[("returned_value", "Returned value", ",.2f")],
-                ),
-                width="stretch",
+            draw_chart(
+                charts.hbars,
+                table,
+                category=column,
+                value="return_rate",
+                title="Returned value / gross sales",
+                value_format=".1%",
+                category_title=column.capitalize(),
+                color="#d4603f",
+                extra_tooltip=[("returned_value", "Returned value", ",.2f")],
             )
         else:
             missing(f"a `{column}`", f"returns by {column}")
@@ -180,45 +182,36 @@ left, right = st.columns(2)
 with left:
     st.subheader("Revenue by tenure", anchor=False)
     table = found.tenure
-    st.altair_chart(
-        charts.vbars(
-            table,
-            category="tenure",
-            value="revenue",
-            title=money,
-            category_title="Time since first purchase",
-        ),
-        width="stretch",
+    draw_chart(
+        charts.vbars,
+        table,
+        category="tenure",
+        value="revenue",
+        title=money,
+        category_title="Time since first purchase",
     )
 with right:
     st.subheader("Revenue by signup cohort", anchor=False)
-    st.altair_chart(
-        charts.cohort_bars(found.cohorts, value="revenue", title=money, every="1q"),
-        width="stretch",
-    )
+    draw_chart(charts.cohort_bars, found.cohorts, value="revenue", title=money, every="1q")
     if found.cohort_source != "signup date":
         st.caption("No `signup_date` column: cohorts are by first purchase.")
 
 left, right = st.columns(2)
 with left:
     st.subheader("Recency", anchor=False)
-    st.altair_chart(
-        charts.histogram(
-            charts.histogram_table(customers["recency_days"], bins=24),
-            title="Days since last purchase",
-        ),
-        width="stretch",
+    draw_chart(
+        charts.histogram,
+        charts.histogram_table(customers["recency_days"], bins=24),
+        title="Days since last purchase",
     )
 with right:
     st.subheader("Monthly purchase frequency", anchor=False)
-    st.altair_chart(
-        charts.monthly_line(
-            found.monthly,
-            value="orders_per_customer",
-            title="Orders per buying customer",
-            value_format=".2f",
-        ),
-        width="stretch",
+    draw_chart(
+        charts.monthly_line,
+        found.monthly,
+        value="orders_per_customer",
+        title="Orders per buying customer",
+        value_format=".2f",
     )
     partial_caption(found.monthly)
 
@@ -228,4 +221,4 @@ if points.height < customers.height:
     st.caption(
         f"A random sample of {fmt.count(points.height)} of {fmt.count(customers.height)} customers."
     )
-st.altair_chart(charts.spend_vs_recency(points, currency=currency), width="stretch")
+draw_chart(charts.spend_vs_recency, points, currency=currency)

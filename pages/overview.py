@@ -7,6 +7,7 @@ import streamlit as st
 import rfm
 from rfm_app import charts, pipeline, session
 from rfm_app import format as fmt
+from rfm_app.chart_cache import draw_chart
 from rfm_app.routing import ensure_router
 from rfm_app.treemap import treemap_chart
 from rfm_app.widgets import partial_caption, require_analysis, revenue_help, source_caption
@@ -115,32 +116,30 @@ elif not isinstance(comparison, pipeline.Failure):
 
 st.subheader("Segments", anchor=False)
 st.caption("Tile area = number of customers. Hover a tile for details.")
-st.altair_chart(treemap_chart(result.segments), width="stretch")
+draw_chart(treemap_chart, result.segments)
 
 left, right = st.columns(2)
 with left:
     st.subheader("RFM score distribution", anchor=False)
-    st.altair_chart(
-        charts.score_histogram(
-            result.scores, score="rfm_total", title="Total RFM score (R + F + M)"
-        ),
-        width="stretch",
+    draw_chart(
+        charts.score_histogram,
+        result.scores,
+        score="rfm_total",
+        title="Total RFM score (R + F + M)",
     )
 with right:
     st.subheader("Activity status", anchor=False)
-    st.altair_chart(
-        charts.activity_bars(result.activity, value="customers", title="Customers"), width="stretch"
-    )
+    draw_chart(charts.activity_bars, result.activity, value="customers", title="Customers")
     st.caption("Active: bought in the last 90 days · Inactive: 91–365 days · Museum: longer ago.")
 
 left, right = st.columns(2)
 with left:
     st.subheader("Revenue by segment", anchor=False)
-    st.altair_chart(
-        charts.bar_by_segment(
-            result.by_segment, value="revenue", title=fmt.money_title("Net revenue", currency)
-        ),
-        width="stretch",
+    draw_chart(
+        charts.bar_by_segment,
+        result.by_segment,
+        value="revenue",
+        title=fmt.money_title("Net revenue", currency),
     )
     if kpi.returns_only_customers:
         st.caption(
@@ -150,10 +149,7 @@ with left:
 with right:
     st.subheader("Quantity by segment", anchor=False)
     if kpi.quantity is not None:
-        st.altair_chart(
-            charts.bar_by_segment(result.by_segment, value="quantity", title="Units"),
-            width="stretch",
-        )
+        draw_chart(charts.bar_by_segment, result.by_segment, value="quantity", title="Units")
     else:
         st.info(
             "Map a **quantity** column on the Data page to see units by segment.",
@@ -163,26 +159,22 @@ with right:
 st.subheader("Revenue over time", anchor=False)
 monthly, yearly = st.tabs(["By month", "By year"])
 with monthly:
-    st.altair_chart(
-        charts.period_trend(
-            result.monthly,
-            period="period",
-            value="revenue",
-            title=fmt.money_title("Net revenue", currency),
-            time_unit="yearmonth",
-        ),
-        width="stretch",
+    draw_chart(
+        charts.period_trend,
+        result.monthly,
+        period="period",
+        value="revenue",
+        title=fmt.money_title("Net revenue", currency),
+        time_unit="yearmonth",
     )
 with yearly:
-    st.altair_chart(
-        charts.period_trend(
-            result.yearly,
-            period="period",
-            value="revenue",
-            title=fmt.money_title("Net revenue", currency),
-            time_unit="year",
-        ),
-        width="stretch",
+    draw_chart(
+        charts.period_trend,
+        result.yearly,
+        period="period",
+        value="revenue",
+        title=fmt.money_title("Net revenue", currency),
+        time_unit="year",
     )
 partial_caption(result.monthly, result.yearly)
 
@@ -190,15 +182,13 @@ left, right = st.columns(2)
 with left:
     st.subheader("Gender by segment", anchor=False)
     if result.gender is not None:
-        st.altair_chart(
-            charts.stacked_share_by_segment(
-                result.gender,
-                group="gender",
-                value="customers",
-                group_title="Gender",
-                segments=result.segments["segment"].to_list(),
-            ),
-            width="stretch",
+        draw_chart(
+            charts.stacked_share_by_segment,
+            result.gender,
+            group="gender",
+            value="customers",
+            group_title="Gender",
+            segments=result.segments["segment"].to_list(),
         )
     else:
         st.info(
@@ -206,13 +196,11 @@ with left:
         )
 with right:
     st.subheader("Orders per customer", anchor=False)
-    st.altair_chart(
-        charts.category_bars(
-            result.frequency,
-            category="orders",
-            value="customers",
-            title="Customers",
-            category_title="Orders in the period",
-        ),
-        width="stretch",
+    draw_chart(
+        charts.category_bars,
+        result.frequency,
+        category="orders",
+        value="customers",
+        title="Customers",
+        category_title="Orders in the period",
     )

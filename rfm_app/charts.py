@@ -27,7 +27,11 @@ UNITS_COLOR: Final = "#3f9a5c"
 MAX_POINTS: Final = 5000
 """Scatter plots draw at most this many customers (a fixed-seed sample)."""
 
-_ATLAS: Final = Path(__file__).with_name("assets") / "countries-110m.json"
+_ATLAS: Final = Path(__file__).absolute().parents[1] / "static" / "countries-110m.json"
+ATLAS_URL: Final = "app/static/countries-110m.json"
+"""Where the browser fetches the world atlas: Streamlit serves the repository's ``static/``
+folder there (``server.enableStaticServing``). Relative, so it also resolves under a
+sub-path (``server.baseUrlPath``, Community Cloud's ``/~/+/``)."""
 
 COUNTRY_ALIASES: Final = {
     "united states": "United States of America",
@@ -477,8 +481,12 @@ def map_names(country: pl.Expr) -> pl.Expr:
 def world_map(
     table: pl.DataFrame, *, value: str, title: str, value_format: str = ",.0f"
 ) -> alt.LayerChart:
-    """Choropleth of ``value`` by ``map_country`` (atlas names) on the vendored atlas."""
-    geo = alt.Data(values=_atlas(), format=alt.DataFormat(type="topojson", feature="countries"))
+    """Choropleth of ``value`` by ``map_country`` (atlas names) on the vendored atlas.
+
+    The atlas goes by URL (:data:`ATLAS_URL`, a static file of the app): inline, Altair
+    walked its 105 KB in Python on every visit and each visitor received it again.
+    """
+    geo = alt.Data(url=ATLAS_URL, format=alt.DataFormat(type="topojson", feature="countries"))
     fields = [value, "customers", "country"]
     background = alt.Chart(geo).mark_geoshape(fill="#e9ecef", stroke="white", strokeWidth=0.5)
     filled = (
