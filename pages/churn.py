@@ -224,7 +224,7 @@ with left:
         st.info("No churn figures: this history cannot tell who has left.", icon=":material/help:")
 with right:
     if estimable:
-        st.altair_chart(charts.band_mix(by_segment), width="stretch")
+        st.altair_chart(charts.band_mix(by_segment), width="stretch", height=380)
         low, high = rfm.models.DEFAULT_BAND_THRESHOLDS
         st.caption(
             f"Churn risk bands: Low below {low:.0%}, Medium {low:.0%}–{high:.0%}, High "

@@ -839,7 +839,13 @@ def band_mix(by_segment: pl.DataFrame) -> alt.Chart:
         alt.Chart(long)
         .mark_bar()
         .encode(
-            y=alt.Y("segment:N", sort=names, title=None, axis=alt.Axis(labelLimit=180)),
+            # Every segment named: Vega drops "overlapping" labels of a short band axis.
+            y=alt.Y(
+                "segment:N",
+                sort=names,
+                title=None,
+                axis=alt.Axis(labelLimit=180, labelOverlap=False),
+            ),
             x=alt.X(
                 "share:Q",
                 title="Share of the segment's customers",
