@@ -285,6 +285,13 @@ def _data_file(args: argparse.Namespace) -> Path | None:
     return None
 
 
+async def _open_page(page: Any, title: str) -> None:
+    # The app draws its own menu with st.page_link (Streamlit's own is hidden).
+    links = page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"] a')
+    await links.filter(has_text=title).first.click(timeout=STEP_TIMEOUT_MS)
+    await _settle(page)
+
+
 async def _pages(url: str, upload: Path, watch: Watch) -> list[tuple[str, float, float, int]]:
     from playwright.async_api import async_playwright
 
@@ -308,7 +315,7 @@ async def _pages(url: str, upload: Path, watch: Watch) -> list[tuple[str, float,
         )
         for title in PAGES:
             start, cpu = time.perf_counter(), _cpu_seconds(watch.pid)
-            await _open(page, title)
+            await _open_page(page, title)
             await page.wait_for_timeout(500)
             await _settle(page)
             seconds = time.perf_counter() - start
