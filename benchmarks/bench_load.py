@@ -298,15 +298,20 @@ async def _upload_or_refusal(page: Any, path: Path) -> str | None:
     await page.get_by_text("Upload a file", exact=True).click(timeout=STEP_TIMEOUT_MS)
     await _settle(page)
     await page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
-    done = page.get_by_text("Open Overview or Segments", exact=False)
+    # The sample's Data page says "Open Overview or Segments" too: first wait until the
+    # sidebar names the upload (or the uploader refuses it), then for the verdict.
     too_large = page.get_by_text(re.compile(r"File must be .* or smaller"))
+    named = page.locator('[data-testid="stSidebar"]').get_by_text(path.name).first
+    await named.or_(too_large).first.wait_for(timeout=STEP_TIMEOUT_MS)
+    done = page.get_by_text("Open Overview or Segments", exact=False)
     error = page.locator('[data-testid="stMain"] [data-testid="stAlertContainer"]').filter(
         has_text=re.compile("Expected|cannot|could not")
     )
-    await done.or_(too_large).or_(error).first.wait_for(timeout=STEP_TIMEOUT_MS)
-    await _settle(page)
-    if await done.count():
-        return None
+    if not await too_large.count():
+        await _settle(page)
+        await done.or_(error).first.wait_for(timeout=STEP_TIMEOUT_MS)
+        if not await error.count():
+            return None
     shown = too_large if await too_large.count() else error
     return " ".join((await shown.first.inner_text()).split())
 

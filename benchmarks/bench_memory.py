@@ -101,8 +101,13 @@ def steps(path: Path) -> str:
     result = log.run(
         "rfm.read_transactions (cleaned)", lambda: rfm.read_transactions(held[0]), keeps=kept
     )
+    result = log.run(
+        "pipeline.compact (text columns as Categorical)",
+        lambda: result._replace(transactions=pipeline.compact(result.transactions)),
+        keeps=kept,
+    )
     held.clear()
-    log.run("(the text table dropped)", lambda: None)
+    log.run("(the text table dropped, as the app does)", lambda: None)
     view = log.run("rfm.analysis_view", lambda: rfm.analysis_view(result.transactions), keeps=kept)
     log.run("filter options", lambda: filter_options(result.transactions))
     log.run(

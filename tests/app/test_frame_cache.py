@@ -168,3 +168,39 @@ def test_the_pipeline_keeps_the_cleaned_table_but_drops_the_text_table() -> None
     assert pipeline._transactions.key(digest, data, None, None) in cache  # type: ignore[attr-defined]
     assert pipeline._raw_table.key(digest, data, None) not in cache  # type: ignore[attr-defined]
     assert cache.nbytes <= pipeline.SHARED_BYTES
+
+
+def test_a_profile_read_after_the_cleaning_does_not_keep_the_text_table() -> None:
+    # Another visitor's Data page asks for the profile once the cleaned table is shared.
+    data = minimal_csv() + b"C009999,2021-03-28 10:00:00,1.00\n"
+    digest = hashlib.sha256(data).hexdigest()
+    source = pipeline.Source(name="t.csv", kind="upload", digest=digest, data=data)
+    assert isinstance(pipeline._transactions(digest, data, None, None), rfm.ReadResult)
+    profile = pipeline.table_profile(digest, source)
+    assert isinstance(profile, pipeline.TableProfile)
+    assert profile.rows == rfm.read_table(data).frame.height
+    assert pipeline._raw_table.key(digest, data, None) not in pipeline.shared_frames()  # type: ignore[attr-defined]
+
+
+def test_compact_keeps_every_value_and_the_ids_as_text() -> None:
+    lines = pl.DataFrame(
+        {
+            "customer_id": ["a", "b", "a", "c"],
+            "order_id": ["1", "2", "3", "4"],
+            "amount": [1.0, 2.0, 3.0, -1.0],
+            "country": ["France", None, "France", "Chile"],
+            "category": ["Toys", "Books", "Toys", "Toys"],
+            "note": ["x", "y", "z", "w"],  # not a canonical text column: left alone
+        }
+    )
+    compacted = pipeline.compact(lines)
+    assert compacted.schema["country"] == pl.Categorical
+    assert compacted.schema["category"] == pl.Categorical
+    assert compacted.schema["customer_id"] == pl.String  # joined on its values
+    assert compacted.schema["order_id"] == pl.String
+    assert compacted.schema["note"] == pl.String
+    assert compacted.with_columns(pl.col("country", "category").cast(pl.String)).equals(lines)
+    # Each line now takes 4 bytes in these columns instead of a 16-byte view.
+    assert frame_bytes(compacted["country"]) < frame_bytes(lines["country"])
+    by_country = rfm.breakdown(compacted, by="country").sort("country")
+    assert by_country.equals(rfm.breakdown(lines, by="country").sort("country"))
