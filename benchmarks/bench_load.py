@@ -305,7 +305,7 @@ async def _upload_or_refusal(page: Any, path: Path) -> str | None:
     await named.or_(too_large).first.wait_for(timeout=STEP_TIMEOUT_MS)
     done = page.get_by_text("Open Overview or Segments", exact=False)
     error = page.locator('[data-testid="stMain"] [data-testid="stAlertContainer"]').filter(
-        has_text=re.compile("Expected|cannot|could not")
+        has_text=re.compile("Expected a|cannot be read|could not be read")
     )
     if not await too_large.count():
         await _settle(page)

@@ -176,14 +176,14 @@ class FrameCache:
         """The value kept under ``key``, or ``compute()``'s, kept if it fits the budget."""
         found, value = self._lookup(key)
         if found:
-            return value  # type: ignore[no-any-return]
+            return value
         with self._lock:
             lock = self._computing.setdefault(key, threading.Lock())
         with lock:  # one thread computes a key; the others wait, then find it
             try:
                 found, value = self._lookup(key)
                 if found:
-                    return value  # type: ignore[no-any-return]
+                    return value
                 value = compute()
                 self._store(key, value, tag)
                 return value
