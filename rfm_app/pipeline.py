@@ -125,8 +125,29 @@ def _holding(digest: str) -> tuple[FrameCache, str]:
 def _hold(digest: Hashable) -> None:
     """Count this session as a user of the file ``digest`` until it disconnects (or moves
     on to four other files): the file's shared entries go once no session uses it."""
-    if isinstance(digest, str) and _in_session():
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    context = get_script_run_ctx(suppress_warning=True)
+    if isinstance(digest, str) and context is not None:
         _holding(digest)
+        _uploads_go_at_disconnect(context.session_id)
+
+
+def _forget_uploads(session_id: str) -> None:
+    from streamlit import runtime
+
+    if runtime.exists():
+        runtime.get_instance().uploaded_file_mgr.remove_session_files(session_id)
+
+
+@st.cache_resource(scope="session", show_spinner=False, on_release=_forget_uploads)
+def _uploads_go_at_disconnect(session_id: str) -> str:
+    """Streamlit keeps a session's uploaded files until the session is shut down, which a
+    closed tab's session never is: it only expires from the store of sessions that may
+    reconnect, and its files stayed in memory for good (146 MiB per 1M-row upload). The
+    files go when the session disconnects; the session's own copy of the bytes (its
+    :class:`Source`) goes with its state."""
+    return session_id
 
 
 def shared(*, spinner: str | None = None) -> Callable[[Callable[P, R]], Callable[P, R]]:
