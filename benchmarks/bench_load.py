@@ -390,6 +390,8 @@ def pages(args: argparse.Namespace) -> tuple[str, str]:
     upload = _pages_file(args)
     if upload is None:
         raise SystemExit("pages needs --upload PATH or --rows N")
+    # A dataset store of its own, as a fresh deployment has (not one left by other runs).
+    os.environ.setdefault("RFM_STORE_DIR", tempfile.mkdtemp(prefix="bench_load_store_"))
     with server() as (url, process):
         watch = Watch(process.pid, url)
         idle_rss = _memory(process.pid)[0]
