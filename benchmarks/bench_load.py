@@ -460,10 +460,47 @@ def _data_file(args: argparse.Namespace) -> Path | None:
     return None
 
 
-async def _pages(url: str, upload: Path, watch: Watch) -> list[tuple[str, float, float, int]]:
+async def _open_page(page: Any, title: str) -> None:
+    # The app draws its own menu with st.page_link (Streamlit's own is hidden).
+    links = page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"] a')
+    await links.filter(has_text=title).first.click(timeout=STEP_TIMEOUT_MS)
+    await _settle(page)
+
+
+async def _upload_or_refusal(page: Any, path: Path) -> str | None:
+    """Upload ``path`` on the Data page; None once the app has scored it, else the
+    refusal shown (Streamlit's upload size limit, or the app's error)."""
+    await page.get_by_text("Upload a file", exact=True).click(timeout=STEP_TIMEOUT_MS)
+    await _settle(page)
+    await page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    # The sample's Data page says "Open Overview or Segments" too: first wait until the
+    # sidebar names the upload (or the uploader refuses it), then for the verdict.
+    too_large = page.get_by_text(re.compile(r"File must be .* or smaller"))
+    named = page.locator('[data-testid="stSidebar"]').get_by_text(path.name).first
+    await named.or_(too_large).first.wait_for(timeout=STEP_TIMEOUT_MS)
+    done = page.get_by_text("Open Overview or Segments", exact=False)
+    error = page.locator('[data-testid="stMain"] [data-testid="stAlertContainer"]').filter(
+        has_text=re.compile("Expected a|cannot be read|could not be read")
+    )
+    if not await too_large.count():
+        await _settle(page)
+        await done.or_(error).first.wait_for(timeout=STEP_TIMEOUT_MS)
+        if not await error.count():
+            return None
+    shown = too_large if await too_large.count() else error
+    return " ".join((await shown.first.inner_text()).split())
+
+
+@dataclass
+class PagesRun:
+    steps: list[tuple[str, float, float, int]] = field(default_factory=list)
+    refusal: str | None = None
+
+
+async def _pages(url: str, upload: Path, watch: Watch) -> PagesRun:
     from playwright.async_api import async_playwright
 
-    steps: list[tuple[str, float, float, int]] = []
+    run = PagesRun()
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = await browser.new_context(viewport={"width": 1400, "height": 900})
@@ -472,39 +509,75 @@ async def _pages(url: str, upload: Path, watch: Watch) -> list[tuple[str, float,
         await _settle(page)
         watch.reset_window()
         start, cpu = time.perf_counter(), _cpu_seconds(watch.pid)
-        await _upload(page, upload)
-        steps.append(
+        run.refusal = await _upload_or_refusal(page, upload)
+        run.steps.append(
             (
-                "Data (upload, read, clean, score)",
+                "Data (upload, read, clean, score)"
+                if run.refusal is None
+                else "Data (upload, refused)",
                 time.perf_counter() - start,
                 _cpu_seconds(watch.pid) - cpu,
                 watch.reset_window(),
             )
         )
-        for title in PAGES:
+        for title in PAGES if run.refusal is None else ():
             start, cpu = time.perf_counter(), _cpu_seconds(watch.pid)
-            await _open(page, title)
+            await _open_page(page, title)
             await page.wait_for_timeout(500)
             await _settle(page)
             seconds = time.perf_counter() - start
-            steps.append((title, seconds, _cpu_seconds(watch.pid) - cpu, watch.reset_window()))
+            run.steps.append((title, seconds, _cpu_seconds(watch.pid) - cpu, watch.reset_window()))
         await context.close()
         await browser.close()
-    return steps
+    return run
+
+
+async def _visit(url: str) -> None:
+    """Another visitor opens the link and leaves: Streamlit collects the sessions whose
+    reconnect time (``server.disconnectedSessionTTL``) is over only when one is stored."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = await browser.new_context(viewport={"width": 1400, "height": 900})
+        page = await context.new_page()
+        await page.goto(url, timeout=STEP_TIMEOUT_MS)
+        await _settle(page)
+        await context.close()
+        await browser.close()
+
+
+def _pages_file(args: argparse.Namespace) -> Path | None:
+    """The file to upload: ``--upload``, or a simulated log of ``--rows`` lines, as CSV or
+    (``--parquet``) the same lines as Parquet with typed columns."""
+    csv = _data_file(args)
+    if csv is None or not args.parquet or args.upload:
+        return csv
+    import polars as pl
+
+    path = csv.with_suffix(".parquet")
+    if not path.exists():
+        pl.read_csv(csv, try_parse_dates=True, infer_schema_length=None).write_parquet(path)
+    return path
 
 
 def pages(args: argparse.Namespace) -> tuple[str, str]:
-    upload = _data_file(args)
+    upload = _pages_file(args)
     if upload is None:
         raise SystemExit("pages needs --upload PATH or --rows N")
+    # A dataset store of its own, as a fresh deployment has (not one left by other runs).
+    os.environ.setdefault("RFM_STORE_DIR", tempfile.mkdtemp(prefix="bench_load_store_"))
     with server() as (url, process):
         watch = Watch(process.pid, url)
         idle_rss = _memory(process.pid)[0]
         watch.start()
-        steps = asyncio.run(_pages(url, upload, watch))
+        run = asyncio.run(_pages(url, upload, watch))
         closed_rss = _memory(process.pid)[0]
         time.sleep(args.after_close)
         later_rss = _memory(process.pid)[0]
+        asyncio.run(_visit(url))
+        time.sleep(5)
+        visited_rss = _memory(process.pid)[0]
         peak = _memory(process.pid)[1]
         watch.stop.set()
     lines = [
@@ -521,6 +594,7 @@ def pages(args: argparse.Namespace) -> tuple[str, str]:
         f"Command: `python benchmarks/bench_load.py pages"
         f"{' --upload ' + str(args.upload) if args.upload else ''}"
         f"{' --rows ' + str(args.rows) if args.rows else ''}"
+        f"{' --parquet' if args.parquet else ''}"
         f" --after-close {args.after_close:g}"
         f"{' --label ' + repr(args.label) if args.label else ''} --out benchmarks/results/app.md`",
         "",
@@ -529,12 +603,15 @@ def pages(args: argparse.Namespace) -> tuple[str, str]:
         f"| (server idle, before the session) | | | {idle_rss / MIB:.0f} |",
         *[
             f"| {title} | {seconds:.1f} | {cpu:.1f} | {peak_rss / MIB:.0f} |"
-            for title, seconds, cpu, peak_rss in steps
+            for title, seconds, cpu, peak_rss in run.steps
         ],
         f"| session closed (at once) | | | {closed_rss / MIB:.0f} |",
         f"| {args.after_close:g} s after the session closed | | | {later_rss / MIB:.0f} |",
+        f"| then another visitor came and left (+5 s) | | | {visited_rss / MIB:.0f} |",
         f"| process peak (`VmHWM`) | | | {peak / MIB:.0f} |",
     ]
+    if run.refusal is not None:
+        lines += ["", f"The upload was refused: {run.refusal}"]
     key = f"pages-{upload.name}"
     return key, "\n".join(lines)
 
@@ -565,6 +642,9 @@ def main() -> None:
     parser.add_argument("--upload", type=Path, default=None, help="a file every session uploads")
     parser.add_argument("--rows", type=int, default=None, help="upload a simulated CSV this long")
     parser.add_argument("--after-close", type=float, default=130.0)
+    parser.add_argument(
+        "--parquet", action="store_true", help="pages: upload the --rows log as Parquet"
+    )
     parser.add_argument("--out", type=Path, default=None, help="a Markdown file to update")
     parser.add_argument(
         "--label", default="", help="names the run in the heading and its section, e.g. 'before'"

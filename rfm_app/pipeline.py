@@ -7,22 +7,21 @@ forecasts, the model check -- is computed here from that view, so the pages agre
 Caching rules (see STYLE.md):
 
 * Every cached function is keyed on the SHA-256 of the whole file (``digest``), never on
-  a large frame (Streamlit hashes only a sample of big frames) and never on a file name
-  (two users may upload different files with the same name). The bytes themselves are
-  passed as ``_data``, which Streamlit does not hash.
+  a large frame and never on a file name (two users may upload different files with the
+  same name). The bytes themselves are passed as ``_data``, which is not part of the key.
+* The caches are bounded by bytes, not entries (:mod:`rfm_app.frame_cache`), within the
+  memory budget of :class:`rfm.Limits` (issue 15): a value larger than its cache's bound
+  is computed, returned and not kept.
 * The Data page and Overview path (read, detect, clean, filter and score, the analysis)
-  is shared between sessions: keyed on the full SHA-256 of the bytes, only someone
-  holding the same bytes can hit an entry, and the same file opened by many visitors
-  (the sample every visitor lands on, a team's shared export) is read and scored once,
-  not once per session. These caches are bounded by ``max_entries`` for the whole server,
-  whatever the number of sessions, and by a ``ttl``.
-* The rest (the sheet list, the analytics pages' models) is per session
-  (``scope="session"``), bounded by ``max_entries`` and a ``ttl``; a session's caches are
-  dropped when it disconnects.
-* Anything holding a polars frame uses ``st.cache_resource``, which hands back the same
-  (immutable) object instead of pickling it in and unpickling a copy on every rerun.
-  ``st.cache_data`` pickles its result, and pickling a polars frame holds the GIL while
-  it waits for polars' thread pool: it took part in the deadlock that froze the server
+  is shared between sessions (:func:`shared`): keyed on the full SHA-256 of the bytes,
+  only someone holding the same bytes can hit an entry, and the same file opened by many
+  visitors (the sample every visitor lands on, a team's shared export) is read and scored
+  once, not once per session. A file's entries go a minute after the last session using
+  it disconnects. The table read as text is dropped as soon as it is cleaned.
+* The rest (the analytics pages' models and tables) is per session (:func:`per_session`),
+  dropped when the session disconnects.
+* Values are kept as they are, never pickled: pickling a polars frame holds the GIL while
+  it waits for polars' thread pool, and took part in the deadlock that froze the server
   (issue 15). ``st.cache_data`` is kept for results without frames; a test checks that.
 * A bad file is an expected outcome, so errors are returned (and cached) as
   :class:`Failure` instead of raised: a wrong file is not re-parsed on every rerun.
@@ -38,9 +37,10 @@ import io
 import json
 import logging
 import re
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any, Final
+from typing import Any, Final, ParamSpec, TypeVar
 
 import polars as pl
 import streamlit as st
@@ -48,7 +48,7 @@ from threadpoolctl import threadpool_limits
 
 import rfm
 from rfm import tables
-from rfm.columns import REQUIRED
+from rfm.columns import REQUIRED, TEXT
 from rfm.errors import ConvergenceError, DataError
 from rfm.filters import Filters, age_group
 from rfm.forecast import (
@@ -62,18 +62,110 @@ from rfm.forecast import (
     horizon_days,
 )
 from rfm.io.attach import AttachReport
+from rfm.io.limits import Limits
 from rfm.io.xls import XLS_MAGIC, xls_sheet_names
 from rfm.models.gamma_gamma import fit_spend_model, spend_describable
 from rfm.quality import QualityReport
 from rfm.view import AnalysisView
 from rfm_app import session
+from rfm_app.frame_cache import FrameCache, cached
 from rfm_app.session import Settings, Source
 from rfm_app.store import AttachedTable, DatasetStore, parse_key
 
 logger = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 TTL: Final = "2h"
 PREVIEW_ROWS: Final = 200
+
+MEMORY_BUDGET: Final = Limits().memory_budget
+"""What one upload may take to read and analyse (:attr:`rfm.Limits.memory_budget`, 1 GiB):
+the caches below take their bounds from it."""
+SHARED_BYTES: Final = MEMORY_BUDGET * 3 // 8
+"""Bound of the cache shared by all sessions (cleaned transactions, views, dashboards)."""
+SESSION_BYTES: Final = MEMORY_BUDGET // 4
+"""Bound of each session's own cache (clusters, models, forecasts, page tables)."""
+TTL_SECONDS: Final = 2 * 3600.0
+RELEASE_GRACE: Final = 60.0
+"""Seconds a file's shared entries stay once no session uses it (a reload reconnects)."""
+
+
+@st.cache_resource(show_spinner=False)
+def shared_frames() -> FrameCache:
+    """The cache every session shares (one per server process), bounded by bytes."""
+    return FrameCache(max_bytes=SHARED_BYTES, ttl=TTL_SECONDS, grace=RELEASE_GRACE)
+
+
+_NO_SESSION: Final = FrameCache(max_bytes=SESSION_BYTES, ttl=TTL_SECONDS)
+"""Stands in for a session's cache when the code runs outside a session (scripts, tests)."""
+
+
+def _in_session() -> bool:
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    return get_script_run_ctx(suppress_warning=True) is not None
+
+
+@st.cache_resource(scope="session", show_spinner=False, on_release=lambda cache: cache.clear())
+def _session_cache() -> FrameCache:
+    return FrameCache(max_bytes=SESSION_BYTES, ttl=TTL_SECONDS)
+
+
+def session_frames() -> FrameCache:
+    """This session's own cache, bounded by bytes; Streamlit drops it (and with it what it
+    holds) when the session disconnects."""
+    return _session_cache() if _in_session() else _NO_SESSION
+
+
+@st.cache_resource(
+    scope="session",
+    max_entries=4,
+    show_spinner=False,
+    on_release=lambda held: held[0].release(held[1]),
+)
+def _holding(digest: str) -> tuple[FrameCache, str]:
+    cache = shared_frames()
+    cache.hold(digest)
+    return cache, digest
+
+
+def _hold(digest: Hashable) -> None:
+    """Count this session as a user of the file ``digest`` until it disconnects (or moves
+    on to four other files): the file's shared entries go once no session uses it."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    context = get_script_run_ctx(suppress_warning=True)
+    if isinstance(digest, str) and context is not None:
+        _holding(digest)
+        _uploads_go_at_disconnect(context.session_id)
+
+
+def _forget_uploads(session_id: str) -> None:
+    from streamlit import runtime
+
+    if runtime.exists():
+        runtime.get_instance().uploaded_file_mgr.remove_session_files(session_id)
+
+
+@st.cache_resource(scope="session", show_spinner=False, on_release=_forget_uploads)
+def _uploads_go_at_disconnect(session_id: str) -> str:
+    """Streamlit keeps a session's uploaded files until the session is shut down, which a
+    closed tab's session never is: it only expires from the store of sessions that may
+    reconnect, and its files stayed in memory for good (146 MiB per 1M-row upload). The
+    files go when the session disconnects; the session's own copy of the bytes (its
+    :class:`Source`) goes with its state."""
+    return session_id
+
+
+def shared(*, spinner: str | None = None) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Cache in :func:`shared_frames`, tagged with the ``digest`` argument."""
+    return cached(shared_frames, tag="digest", spinner=spinner, on_call=_hold)
+
+
+def per_session(*, spinner: str | None = None) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Cache in :func:`session_frames`."""
+    return cached(session_frames, spinner=spinner)
 
 
 @dataclass(frozen=True)
@@ -183,7 +275,7 @@ def _failure(error: Exception) -> Failure:
     )
 
 
-@st.cache_resource(max_entries=2, ttl=TTL, show_spinner="Reading the file…")
+@shared(spinner="Reading the file…")
 def _raw_table(digest: str, _data: bytes, sheet: str | None = None) -> rfm.RawTable | Failure:
     try:
         return rfm.read_table(_data, sheet=sheet)
@@ -191,7 +283,17 @@ def _raw_table(digest: str, _data: bytes, sheet: str | None = None) -> rfm.RawTa
         return _failure(error)
 
 
-@st.cache_resource(max_entries=8, ttl=TTL, show_spinner="Detecting columns…")
+def _cleaned(digest: str, sheet: str | None) -> bool:
+    """True when a cleaned table of the file's ``sheet`` is kept (any reading settings)."""
+    name = f"{__name__}._transactions"
+    return any(
+        key[0] == name and ("digest", digest) in key[1] and ("sheet", sheet) in key[1]
+        for key in shared_frames()
+        if isinstance(key, tuple) and len(key) == 2 and isinstance(key[1], tuple)
+    )
+
+
+@shared(spinner="Detecting columns…")
 def table_profile(
     digest: str,
     _source: Source,
@@ -209,6 +311,10 @@ def table_profile(
     raw = _raw_table(digest, _source.data, sheet)
     if isinstance(raw, Failure):
         return raw
+    if _cleaned(digest, sheet):
+        # Read again for a profile after the cleaning (another visitor's upload, say):
+        # nothing else needs the text table now.
+        shared_frames().discard(_raw_table.key(digest, _source.data, sheet))  # type: ignore[attr-defined]
     try:
         sample = raw.frame.head(1000)
         detected = dict(rfm.detect_columns(raw.frame.columns, sample))
@@ -252,7 +358,23 @@ def workbook_sheets(digest: str, _data: bytes) -> tuple[str, ...]:
     return ()
 
 
-@st.cache_resource(max_entries=4, ttl=TTL, show_spinner="Cleaning transactions…")
+def compact(transactions: pl.DataFrame) -> pl.DataFrame:
+    """``transactions`` with its descriptive text columns (country, category, product, ...)
+    as ``pl.Categorical``: 4 bytes a line instead of a 16-byte view, the same values.
+
+    The ids stay text: they are joined with other tables on their values.
+    """
+    text = [
+        name
+        for name in TEXT
+        if name in transactions.columns and transactions.schema[name] == pl.String
+    ]
+    if not text:
+        return transactions
+    return transactions.with_columns(pl.col(text).cast(pl.Categorical))
+
+
+@shared(spinner="Cleaning transactions…")
 def _transactions(
     digest: str,
     _data: bytes,
@@ -264,11 +386,17 @@ def _transactions(
     if isinstance(raw, Failure):
         return raw
     try:
-        return rfm.read_transactions(
+        result = rfm.read_transactions(
             raw, columns=None if columns is None else dict(columns), date_format=date_format
         )
+        return result._replace(transactions=compact(result.transactions))
     except Exception as error:
         return _failure(error)
+    finally:
+        # The text table is as large as the cleaned one: once cleaned, only a change of
+        # columns or date format needs it again, and reading the file again is cheaper
+        # than holding it (the Data page's profile of it is kept apart).
+        shared_frames().discard(_raw_table.key(digest, _data, sheet))  # type: ignore[attr-defined]
 
 
 # -- second tables joined to the transactions, and the stored parsed table (issue 14) ------
@@ -373,7 +501,7 @@ def _attach_one(
         )
 
 
-@st.cache_resource(max_entries=4, ttl=TTL, show_spinner="Joining the attached tables…")
+@shared(spinner="Joining the attached tables…")
 def _joined(
     digest: str,
     _data: bytes,
@@ -479,7 +607,7 @@ def keep_parsed(source: Source, settings: Settings) -> None:
     session.keep_parsed(found.transactions, key=key, notes=_notes(found, described))
 
 
-@st.cache_resource(max_entries=4, ttl=TTL, show_spinner="Scoring customers…")
+@shared(spinner="Scoring customers…")
 def _view(
     digest: str,
     _data: bytes,
@@ -571,7 +699,7 @@ def _analyse(result: Joined, found: AnalysisView) -> Analysis:
     )
 
 
-@st.cache_resource(max_entries=16, ttl=TTL, show_spinner="Building the dashboards…")
+@shared(spinner="Building the dashboards…")
 def analysis(
     digest: str, _source: Source, settings: Settings, filters: Filters | None = None
 ) -> Analysis | Failure:
@@ -660,7 +788,7 @@ or spend hardly differs between customers, unpenalised parameters run off to the
 boundary; the library then refuses the fit and suggests a small penalizer."""
 
 
-@st.cache_resource(scope="session", max_entries=2, ttl=TTL, show_spinner=False)
+@per_session()
 def _models(
     digest: str, _data: bytes, settings: session.Settings, filters: Filters, model: str
 ) -> ChurnModels | Failure:
@@ -735,7 +863,7 @@ def fitted_models(model: str = "best") -> ChurnModels | Failure:
     return _models(*_key(), model)
 
 
-@st.cache_resource(scope="session", max_entries=4, ttl=TTL, show_spinner=False)
+@per_session()
 def _forecast(
     digest: str, _data: bytes, settings: session.Settings, filters: Filters, months: int, model: str
 ) -> pl.DataFrame | Failure:
@@ -758,7 +886,7 @@ def _forecast(
         return _failure(error)
 
 
-@st.cache_resource(scope="session", max_entries=2, ttl=TTL, show_spinner=False)
+@per_session()
 def _customer_table(
     digest: str, _data: bytes, settings: session.Settings, filters: Filters, months: int, model: str
 ) -> pl.DataFrame | Failure:
@@ -811,7 +939,7 @@ class ModelCheck:
     customers: int
 
 
-@st.cache_resource(scope="session", max_entries=2, ttl=TTL, show_spinner=False)
+@per_session()
 def _model_check(
     digest: str, _data: bytes, settings: session.Settings, filters: Filters, model: str
 ) -> ModelCheck | Failure | None:
@@ -862,7 +990,7 @@ def model_check(model: str = "best") -> ModelCheck | Failure | None:
     return _model_check(*_key(), model)
 
 
-@st.cache_resource(scope="session", max_entries=4, ttl=TTL, show_spinner=False)
+@per_session()
 def _clusters(
     digest: str, _data: bytes, settings: session.Settings, filters: Filters, k: int | None
 ) -> rfm.ClusterResult | Failure:
@@ -901,6 +1029,16 @@ class CustomerTables:
     monthly: pl.DataFrame
 
 
+_MEASURE_COLUMNS: Final = (
+    "customer_id",
+    "order_date",
+    "amount",
+    "is_return",
+    "order_id",
+    "quantity",
+)
+"""The line columns :mod:`rfm.measures` counts with."""
+
 _LINE_COLUMNS: Final[tuple[str, ...]] = (
     "age_group",
     "gender",
@@ -915,7 +1053,7 @@ _LINE_COLUMNS: Final[tuple[str, ...]] = (
 )
 
 
-@st.cache_resource(scope="session", max_entries=4, ttl=TTL, show_spinner=False)
+@per_session()
 def _customer_tables(
     digest: str,
     _data: bytes,
@@ -928,7 +1066,9 @@ def _customer_tables(
         return found
     try:
         customers = found.customers
-        lines = found.transactions
+        # Only the columns these tables read: the focus's join copies what it is given.
+        wanted = (*_MEASURE_COLUMNS, *_LINE_COLUMNS, "age", "birth_date", "signup_date")
+        lines = found.transactions.select(c for c in found.transactions.columns if c in wanted)
         if focus:
             customers = customers.filter(pl.col("segment").is_in(list(focus)))
             lines = lines.join(customers.select("customer_id"), on="customer_id", how="semi")
@@ -983,7 +1123,7 @@ class ForecastTables:
 _FORECAST_COLUMNS: Final[tuple[str, ...]] = ("country", "region", "city", "category", "retailer")
 
 
-@st.cache_resource(scope="session", max_entries=4, ttl=TTL, show_spinner=False)
+@per_session()
 def _forecast_tables(
     digest: str,
     _data: bytes,
@@ -1016,8 +1156,14 @@ def _forecast_tables(
             .drop("__order")
         )
         lines = view.transactions
+        # forecast_by filters the lines before it picks its columns: hand it only those
+        # it reads, so the filter copies four columns, not every one (~100 MiB at 1M lines).
         by_column = {
-            column: forecast_by(chosen, lines, by=column)
+            column: forecast_by(
+                chosen,
+                lines.select(pl.col("customer_id", "amount", "is_return", column)),
+                by=column,
+            )
             for column in _FORECAST_COLUMNS
             if column in lines.columns
         }
@@ -1071,7 +1217,7 @@ def default_earlier(as_of: date, first_day: date) -> date:
     return first_day + (as_of - first_day) / 2
 
 
-@st.cache_resource(scope="session", max_entries=4, ttl=TTL, show_spinner="Comparing segments…")
+@per_session(spinner="Comparing segments…")
 def _movement(
     digest: str,
     _data: bytes,
@@ -1103,7 +1249,7 @@ def movement(earlier: date, *, edges: str = "own") -> rfm.SegmentMigration | Fai
     return _movement(*_key(), earlier, edges)
 
 
-@st.cache_resource(scope="session", max_entries=4, ttl=TTL, show_spinner="Following cohorts…")
+@per_session(spinner="Following cohorts…")
 def _cohorts(
     digest: str, _data: bytes, settings: session.Settings, filters: Filters, every: str
 ) -> rfm.CohortRetention | Failure:
@@ -1121,7 +1267,7 @@ def cohorts(every: str) -> rfm.CohortRetention | Failure:
     return _cohorts(*_key(), every)
 
 
-@st.cache_resource(scope="session", max_entries=4, ttl=TTL, show_spinner=False)
+@per_session()
 def _period_comparison(
     digest: str, _data: bytes, settings: session.Settings, filters: Filters
 ) -> rfm.PeriodComparison | Failure | None:
@@ -1156,7 +1302,7 @@ def period_comparison() -> rfm.PeriodComparison | Failure | None:
 # -- One customer: the Customer page's drill-down ----------------------------------------
 
 
-@st.cache_resource(scope="session", max_entries=8, ttl=TTL, show_spinner=False)
+@per_session()
 def _customer_history(
     digest: str, _data: bytes, settings: session.Settings, filters: Filters, customer_id: str
 ) -> rfm.CustomerHistory | Failure:
@@ -1175,7 +1321,7 @@ def customer_history(customer_id: str) -> rfm.CustomerHistory | Failure:
     return _customer_history(*_key(), customer_id)
 
 
-@st.cache_resource(scope="session", max_entries=8, ttl=TTL, show_spinner=False)
+@per_session()
 def _customer_alive(
     digest: str,
     _data: bytes,
