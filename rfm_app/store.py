@@ -389,13 +389,14 @@ class DatasetStore:
                         *_settings_row(settings),
                     ),
                 )
+                # Read back in the same transaction: once it commits, another process
+                # making room may evict this entry before we could describe it.
+                row = db.execute("SELECT * FROM datasets WHERE token = ?", (token,)).fetchone()
         except BaseException:
             path.unlink(missing_ok=True)
             raise
         self._delete_files(victims)
-        found = self.describe(token)
-        assert found is not None  # just inserted, inside the bounds
-        return found
+        return self._entry(row)
 
     def open(self, token: str, *, touch: bool = True) -> StoredDataset | None:
         """The dataset named ``token`` with its bytes, or ``None`` when there is none

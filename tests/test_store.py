@@ -537,3 +537,23 @@ def test_the_store_docstring_examples_run() -> None:
     failed, attempted = doctest.testmod(rfm_app.store)
     assert attempted > 0
     assert failed == 0
+
+
+def test_save_describes_its_entry_even_when_another_session_evicts_it_at_once(
+    tmp_path: Path,
+) -> None:
+    """Between the insert's commit and the answer, another process making room may evict
+    the new entry (seen in CI: two writers, twelve places); save still says what it kept."""
+    other = DatasetStore(StoreLimits(directory=tmp_path, max_datasets=12))
+
+    class Racing(DatasetStore):
+        def _delete_files(self, victims):  # type: ignore[no-untyped-def]
+            for token in other.tokens():  # the other session evicts everything, now
+                other.forget(token)
+            super()._delete_files(victims)
+
+    saved = Racing(StoreLimits(directory=tmp_path, max_datasets=12)).save(
+        b"a,b\n1,2\n", name="x.csv"
+    )
+    assert saved.name == "x.csv" and saved.size == len(b"a,b\n1,2\n")
+    assert other.open(saved.token) is None  # gone, as a link to it would find
