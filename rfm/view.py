@@ -157,8 +157,8 @@ def breakdown(
     >>> breakdown(tx, by="category").select("category", "customers", "revenue", "return_rate").rows()
     [('Toys', 1, 20.0, 0.3333333333333333), ('Books', 1, 5.0, 0.0)]
     """
-    frame = lines
-    names = frame.columns
+    frame = lines.lazy()
+    names = lines.columns
     label: str = by
     if by in PERIODS:
         frame = frame.with_columns(_period_column(by))
@@ -180,22 +180,24 @@ def breakdown(
                 f"them, or a period: {', '.join(PERIODS)}."
             )
             raise DataError(msg)
-        frame = frame.join(
-            customers.select(CUSTOMER_ID, pl.col(by).cast(pl.String)),
-            on=CUSTOMER_ID,
-            how="left",
-        ).with_columns(pl.col(by).fill_null(RETURNS_ONLY))
-    if label != "period":
-        frame = frame.with_columns(pl.col(label).cast(pl.String).fill_null(UNKNOWN))
-    out = (
-        frame.group_by(label)
-        .agg(measures.totals(frame.columns, with_customers=True))
-        .with_columns(
-            pl.when(pl.col("gross_sales") > 0)
-            .then(pl.col("returned_value") / pl.col("gross_sales"))
-            .alias("return_rate"),
-            (pl.col("revenue") / pl.col("revenue").sum()).alias("revenue_share"),
-        )
+        frame = frame.join(customers.lazy().select(CUSTOMER_ID, by), on=CUSTOMER_ID, how="left")
+        missing = RETURNS_ONLY  # customers of no purchase, and customers without a value
+    else:
+        missing = UNKNOWN
+    if label == "period":
+        out = measures.totals_by(frame, label, with_customers=True)
+    else:
+        # Group by the column as it is (a Categorical groups by its codes) and name the
+        # groups after: a text copy of the column would cost ~100 MiB at 1M lines.
+        as_text = pl.col(label).cast(pl.String).fill_null(missing)
+        out = measures.totals_by(frame, label, with_customers=True).with_columns(as_text)
+        if out[label].is_duplicated().any():  # e.g. a null and a text "(unknown)": merge them
+            out = measures.totals_by(frame.with_columns(as_text), label, with_customers=True)
+    out = out.with_columns(
+        pl.when(pl.col("gross_sales") > 0)
+        .then(pl.col("returned_value") / pl.col("gross_sales"))
+        .alias("return_rate"),
+        (pl.col("revenue") / pl.col("revenue").sum()).alias("revenue_share"),
     )
     if label == "period":
         out = out.with_columns(_period_end(by).alias("period_end")).sort("period")
