@@ -886,38 +886,49 @@ def _forecast(
         return _failure(error)
 
 
-@per_session()
-def _customer_table(
-    digest: str, _data: bytes, settings: session.Settings, filters: Filters, months: int, model: str
-) -> pl.DataFrame | Failure:
-    models = _models(digest, _data, settings, filters, model)
+def _build_customer_table(
+    view: AnalysisView, models: ChurnModels, clusters: rfm.ClusterResult | None, months: int
+) -> pl.DataFrame:
+    table = rfm.customer_table(
+        view,
+        purchase_model=models.purchase,
+        spend_model=models.spend,
+        horizon_days=horizon_days(months),
+        clusters=clusters,
+    )
+    if not models.diagnosis.churn_estimable:
+        # The page withholds churn figures this history cannot support; so does the file.
+        risk = ("p_alive", "churn_probability", "no_purchase_probability", "churn_band")
+        table = table.with_columns(pl.lit(None, dtype=table.schema[c]).alias(c) for c in risk)
+    return table
+
+
+def customer_table_builder(
+    months: int, model: str = "best"
+) -> Callable[[], pl.DataFrame] | Failure:
+    """A function building everything the app knows per customer (segment, scores,
+    activity, cluster, churn risk, expected purchases, revenue and units over ``months``,
+    CLV), for a download built only when clicked.
+
+    The cached models, view and clusters are gathered now, in the script's thread; the
+    function only computes with the library (Streamlit runs a download's function in
+    another thread, without the session), and keeps nothing: the table (43 MiB for a
+    1M-line file, +140 MiB while built) lives only while its file is written.
+    """
+    key = _key()
+    models = _models(*key, model)
     if isinstance(models, Failure):
         return models
-    view = _settings_view(digest, _data, settings, filters)
+    view = _settings_view(*key)
     if isinstance(view, Failure):
         return view
-    clusters = _clusters(digest, _data, settings, filters, None)
-    try:
-        table = rfm.customer_table(
-            view,
-            purchase_model=models.purchase,
-            spend_model=models.spend,
-            horizon_days=horizon_days(months),
-            clusters=None if isinstance(clusters, Failure) else clusters,
-        )
-        if not models.diagnosis.churn_estimable:
-            # The page withholds churn figures this history cannot support; so does the file.
-            risk = ("p_alive", "churn_probability", "no_purchase_probability", "churn_band")
-            table = table.with_columns(pl.lit(None, dtype=table.schema[c]).alias(c) for c in risk)
-        return table
-    except Exception as error:
-        return _failure(error)
+    found = _clusters(*key, None)
+    clusters = None if isinstance(found, Failure) else found
 
+    def build() -> pl.DataFrame:
+        return _build_customer_table(view, models, clusters, months)
 
-def customer_table(months: int, model: str = "best") -> pl.DataFrame | Failure:
-    """Everything the app knows per customer (segment, scores, activity, cluster, churn
-    risk, expected purchases, revenue and units over ``months``, CLV), for download."""
-    return _customer_table(*_key(), months, model)
+    return build
 
 
 def forecast(months: int, model: str = "best") -> pl.DataFrame | Failure:
