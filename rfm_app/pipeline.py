@@ -8,9 +8,7 @@ Caching rules (see STYLE.md):
 
 * Every cached function is keyed on the SHA-256 of the whole file (``digest``), never on
   a large frame and never on a file name (two users may upload different files with the
-  same name). The bytes themselves are passed as ``_data``, which is not part of the key:
-  the bytes, or for an upload the dataset store keeps, a function reading them back
-  (:attr:`rfm_app.session.Source.payload`), called only when the file must be read.
+  same name). The bytes themselves are passed as ``_data``, which is not part of the key.
 * The caches are bounded by bytes, not entries (:mod:`rfm_app.frame_cache`), within the
   memory budget of :class:`rfm.Limits` (issue 15): a value larger than its cache's bound
   is computed, returned and not kept.

@@ -276,9 +276,8 @@ def use_upload(data: bytes, *, name: str, file_id: str | None = None) -> None:
 
     The same file uploaded again keeps its token and settings. When the store cannot keep
     it, the session still analyses it (holding its bytes); :func:`not_kept_reason` says
-    why it is not shared. Once the store keeps it and it is cleaned (:func:`keep_parsed`),
-    the session holds no copy: neither its :class:`Source` nor, given the uploader's
-    ``file_id``, Streamlit's upload manager.
+    why it is not shared. Once the store keeps it, the session holds no copy: neither its
+    :class:`Source` nor, given the uploader's ``file_id``, Streamlit's upload manager.
     """
     source = Source.from_bytes(data, name=name, kind="upload")
     if source.digest == current_source().digest and current_token() is not None:
@@ -297,25 +296,10 @@ def use_upload(data: bytes, *, name: str, file_id: str | None = None) -> None:
         except (OSError, sqlite3.Error) as error:
             logger.error("Could not keep an upload in the dataset store: %s", error)
             st.session_state[keys.DATASET_NOT_KEPT] = "The server could not keep a copy."
-    # Held until cleaned (the first reading uses these bytes): see keep_parsed.
-    st.session_state[_HELD_UPLOAD] = file_id
+    if store is not None and token is not None:
+        source = source.kept_in(store, token)
+        _drop_upload(file_id)
     set_source(source, token=token)
-
-
-_HELD_UPLOAD: Final = "session.held_upload"
-"""Session-state key: the uploader's file id of the upload the session still holds."""
-
-
-def _release_bytes() -> None:
-    """Once a stored upload is cleaned, read its bytes back from the store when needed
-    instead of holding them (the session's copy and Streamlit's)."""
-    found = stored_dataset()
-    source = st.session_state.get(keys.SOURCE)
-    if found is None or not isinstance(source, Source) or source.kind != "upload":
-        return
-    if source.held is not None:
-        st.session_state[keys.SOURCE] = source.kept_in(*found)
-    _drop_upload(st.session_state.pop(_HELD_UPLOAD, None))
 
 
 def _drop_upload(file_id: str | None) -> None:
@@ -491,7 +475,6 @@ def keep_parsed(transactions: pl.DataFrame, *, key: str, notes: str) -> None:
     found = stored_dataset()
     if found is None:
         return
-    _release_bytes()  # cleaned, and kept on disk: no longer held in memory
     store, token = found
     if st.session_state.get(keys.PARSED_KEPT_FOR) == (token, key):
         return
