@@ -308,8 +308,12 @@ def _drop_upload(file_id: str | None) -> None:
     from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
     context = get_script_run_ctx(suppress_warning=True)
-    if file_id is not None and context is not None:
-        context.uploaded_file_mgr.remove_file(context.session_id, file_id)
+    if file_id is None or context is None:
+        return
+    # Streamlit's in-memory manager has it; the manager protocol does not name it.
+    remove = getattr(context.uploaded_file_mgr, "remove_file", None)
+    if callable(remove):
+        remove(context.session_id, file_id)
 
 
 def not_kept_reason() -> str | None:
