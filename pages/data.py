@@ -10,6 +10,7 @@ from datetime import datetime
 
 import polars as pl
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 import rfm
 from rfm.columns import OPTIONAL, REQUIRED
@@ -62,8 +63,10 @@ def _label(name: str) -> str:
 def _use_upload() -> None:
     # A callback runs before the script, so the shared sidebar already names the new file.
     uploaded = st.session_state.get(keys.DATA_UPLOAD)
-    if uploaded is not None:
-        session.use_upload(uploaded.getvalue(), name=uploaded.name)
+    # Not an UploadedFile once the store keeps the file and Streamlit's copy is dropped
+    # (session.use_upload): the uploader then says the file is deleted; nothing new.
+    if isinstance(uploaded, UploadedFile):
+        session.use_upload(uploaded.getvalue(), name=uploaded.name, file_id=uploaded.file_id)
 
 
 def _use_choice() -> None:

@@ -32,7 +32,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime as dt
-import hashlib
 import io
 import json
 import logging
@@ -69,7 +68,7 @@ from rfm.quality import QualityReport
 from rfm.view import AnalysisView
 from rfm_app import session
 from rfm_app.frame_cache import FrameCache, cached
-from rfm_app.session import Settings, Source
+from rfm_app.session import Payload, Settings, Source, resolve
 from rfm_app.store import AttachedTable, DatasetStore, parse_key
 
 logger = logging.getLogger(__name__)
@@ -276,9 +275,9 @@ def _failure(error: Exception) -> Failure:
 
 
 @shared(spinner="Reading the file…")
-def _raw_table(digest: str, _data: bytes, sheet: str | None = None) -> rfm.RawTable | Failure:
+def _raw_table(digest: str, _data: Payload, sheet: str | None = None) -> rfm.RawTable | Failure:
     try:
-        return rfm.read_table(_data, sheet=sheet)
+        return rfm.read_table(resolve(_data), sheet=sheet)
     except Exception as error:
         return _failure(error)
 
@@ -308,13 +307,13 @@ def table_profile(
     kept = _stored_profile(digest, sheet, _stored)
     if kept is not None:
         return kept
-    raw = _raw_table(digest, _source.data, sheet)
+    raw = _raw_table(digest, _source.payload, sheet)
     if isinstance(raw, Failure):
         return raw
     if _cleaned(digest, sheet):
         # Read again for a profile after the cleaning (another visitor's upload, say):
         # nothing else needs the text table now.
-        shared_frames().discard(_raw_table.key(digest, _source.data, sheet))  # type: ignore[attr-defined]
+        shared_frames().discard(_raw_table.key(digest, _source.payload, sheet))  # type: ignore[attr-defined]
     try:
         sample = raw.frame.head(1000)
         detected = dict(rfm.detect_columns(raw.frame.columns, sample))
@@ -336,23 +335,27 @@ def table_profile(
 
 
 @st.cache_data(scope="session", max_entries=2, ttl=TTL, show_spinner=False)
-def workbook_sheets(digest: str, _data: bytes) -> tuple[str, ...]:
+def workbook_sheets(digest: str, _data: Payload) -> tuple[str, ...]:
     """The sheet names of a workbook whose chosen sheet cannot be read, so the analyst can
     pick another (empty for other files, or when no other sheet reads either).
 
     A workbook often opens on a cover or summary sheet; the names come from reading one
     of the next sheets, through the same checks as any upload.
     """
-    if _data.startswith(XLS_MAGIC):  # .xls: the names come from the workbook globals
+    try:
+        data = resolve(_data)
+    except DataError:  # no longer kept: nothing to choose from
+        return ()
+    if data.startswith(XLS_MAGIC):  # .xls: the names come from the workbook globals
         try:
-            return xls_sheet_names(_data)
+            return xls_sheet_names(data)
         except Exception:
             return ()
-    if not _data.startswith(b"PK"):  # not a zip archive, so not .xlsx
+    if not data.startswith(b"PK"):  # not a zip archive, so not .xlsx
         return ()
     for index in range(1, 4):
         try:
-            return rfm.read_table(_data, sheet=index).sheets
+            return rfm.read_table(data, sheet=index).sheets
         except Exception:  # no such sheet, or that one is empty too
             continue
     return ()
@@ -377,7 +380,7 @@ def compact(transactions: pl.DataFrame) -> pl.DataFrame:
 @shared(spinner="Cleaning transactions…")
 def _transactions(
     digest: str,
-    _data: bytes,
+    _data: Payload,
     columns: tuple[tuple[str, str], ...] | None,
     date_format: str | None,
     sheet: str | None = None,
@@ -484,10 +487,12 @@ def _from_notes(text: str) -> tuple[rfm.QualityReport, tuple[AttachReport, ...]]
 
 
 def _attach_one(
-    transactions: pl.DataFrame, attachment: AttachedTable, data: bytes
+    transactions: pl.DataFrame, attachment: AttachedTable, data: Payload
 ) -> tuple[pl.DataFrame, AttachReport] | Failure:
     what = _ATTACHED_WHAT.get(attachment.table, "table")
-    raw = _raw_table(hashlib.sha256(data).hexdigest(), data, attachment.sheet)
+    # ``attachment.digest`` is the SHA-256 of ``data`` (the files are keyed by it, and a
+    # sheet of the transactions' own workbook has the workbook's).
+    raw = _raw_table(attachment.digest, data, attachment.sheet)
     if isinstance(raw, Failure):
         return replace(raw, message=f"The attached {what} could not be read. {raw.message}")
     try:
@@ -504,7 +509,7 @@ def _attach_one(
 @shared(spinner="Joining the attached tables…")
 def _joined(
     digest: str,
-    _data: bytes,
+    _data: Payload,
     columns: tuple[tuple[str, str], ...] | None,
     date_format: str | None,
     sheet: str | None,
@@ -560,7 +565,7 @@ def joined(source: Source, settings: Settings) -> Joined | Failure:
     joined (cached and shared, not copied)."""
     return _joined(
         source.digest,
-        source.data,
+        source.payload,
         settings.columns,
         settings.date_format,
         settings.sheet,
@@ -579,7 +584,7 @@ def try_attach(
     files = {**session.attachment_files(), attachment.digest: data}
     return _joined(
         source.digest,
-        source.data,
+        source.payload,
         settings.columns,
         settings.date_format,
         settings.sheet,
@@ -610,7 +615,7 @@ def keep_parsed(source: Source, settings: Settings) -> None:
 @shared(spinner="Scoring customers…")
 def _view(
     digest: str,
-    _data: bytes,
+    _data: Payload,
     columns: tuple[tuple[str, str], ...] | None,
     date_format: str | None,
     as_of: date | None,
@@ -638,7 +643,7 @@ def view(
     (cached and shared, not copied)."""
     return _view(
         source.digest,
-        source.data,
+        source.payload,
         settings.columns,
         settings.date_format,
         settings.as_of,
@@ -723,7 +728,7 @@ def analysis(
 
 
 def _settings_view(
-    digest: str, data: bytes, settings: session.Settings, filters: Filters
+    digest: str, data: Payload, settings: session.Settings, filters: Filters
 ) -> AnalysisView | Failure:
     # The same cached view the Overview draws from (not a copy).
     return _view(
@@ -747,11 +752,11 @@ def current_view() -> AnalysisView | Failure:
     return view(session.current_source(), session.current_settings(), view_filters.current())
 
 
-def _key() -> tuple[str, bytes, session.Settings, Filters]:
+def _key() -> tuple[str, Payload, session.Settings, Filters]:
     from rfm_app import filters as view_filters  # the sidebar module imports this one
 
     source = session.current_source()
-    return source.digest, source.data, session.current_settings(), view_filters.current()
+    return source.digest, source.payload, session.current_settings(), view_filters.current()
 
 
 MODEL_CHOICES: Final = ("best", "bg/nbd", "mbg/nbd", "pareto/nbd")
@@ -790,7 +795,7 @@ boundary; the library then refuses the fit and suggests a small penalizer."""
 
 @per_session()
 def _models(
-    digest: str, _data: bytes, settings: session.Settings, filters: Filters, model: str
+    digest: str, _data: Payload, settings: session.Settings, filters: Filters, model: str
 ) -> ChurnModels | Failure:
     view = _settings_view(digest, _data, settings, filters)
     if isinstance(view, Failure):
@@ -865,7 +870,12 @@ def fitted_models(model: str = "best") -> ChurnModels | Failure:
 
 @per_session()
 def _forecast(
-    digest: str, _data: bytes, settings: session.Settings, filters: Filters, months: int, model: str
+    digest: str,
+    _data: Payload,
+    settings: session.Settings,
+    filters: Filters,
+    months: int,
+    model: str,
 ) -> pl.DataFrame | Failure:
     models = _models(digest, _data, settings, filters, model)
     if isinstance(models, Failure):
@@ -886,38 +896,49 @@ def _forecast(
         return _failure(error)
 
 
-@per_session()
-def _customer_table(
-    digest: str, _data: bytes, settings: session.Settings, filters: Filters, months: int, model: str
-) -> pl.DataFrame | Failure:
-    models = _models(digest, _data, settings, filters, model)
+def _build_customer_table(
+    view: AnalysisView, models: ChurnModels, clusters: rfm.ClusterResult | None, months: int
+) -> pl.DataFrame:
+    table = rfm.customer_table(
+        view,
+        purchase_model=models.purchase,
+        spend_model=models.spend,
+        horizon_days=horizon_days(months),
+        clusters=clusters,
+    )
+    if not models.diagnosis.churn_estimable:
+        # The page withholds churn figures this history cannot support; so does the file.
+        risk = ("p_alive", "churn_probability", "no_purchase_probability", "churn_band")
+        table = table.with_columns(pl.lit(None, dtype=table.schema[c]).alias(c) for c in risk)
+    return table
+
+
+def customer_table_builder(
+    months: int, model: str = "best"
+) -> Callable[[], pl.DataFrame] | Failure:
+    """A function building everything the app knows per customer (segment, scores,
+    activity, cluster, churn risk, expected purchases, revenue and units over ``months``,
+    CLV), for a download built only when clicked.
+
+    The cached models, view and clusters are gathered now, in the script's thread; the
+    function only computes with the library (Streamlit runs a download's function in
+    another thread, without the session), and keeps nothing: the table (43 MiB for a
+    1M-line file, +140 MiB while built) lives only while its file is written.
+    """
+    key = _key()
+    models = _models(*key, model)
     if isinstance(models, Failure):
         return models
-    view = _settings_view(digest, _data, settings, filters)
+    view = _settings_view(*key)
     if isinstance(view, Failure):
         return view
-    clusters = _clusters(digest, _data, settings, filters, None)
-    try:
-        table = rfm.customer_table(
-            view,
-            purchase_model=models.purchase,
-            spend_model=models.spend,
-            horizon_days=horizon_days(months),
-            clusters=None if isinstance(clusters, Failure) else clusters,
-        )
-        if not models.diagnosis.churn_estimable:
-            # The page withholds churn figures this history cannot support; so does the file.
-            risk = ("p_alive", "churn_probability", "no_purchase_probability", "churn_band")
-            table = table.with_columns(pl.lit(None, dtype=table.schema[c]).alias(c) for c in risk)
-        return table
-    except Exception as error:
-        return _failure(error)
+    found = _clusters(*key, None)
+    clusters = None if isinstance(found, Failure) else found
 
+    def build() -> pl.DataFrame:
+        return _build_customer_table(view, models, clusters, months)
 
-def customer_table(months: int, model: str = "best") -> pl.DataFrame | Failure:
-    """Everything the app knows per customer (segment, scores, activity, cluster, churn
-    risk, expected purchases, revenue and units over ``months``, CLV), for download."""
-    return _customer_table(*_key(), months, model)
+    return build
 
 
 def forecast(months: int, model: str = "best") -> pl.DataFrame | Failure:
@@ -941,7 +962,7 @@ class ModelCheck:
 
 @per_session()
 def _model_check(
-    digest: str, _data: bytes, settings: session.Settings, filters: Filters, model: str
+    digest: str, _data: Payload, settings: session.Settings, filters: Filters, model: str
 ) -> ModelCheck | Failure | None:
     models = _models(digest, _data, settings, filters, model)
     if isinstance(models, Failure):
@@ -992,7 +1013,7 @@ def model_check(model: str = "best") -> ModelCheck | Failure | None:
 
 @per_session()
 def _clusters(
-    digest: str, _data: bytes, settings: session.Settings, filters: Filters, k: int | None
+    digest: str, _data: Payload, settings: session.Settings, filters: Filters, k: int | None
 ) -> rfm.ClusterResult | Failure:
     view = _settings_view(digest, _data, settings, filters)
     if isinstance(view, Failure):
@@ -1056,7 +1077,7 @@ _LINE_COLUMNS: Final[tuple[str, ...]] = (
 @per_session()
 def _customer_tables(
     digest: str,
-    _data: bytes,
+    _data: Payload,
     settings: session.Settings,
     filters: Filters,
     focus: tuple[str, ...],
@@ -1126,7 +1147,7 @@ _FORECAST_COLUMNS: Final[tuple[str, ...]] = ("country", "region", "city", "categ
 @per_session()
 def _forecast_tables(
     digest: str,
-    _data: bytes,
+    _data: Payload,
     settings: session.Settings,
     filters: Filters,
     months: int,
@@ -1193,7 +1214,7 @@ def forecast_tables(
 
 
 def _row_filtered_view(
-    digest: str, data: bytes, settings: session.Settings, filters: Filters
+    digest: str, data: Payload, settings: session.Settings, filters: Filters
 ) -> AnalysisView | Failure:
     """The view with the segment filter lifted (the row filters kept).
 
@@ -1220,7 +1241,7 @@ def default_earlier(as_of: date, first_day: date) -> date:
 @per_session(spinner="Comparing segments…")
 def _movement(
     digest: str,
-    _data: bytes,
+    _data: Payload,
     settings: session.Settings,
     filters: Filters,
     earlier: date,
@@ -1251,7 +1272,7 @@ def movement(earlier: date, *, edges: str = "own") -> rfm.SegmentMigration | Fai
 
 @per_session(spinner="Following cohorts…")
 def _cohorts(
-    digest: str, _data: bytes, settings: session.Settings, filters: Filters, every: str
+    digest: str, _data: Payload, settings: session.Settings, filters: Filters, every: str
 ) -> rfm.CohortRetention | Failure:
     found = _settings_view(digest, _data, settings, filters)
     if isinstance(found, Failure):
@@ -1269,7 +1290,7 @@ def cohorts(every: str) -> rfm.CohortRetention | Failure:
 
 @per_session()
 def _period_comparison(
-    digest: str, _data: bytes, settings: session.Settings, filters: Filters
+    digest: str, _data: Payload, settings: session.Settings, filters: Filters
 ) -> rfm.PeriodComparison | Failure | None:
     if filters.segments:
         # Segments are measured at the end of the view; a period before it would need its
@@ -1304,7 +1325,7 @@ def period_comparison() -> rfm.PeriodComparison | Failure | None:
 
 @per_session()
 def _customer_history(
-    digest: str, _data: bytes, settings: session.Settings, filters: Filters, customer_id: str
+    digest: str, _data: Payload, settings: session.Settings, filters: Filters, customer_id: str
 ) -> rfm.CustomerHistory | Failure:
     found = _settings_view(digest, _data, settings, filters)
     if isinstance(found, Failure):
@@ -1324,7 +1345,7 @@ def customer_history(customer_id: str) -> rfm.CustomerHistory | Failure:
 @per_session()
 def _customer_alive(
     digest: str,
-    _data: bytes,
+    _data: Payload,
     settings: session.Settings,
     filters: Filters,
     customer_id: str,

@@ -16,7 +16,7 @@ import hashlib
 import io
 import logging
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -26,6 +26,7 @@ import polars as pl
 import streamlit as st
 
 from rfm.datasets import sample_path
+from rfm.errors import DataError
 from rfm.io.limits import Limits
 from rfm.sources import SourceSpec, read_source
 from rfm_app import keys
@@ -47,29 +48,86 @@ DATASET_PARAM: Final = "dataset"
 """Query parameter holding the stored dataset's token. Stable: shared links depend on it."""
 
 
+Payload = bytes | Callable[[], bytes]
+"""A file's bytes, or a function reading them when they are needed (see
+:attr:`Source.payload`)."""
+
+
 @dataclass(frozen=True)
 class Source:
-    """One input file, identified by the SHA-256 of its full content (never its name)."""
+    """One input file, identified by the SHA-256 of its full content (never its name).
+
+    The session holds the bytes (``held``) until the dataset store keeps them on disk
+    (``stored``): from then on they are read back from the store only when something
+    needs them (new reading settings, a sheet, an attached sheet), not held in memory
+    for the session's whole life (146 MiB for a 1M-line CSV).
+    """
 
     name: str
     kind: SourceKind
     digest: str
-    data: bytes = field(repr=False)
-
-    @property
-    def size(self) -> int:
-        """Size in bytes."""
-        return len(self.data)
+    size: int
+    """Size in bytes."""
+    held: bytes | None = field(default=None, repr=False)
+    """The bytes, when this session holds them."""
+    stored: tuple[DatasetStore, str] | None = field(default=None, repr=False, compare=False)
+    """The store and token keeping the bytes, when the session does not hold them."""
 
     @property
     def label(self) -> str:
         """What it is, for people: ``"Sample data"``, ``"Team data"`` or ``"Your file"``."""
         return {"sample": "Sample data", "team": "Team data"}.get(self.kind, "Your file")
 
+    @property
+    def data(self) -> bytes:
+        """The bytes: held, or read back from the dataset store (checked against the
+        digest). Raises :class:`rfm.DataError` when the store no longer has them."""
+        if self.held is not None:
+            return self.held
+        found = None
+        if self.stored is not None:
+            store, token = self.stored
+            try:
+                found = store.open(token, touch=False)
+            except (OSError, sqlite3.Error) as error:
+                logger.error("Could not read a stored dataset back: %s", error)
+        if found is None or found.digest != self.digest:
+            msg = (
+                f"The file {self.name} is no longer kept on this server (it expired or "
+                "was deleted), so it cannot be read again with other settings. "
+                "Upload it again."
+            )
+            raise DataError(msg)
+        return found.data
+
+    @property
+    def payload(self) -> Payload:
+        """What the readers take: the held bytes, or a function reading them back from
+        the store, so nothing is read until a reader needs the file."""
+        return self.held if self.held is not None else _Reader(self)
+
     @classmethod
     def from_bytes(cls, data: bytes, *, name: str, kind: SourceKind) -> Source:
         """Wrap ``data``, hashing all of it."""
-        return cls(name=name, kind=kind, digest=hashlib.sha256(data).hexdigest(), data=data)
+        digest = hashlib.sha256(data).hexdigest()
+        return cls(name=name, kind=kind, digest=digest, size=len(data), held=data)
+
+    def kept_in(self, store: DatasetStore, token: str) -> Source:
+        """The same file, its bytes left to ``store`` (under ``token``) instead of held."""
+        return replace(self, held=None, stored=(store, token))
+
+
+@dataclass(frozen=True)
+class _Reader:
+    source: Source
+
+    def __call__(self) -> bytes:
+        return self.source.data
+
+
+def resolve(payload: Payload) -> bytes:
+    """The bytes of ``payload`` (read back from the store when it is a reader)."""
+    return payload() if callable(payload) else payload
 
 
 @dataclass(frozen=True)
@@ -213,14 +271,17 @@ def _save_settings() -> None:
         logger.error("Could not save the settings of a stored dataset: %s", error)
 
 
-def use_upload(data: bytes, *, name: str) -> None:
+def use_upload(data: bytes, *, name: str, file_id: str | None = None) -> None:
     """Analyse an uploaded file and keep it in the store, so its link can be shared.
 
     The same file uploaded again keeps its token and settings. When the store cannot keep
-    it, the session still analyses it; :func:`not_kept_reason` says why it is not shared.
+    it, the session still analyses it (holding its bytes); :func:`not_kept_reason` says
+    why it is not shared. Once the store keeps it, the session holds no copy: neither its
+    :class:`Source` nor, given the uploader's ``file_id``, Streamlit's upload manager.
     """
     source = Source.from_bytes(data, name=name, kind="upload")
     if source.digest == current_source().digest and current_token() is not None:
+        _drop_upload(file_id)
         return
     st.session_state[keys.DATASET_NOT_KEPT] = None
     store = dataset_store()
@@ -235,7 +296,24 @@ def use_upload(data: bytes, *, name: str) -> None:
         except (OSError, sqlite3.Error) as error:
             logger.error("Could not keep an upload in the dataset store: %s", error)
             st.session_state[keys.DATASET_NOT_KEPT] = "The server could not keep a copy."
+    if store is not None and token is not None:
+        source = source.kept_in(store, token)
+        _drop_upload(file_id)
     set_source(source, token=token)
+
+
+def _drop_upload(file_id: str | None) -> None:
+    """Drop Streamlit's copy of an uploaded file the dataset store keeps (the uploader
+    then shows it still, and returns nothing for it)."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    context = get_script_run_ctx(suppress_warning=True)
+    if file_id is None or context is None:
+        return
+    # Streamlit's in-memory manager has it; the manager protocol does not name it.
+    remove = getattr(context.uploaded_file_mgr, "remove_file", None)
+    if callable(remove):
+        remove(context.session_id, file_id)
 
 
 def not_kept_reason() -> str | None:
@@ -293,12 +371,20 @@ def follow_link() -> str | None:
 
 
 def _restore(found: StoredDataset) -> None:
-    source = Source.from_bytes(found.data, name=found.name, kind="upload")
+    store = dataset_store()
+    # The store checked the bytes against their digest: read back when needed, not held.
+    source = Source(
+        name=found.name,
+        kind="upload",
+        digest=found.digest,
+        size=len(found.data),
+        held=found.data if store is None else None,
+        stored=None if store is None else (store, found.token),
+    )
     set_source(source, token=found.token)
     kept = found.settings
     attachments = []
     files: dict[str, bytes] = {}
-    store = dataset_store()
     for attachment in kept.attachments:
         if attachment.digest == source.digest:  # another sheet of the same workbook
             attachments.append(attachment)

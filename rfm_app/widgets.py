@@ -137,16 +137,27 @@ def partial_caption(*tables: pl.DataFrame) -> None:
         )
 
 
-def download_buttons(frame: pl.DataFrame, *, stem: str, key: str) -> None:
-    """CSV (spreadsheet-safe) and Parquet downloads of ``frame``, built only when clicked."""
+def download_buttons(
+    frame: pl.DataFrame | Callable[[], pl.DataFrame], *, stem: str, key: str
+) -> None:
+    """CSV (spreadsheet-safe) and Parquet downloads of ``frame``, built only when clicked.
+
+    ``frame`` may be a function without arguments returning the table: then the table
+    itself is built only on a click, and dropped once its file is written. Streamlit runs
+    it in another thread, outside the session: it must make no Streamlit call and read
+    no session state, only compute from values gathered beforehand.
+    """
+
+    def table() -> pl.DataFrame:
+        return frame() if callable(frame) else frame
 
     def parquet() -> bytes:
         buffer = io.BytesIO()
-        frame.write_parquet(buffer)
+        table().write_parquet(buffer)
         return buffer.getvalue()
 
     formats = (
-        ("CSV", lambda: to_safe_csv(frame, bom=True), "csv", "text/csv"),
+        ("CSV", lambda: to_safe_csv(table(), bom=True), "csv", "text/csv"),
         ("Parquet", parquet, "parquet", "application/vnd.apache.parquet"),
     )
     for side, (label, data, suffix, mime) in zip(st.columns(2), formats, strict=True):

@@ -4,9 +4,11 @@ a file without optional columns degrades with messages naming them."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 import re
 from collections.abc import Callable
+from typing import Any
 
 import polars as pl
 import pytest
@@ -222,3 +224,46 @@ def test_every_period_on_the_page_says_what_it_is(france: AppTest) -> None:
         f"Model check, fitted on 3 years of orders ({view.first_day} to {calibration_end}) "
         f"and checked on the next 12 months ({holdout_start} to {view.last_day}): "
     ) in info
+
+
+def test_the_customer_download_is_built_only_when_clicked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The page registers the download's functions without building the table; each one,
+    run outside the script (as Streamlit runs it, in another thread), builds the table
+    of the page's own forecast."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    deferred: dict[str, Callable[[], object]] = {}
+    register = MediaFileManager.add_deferred
+
+    def remember(self: MediaFileManager, data_callable: Any, *args: Any, **kwargs: Any) -> str:
+        deferred[str(kwargs.get("file_name"))] = data_callable
+        return register(self, data_callable, *args, **kwargs)
+
+    built: list[int] = []
+    library_table = rfm.customer_table
+
+    def counted(*args: Any, **kwargs: Any) -> pl.DataFrame:
+        built.append(1)
+        return library_table(*args, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", remember)
+    monkeypatch.setattr(rfm, "customer_table", counted)
+    at = open_page(PAGE, country="France")
+    assert not at.exception, [e.value for e in at.exception]
+    assert built == [], "the page built the download table before any click"
+    data = deferred["customers_with_forecast.parquet"]()
+    assert isinstance(data, bytes)
+    assert built == [1]
+    table = pl.read_parquet(io.BytesIO(data))
+    _, expected = _library(Filters.of(country=("France",)), 6)
+    assert table.height == expected.height
+    assert float(table["expected_revenue"].sum()) == pytest.approx(
+        float(expected["expected_revenue"].sum())
+    )
+    csv = deferred["customers_with_forecast.csv"]()
+    assert built == [1, 1]
+    assert isinstance(csv, str | bytes)
+    text = csv.decode("utf-8-sig") if isinstance(csv, bytes) else csv.lstrip("\ufeff")
+    assert len(text.strip().splitlines()) == expected.height + 1  # header and one line each

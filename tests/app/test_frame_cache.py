@@ -174,7 +174,7 @@ def test_a_profile_read_after_the_cleaning_does_not_keep_the_text_table() -> Non
     # Another visitor's Data page asks for the profile once the cleaned table is shared.
     data = minimal_csv() + b"C009999,2021-03-28 10:00:00,1.00\n"
     digest = hashlib.sha256(data).hexdigest()
-    source = pipeline.Source(name="t.csv", kind="upload", digest=digest, data=data)
+    source = pipeline.Source.from_bytes(data, name="t.csv", kind="upload")
     assert isinstance(pipeline._transactions(digest, data, None, None), rfm.ReadResult)
     profile = pipeline.table_profile(digest, source)
     assert isinstance(profile, pipeline.TableProfile)
