@@ -487,8 +487,19 @@ def suggest_returns_sheet(profile: TableProfile, result: pipeline.Analysis) -> N
             type="primary",
             width="stretch",
         ):
-            data = session.current_source().data
-            _attach("returns", data, name=f"{suggested} sheet", sheet=suggested)
+            data = _file_bytes(session.current_source())
+            if data is not None:
+                _attach("returns", data, name=f"{suggested} sheet", sheet=suggested)
+
+
+def _file_bytes(source: session.Source) -> bytes | None:
+    """The file's bytes, read back from the dataset store when the session does not hold
+    them; None, with the reason on the page, when the store no longer keeps the file."""
+    try:
+        return source.data
+    except rfm.DataError as error:
+        st.error(str(error), icon=":material/error:")
+        return None
 
 
 def attach_tables(profile: TableProfile) -> None:
@@ -520,7 +531,9 @@ def attach_tables(profile: TableProfile) -> None:
             if st.button(
                 "Attach this sheet", icon=":material/join:", key=keys.DATA_ATTACH_SHEET_BUTTON
             ):
-                _attach(table, source.data, name=f"{sheet} sheet", sheet=sheet)
+                data = _file_bytes(source)
+                if data is not None:
+                    _attach(table, data, name=f"{sheet} sheet", sheet=sheet)
     with from_file:
         uploaded = st.file_uploader(
             "From another file (CSV, TSV, Excel or Parquet)",
@@ -623,7 +636,7 @@ profile = table_profile(
     source.digest, source, session.current_settings().sheet, session.stored_dataset()
 )
 if isinstance(profile, Failure):
-    sheets = workbook_sheets(source.digest, source.data)
+    sheets = workbook_sheets(source.digest, source.payload)
     if len(sheets) > 1:
         choose_sheet(sheets)
         said = re.sub(r"\s*The workbook has sheets .*$", "", profile.message, flags=re.DOTALL)
