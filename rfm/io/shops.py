@@ -269,6 +269,19 @@ _SHOPIFY_DOCUMENTED = [
     "customerid",
 ]
 
+_ORDER_FIELDS: Final = (
+    CUSTOMER_ID,
+    ORDER_DATE,
+    "payment_method",
+    "ship_mode",
+    "country",
+    "state",
+    "city",
+)
+"""Fields these exports write on an order's first line only (filled within the order)."""
+_WOO_UNPAID: Final = ("cancelled", "failed", "pending", "pending_payment")
+"""What WooCommerce Analytics leaves out of sales by default: never paid."""
+
 SHOPIFY: Final = ShopLayout(
     name="Shopify orders export",
     signature=frozenset({"name", "createdat", "lineitemquantity", "lineitemprice"}),
@@ -287,15 +300,7 @@ SHOPIFY: Final = ShopLayout(
         "city": ("billingcity", "shippingcity"),
         "retailer": ("vendor",),
     },
-    order_fields=(
-        CUSTOMER_ID,
-        ORDER_DATE,
-        "payment_method",
-        "ship_mode",
-        "country",
-        "state",
-        "city",
-    ),
+    order_fields=_ORDER_FIELDS,
     status=("financialstatus",),
     refunded=("refundedamount",),
     total=("total",),
@@ -407,15 +412,7 @@ WOOCOMMERCE: Final = ShopLayout(
         "state": ("billingstate", "shippingstate"),
         "city": ("billingcity", "shippingcity"),
     },
-    order_fields=(
-        CUSTOMER_ID,
-        ORDER_DATE,
-        "payment_method",
-        "ship_mode",
-        "country",
-        "state",
-        "city",
-    ),
+    order_fields=_ORDER_FIELDS,
     status=("status",),
     refunded=("refundedtotal",),
     total=("ordertotal",),
@@ -424,8 +421,7 @@ WOOCOMMERCE: Final = ShopLayout(
         "taxes": ("taxtotal",),
         "fees": ("feetotal",),
     },
-    # What WooCommerce Analytics leaves out of sales by default: never paid.
-    unpaid=("cancelled", "failed", "pending", "pending_payment"),
+    unpaid=_WOO_UNPAID,
     fully_refunded=("refunded",),
     documented=frozenset(_WOO_DOCUMENTED),
     left_out="shipping, fees and taxes",
@@ -489,15 +485,7 @@ WOOCOMMERCE_ADVANCED: Final = ShopLayout(
         "state": ("statecodebilling", "statenamebilling", "statecodeshipping"),
         "city": ("citybilling", "cityshipping"),
     },
-    order_fields=(
-        CUSTOMER_ID,
-        ORDER_DATE,
-        "payment_method",
-        "ship_mode",
-        "country",
-        "state",
-        "city",
-    ),
+    order_fields=_ORDER_FIELDS,
     status=("orderstatus",),
     refunded=("orderrefundamount",),
     total=("ordertotalamount",),
@@ -507,7 +495,7 @@ WOOCOMMERCE_ADVANCED: Final = ShopLayout(
         "taxes": ("ordertotaltaxamount",),
         "cart discounts": ("cartdiscountamount",),
     },
-    unpaid=("cancelled", "failed", "pending", "pending_payment"),
+    unpaid=_WOO_UNPAID,
     fully_refunded=("refunded",),
     documented=_AOE_DOCUMENTED,
     left_out="shipping and taxes",
