@@ -75,20 +75,35 @@ def _check_map(page: Page, url: str) -> None:
     heading.wait_for(timeout=60_000)
     heading.scroll_into_view_if_needed()
     _settle(page)
+    # The chart fetches the atlas after the script has finished: wait for the answer (on a
+    # loaded CI machine it can come seconds later) rather than read the list at once.
+    for _ in range(240):
+        if atlas:
+            break
+        page.wait_for_timeout(250)
     assert atlas == [(200, f"{url}/{charts.ATLAS_URL}")]
     # Vega draws each country as a path: the grey land layer has every atlas country, the
     # coloured layer the countries of the view (the sample's, mapped to atlas names).
     layers = page.locator(".vega-embed g.mark-shape")
     expect(layers).to_have_count(2, timeout=30_000)
-    fills = [
-        layers.nth(i).evaluate(
-            "g => Array.from(g.querySelectorAll('path'))"
-            ".filter(p => (p.getAttribute('d') || '').length > 10)"
-            ".map(p => p.getAttribute('fill'))"
-        )
-        for i in range(2)
-    ]
     geometries = json.loads(ATLAS.read_text())["objects"]["countries"]["geometries"]
+
+    def drawn() -> list[list[str]]:
+        return [
+            layers.nth(i).evaluate(
+                "g => Array.from(g.querySelectorAll('path'))"
+                ".filter(p => (p.getAttribute('d') || '').length > 10)"
+                ".map(p => p.getAttribute('fill'))"
+            )
+            for i in range(2)
+        ]
+
+    fills = drawn()
+    for _ in range(120):  # until Vega has drawn every country (or 30 s)
+        if len(fills[0]) == len(geometries) and fills[1]:
+            break
+        page.wait_for_timeout(250)
+        fills = drawn()
     assert fills[0] == ["#e9ecef"] * len(geometries)
     assert len(fills[1]) == _mapped_countries() > 3
     assert "#e9ecef" not in fills[1]
