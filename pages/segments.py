@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import polars as pl
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from rfm import tables as report_tables
 from rfm_app import charts, keys, session, tables
@@ -96,36 +99,29 @@ st.subheader("Top customers", anchor=False)
 top_n = st.slider("How many", min_value=5, max_value=100, value=20, step=5, key=keys.SEGMENTS_TOP_N)
 by_spend, by_score = st.tabs(["By spend", "By RFM score"])
 shown = ["customer_id", "segment", "rfm_score", "recency_days", "frequency", "monetary"]
-with by_spend:
-    top = report_tables.top_customers(segmented, by="spend", n=top_n).select(shown)
-    picked = st.dataframe(
-        top,
-        hide_index=True,
-        width="stretch",
-        column_config=columns,
-        on_select="rerun",
-        selection_mode="single-row",
-        key=keys.SEGMENTS_TOP_SPEND_TABLE,
-    )
-    customer_link(picked, top)
-    download_buttons(
-        top, stem="top_customers_by_spend", key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}top_spend"
-    )
-with by_score:
-    top = report_tables.top_customers(segmented, by="rfm_score", n=top_n).select(shown)
-    picked = st.dataframe(
-        top,
-        hide_index=True,
-        width="stretch",
-        column_config=columns,
-        on_select="rerun",
-        selection_mode="single-row",
-        key=keys.SEGMENTS_TOP_SCORE_TABLE,
-    )
-    customer_link(picked, top)
-    download_buttons(
-        top, stem="top_customers_by_rfm_score", key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}top_score"
-    )
+TopBy = Literal["spend", "rfm_score"]
+tops: tuple[tuple[DeltaGenerator, TopBy, str], ...] = (
+    (by_spend, "spend", keys.SEGMENTS_TOP_SPEND_TABLE),
+    (by_score, "rfm_score", keys.SEGMENTS_TOP_SCORE_TABLE),
+)
+for tab, by, table_key in tops:
+    with tab:
+        top = report_tables.top_customers(segmented, by=by, n=top_n).select(shown)
+        picked = st.dataframe(
+            top,
+            hide_index=True,
+            width="stretch",
+            column_config=columns,
+            on_select="rerun",
+            selection_mode="single-row",
+            key=table_key,
+        )
+        customer_link(picked, top)
+        download_buttons(
+            top,
+            stem=f"top_customers_by_{by}",
+            key=f"{keys.SEGMENTS_DOWNLOAD_PREFIX}top_{by.removeprefix('rfm_')}",
+        )
 
 st.subheader("Customer explorer", anchor=False)
 names = result.segments["segment"].to_list()
