@@ -27,8 +27,9 @@ _MAX_DEPTH = 64
 _FIRST_SLICE = 1024
 _MAX_FOOTER = 8 * 2**20  # about 100,000 column chunks
 
-# Parquet physical types -> bytes in memory per value, besides the text it becomes.
-# BOOLEAN, INT32, INT64, INT96, FLOAT, DOUBLE, BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY.
+# Parquet physical types -> bytes in memory per value as read (BOOLEAN, INT32, INT64, INT96,
+# FLOAT, DOUBLE, BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY). Only one slice of them is alive at a
+# time (see read_parquet_text): they size the slices, not the table.
 _NATIVE_BYTES = {0: 1, 1: 4, 2: 8, 3: 12, 4: 4, 5: 8, 6: TEXT_VALUE_BYTES, 7: 16}
 # Text of a value longer than a view's 12 inline bytes: 64-bit numbers and
 # timestamps ('2024-01-31 08:26:00.000000') are often written with more.
@@ -51,14 +52,24 @@ class ParquetLayout:
     columns: tuple[str, ...]
 
     def projected_bytes(self) -> int:
-        """Projected size of the table read as text (a lower bound for strings)."""
+        """Projected size of the table read as text: a 16-byte view per value, the text
+        of long numbers and timestamps, and the strings' own bytes (a lower bound for
+        dictionary-encoded strings, whose slices are measured as they are read).
+
+        The same measure as a CSV's projection (its bytes plus a view per value), so the
+        same lines are accepted or refused whichever format they come in.
+        """
         total = 0
         for _, kind, values, uncompressed in self.chunks:
-            native = _NATIVE_BYTES.get(kind, 16)
-            total += values * (native + TEXT_VALUE_BYTES + _TEXT_BYTES.get(kind, 0))
+            total += values * (TEXT_VALUE_BYTES + _TEXT_BYTES.get(kind, 0))
             if kind in _BYTE_ARRAYS:
                 total += uncompressed
         return total
+
+    def slice_row_bytes(self) -> int:
+        """Bytes a row takes while a slice is read: its values as read plus as text."""
+        native = sum(values * _NATIVE_BYTES.get(kind, 16) for _, kind, values, _ in self.chunks)
+        return (native + self.projected_bytes()) // max(1, self.rows)
 
 
 def read_layout(data: bytes) -> ParquetLayout:
@@ -180,7 +191,7 @@ def read_parquet_text(data: bytes, limits: Limits) -> pl.DataFrame:
     layout = read_layout(data)
     check_layout(layout, limits)
     total = layout.rows
-    projected_row = layout.projected_bytes() // max(1, total)
+    projected_row = layout.slice_row_bytes()
     pieces: list[pl.DataFrame] = []
     used = offset = 0
     step = _FIRST_SLICE  # a first look measures the rows as they really read

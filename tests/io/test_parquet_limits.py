@@ -252,3 +252,29 @@ def test_a_footer_too_large_to_decode_quickly_is_refused():
 
 
 _SMALL = _small_parquet()
+
+
+def test_the_same_lines_project_alike_as_csv_and_parquet():
+    # A CSV's projection is its bytes plus a 16-byte view per value (rfm.io.delimited).
+    # The same lines as typed Parquet project no more than that -- it counted each
+    # value's native bytes too, so a 1M-line file was refused as Parquet (580 MiB) and
+    # accepted as CSV (421 MiB) -- and no less than half of the text table they read to.
+    from rfm.datasets import simulate
+    from rfm_app.frame_cache import frame_bytes
+
+    lines = simulate(2_000, random_state=3)
+    csv = lines.write_csv().encode()
+    buffer = io.BytesIO()
+    lines.write_parquet(buffer)
+    parquet = buffer.getvalue()
+    csv_projection = len(csv) + (csv.count(b"\n") - 1) * lines.width * 16
+    text_table = frame_bytes(read_table(csv).frame)
+    assert text_table <= csv_projection
+
+    assert read_table(parquet, limits=Limits(max_table_bytes=csv_projection)).frame.height == (
+        lines.height
+    )
+    with pytest.raises(DataError, match="max_table_bytes"):
+        read_table(parquet, limits=Limits(max_table_bytes=text_table // 2))
+    with pytest.raises(DataError, match="max_table_bytes"):
+        check_layout(read_layout(parquet), Limits(max_table_bytes=text_table // 2))
