@@ -111,7 +111,11 @@ def steps(path: Path) -> str:
     view = log.run("rfm.analysis_view", lambda: rfm.analysis_view(result.transactions), keeps=kept)
     log.run("filter options", lambda: filter_options(result.transactions))
     log.run(
-        "Overview tables (pipeline._analyse)", lambda: pipeline._analyse(result, view), keeps=kept
+        "Overview tables (pipeline._analyse)",
+        lambda: pipeline._analyse(
+            pipeline.Joined(transactions=result.transactions, report=result.report), view
+        ),
+        keeps=kept,
     )
 
     def clusters() -> Any:

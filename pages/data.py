@@ -69,9 +69,10 @@ def _use_upload() -> None:
         session.use_upload(uploaded.getvalue(), name=uploaded.name, file_id=uploaded.file_id)
         if session.current_source().held is None:
             # The store keeps the bytes and Streamlit's upload manager no longer has them,
-            # but this run's widget value still does (146 MiB for a 1M-line CSV, alive
-            # while the file is first read back from the store): let them go now.
-            uploaded.close()
+            # but this run's widget value still does, and drawing the uploader deep-copies
+            # it: twice 146 MiB for a 1M-line CSV, alive while the file is first read back
+            # from the store. Emptied, the value keeps its name and id, not the bytes.
+            uploaded.truncate(0)
 
 
 def _use_choice() -> None:
