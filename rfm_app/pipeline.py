@@ -314,6 +314,10 @@ def table_profile(
         # Read again for a profile after the cleaning (another visitor's upload, say):
         # nothing else needs the text table now.
         shared_frames().discard(_raw_table.key(digest, _source.payload, sheet))  # type: ignore[attr-defined]
+    return _profile(raw)
+
+
+def _profile(raw: rfm.RawTable) -> TableProfile | Failure:
     try:
         sample = raw.frame.head(1000)
         detected = dict(rfm.detect_columns(raw.frame.columns, sample))
@@ -388,6 +392,10 @@ def _transactions(
     raw = _raw_table(digest, _data, sheet)
     if isinstance(raw, Failure):
         return raw
+    # The Data page shows the text table's profile: take it while the table is here, or
+    # the page reads the whole file again for it once the table is dropped (below).
+    profile_key = table_profile.key(digest, None, sheet)  # type: ignore[attr-defined]
+    shared_frames().get(profile_key, lambda: _profile(raw), tag=digest)
     try:
         result = rfm.read_transactions(
             raw, columns=None if columns is None else dict(columns), date_format=date_format
