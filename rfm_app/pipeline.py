@@ -32,6 +32,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime as dt
+import functools
 import io
 import json
 import logging
@@ -395,12 +396,11 @@ def _transactions(
     # The Data page shows the text table's profile: take it while the table is here, or
     # the page reads the whole file again for it once the table is dropped (below).
     profile_key = table_profile.key(digest, None, sheet)  # type: ignore[attr-defined]
-    shared_frames().get(profile_key, lambda: _profile(raw), tag=digest)
+    shared_frames().get(profile_key, functools.partial(_profile, raw), tag=digest)
     try:
         result = rfm.read_transactions(
             raw, columns=None if columns is None else dict(columns), date_format=date_format
         )
-        return result._replace(transactions=compact(result.transactions))
     except Exception as error:
         return _failure(error)
     finally:
@@ -408,6 +408,10 @@ def _transactions(
         # columns or date format needs it again, and reading the file again is cheaper
         # than holding it (the Data page's profile of it is kept apart).
         shared_frames().discard(_raw_table.key(digest, _data, sheet))  # type: ignore[attr-defined]
+    try:
+        return result._replace(transactions=compact(result.transactions))
+    except Exception as error:
+        return _failure(error)
 
 
 # -- second tables joined to the transactions, and the stored parsed table (issue 14) ------
@@ -1097,7 +1101,9 @@ def _customer_tables(
         customers = found.customers
         # Only the columns these tables read: the focus's join copies what it is given.
         wanted = (*_MEASURE_COLUMNS, *_LINE_COLUMNS, "age", "birth_date", "signup_date")
-        lines = found.transactions.select(c for c in found.transactions.columns if c in wanted)
+        wanted += (rfm.measures.CUSTOMER_KEY, rfm.measures.ORDER_KEY)  # the lighter counts
+        keyed = found.keyed_transactions
+        lines = keyed.select(c for c in keyed.columns if c in wanted)
         if focus:
             customers = customers.filter(pl.col("segment").is_in(list(focus)))
             lines = lines.join(customers.select("customer_id"), on="customer_id", how="semi")

@@ -201,6 +201,64 @@ def test_summarize_counts_orders_customers_and_revenue_as_the_measures(
     )
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(_lines, min_size=1, max_size=30),
+    groups=st.lists(st.sampled_from(["x", "y", None]), min_size=30, max_size=30),
+    with_order_id=st.booleans(),
+    keyed=st.booleans(),
+)
+def test_totals_by_counts_distinct_customers_and_orders_of_each_group(
+    rows: list[dict[str, object]], groups: list[str | None], with_order_id: bool, keyed: bool
+) -> None:
+    # Oracle: plain Python sets of the purchase lines' customers and (customer, order)
+    # pairs per group, with the module docstring's rules written out by hand: a return
+    # has a negative amount or the flag; a missing order id is one order of its customer;
+    # without order ids an order is a purchase timestamp. Counted from text keys and from
+    # the integer keys of line_keys (appended to the lines), the figures are the same.
+    frame = pl.DataFrame(
+        {
+            "customer_id": [r["customer_id"] for r in rows],
+            "order_date": [
+                T0 + dt.timedelta(days=r["day"], hours=r["hour"] - 9)  # type: ignore[operator]
+                for r in rows
+            ],
+            "amount": [r["amount"] for r in rows],
+            "order_id": [r["order_id"] for r in rows],
+            "is_return": [r["is_return"] for r in rows],
+            "channel": groups[: len(rows)],
+        },
+        schema_overrides={"order_date": pl.Datetime("us"), "is_return": pl.Boolean},
+    )
+    if not with_order_id:
+        frame = frame.drop("order_id")
+    lines = frame.hstack(measures.line_keys(frame)) if keyed else frame
+    out = {
+        row["channel"]: row for row in measures.totals_by(lines, "channel").iter_rows(named=True)
+    }
+    expected: dict[object, dict[str, set[object]]] = {}
+    for row in frame.iter_rows(named=True):
+        seen = expected.setdefault(row["channel"], {"customers": set(), "orders": set()})
+        if row["amount"] < 0 or row["is_return"] is True:
+            continue
+        order = row["order_id"] if with_order_id else row["order_date"]
+        seen["customers"].add(row["customer_id"])
+        seen["orders"].add((row["customer_id"], order))
+    assert set(out) == set(expected)
+    for channel, seen in expected.items():
+        assert out[channel]["orders"] == len(seen["orders"])
+        assert out[channel]["lines"] == frame.filter(pl.col("channel").eq_missing(channel)).height
+    with_customers = measures.totals_by(lines, "channel", with_customers=True)
+    for row in with_customers.iter_rows(named=True):
+        assert row["customers"] == len(expected[row["channel"]]["customers"])
+    # The totals of all the lines: the union of the groups' keys.
+    total = lines.select(measures.totals(lines.columns, with_customers=True)).row(0, named=True)
+    assert total["orders"] == len(set().union(*(seen["orders"] for seen in expected.values())))
+    assert total["customers"] == len(
+        set().union(*(seen["customers"] for seen in expected.values()))
+    )
+
+
 # --- start-up: no scikit-learn, no scipy --------------------------------------------------
 
 _STARTUP = """
