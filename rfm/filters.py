@@ -232,7 +232,8 @@ def age_group(columns: Sequence[str], *, as_of: dt.date | None = None) -> pl.Exp
 
 
 def _sorted_values(frame: pl.DataFrame, column: str) -> tuple[str, ...]:
-    values = frame.get_column(column).cast(pl.String).drop_nulls().unique().sort()
+    # Distinct first: a Categorical column's 1M values are not turned into text.
+    values = frame.get_column(column).drop_nulls().unique().cast(pl.String).sort()
     return tuple(value for value in values.to_list() if value.strip())
 
 
