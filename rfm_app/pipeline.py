@@ -1117,7 +1117,11 @@ def _customer_tables(
         }
         start, source = "first_purchase", "first purchase"
         if "signup_date" in lines.columns:
-            signup = lines.group_by("customer_id").agg(pl.col("signup_date").cast(pl.Date).min())
+            signup = (  # grouped by the integer customer keys: the text ids once per customer
+                lines.group_by(rfm.measures.CUSTOMER_KEY)
+                .agg(pl.col("customer_id").first(), pl.col("signup_date").cast(pl.Date).min())
+                .drop(rfm.measures.CUSTOMER_KEY)
+            )
             customers_with = customers.join(signup, on="customer_id", how="left")
             if customers_with["signup_date"].null_count() < customers_with.height:
                 start, source, customers = "signup_date", "signup date", customers_with
