@@ -266,20 +266,11 @@ def forecast_by(forecast: pl.DataFrame, transactions: pl.DataFrame, *, by: str) 
     # the lines nor a text copy of the column (~100 MiB each at 1M lines) is built. A null
     # and a text "(unknown)" may give a customer two rows of one group; the sums below
     # add them up and ``customers`` counts the customer once.
-    # With the integer customer keys of ``rfm.measures.line_keys`` among the lines, the
-    # lines are grouped by those, and the text id taken once per group.
-    keyed = measures.CUSTOMER_KEY in transactions.columns
-    customer = pl.col(measures.CUSTOMER_KEY if keyed else "customer_id")
     per_group = (
         transactions.lazy()
         .filter(measures.is_purchase(transactions.columns))
-        .group_by(customer.alias("__customer"), by)
-        .agg(
-            pl.col("customer_id").first().cast(pl.String),
-            pl.col("amount").clip(lower_bound=0.0).sum().alias("value"),
-            pl.len().alias("lines"),
-        )
-        .drop("__customer")
+        .group_by(pl.col("customer_id").cast(pl.String), by)
+        .agg(pl.col("amount").clip(lower_bound=0.0).sum().alias("value"), pl.len().alias("lines"))
         .with_columns(pl.col(by).cast(pl.String).fill_null("(unknown)"))
         .collect()
     )

@@ -1194,15 +1194,13 @@ def _forecast_tables(
             .sort("__order")
             .drop("__order")
         )
-        lines = view.keyed_transactions
+        lines = view.transactions
         # forecast_by filters the lines before it picks its columns: hand it only those
-        # it reads, so the filter copies five columns, not every one (~100 MiB at 1M lines).
+        # it reads, so the filter copies four columns, not every one (~100 MiB at 1M lines).
         by_column = {
             column: forecast_by(
                 chosen,
-                lines.select(
-                    pl.col("customer_id", rfm.measures.CUSTOMER_KEY, "amount", "is_return", column)
-                ),
+                lines.select(pl.col("customer_id", "amount", "is_return", column)),
                 by=column,
             )
             for column in _FORECAST_COLUMNS
