@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 
 from rfm import measures
 from rfm.errors import DataError
-from rfm.models._base import PurchaseModel
-from rfm.models.gamma_gamma import GammaGamma
-from rfm.models.value import expected_value
+
+if TYPE_CHECKING:  # the models load scipy: only the forecasts themselves need it
+    from rfm.models._base import PurchaseModel
+    from rfm.models.gamma_gamma import GammaGamma
 
 __all__ = [
     "DAYS_PER_MONTH",
@@ -138,6 +139,8 @@ def customer_forecast(
     >>> out["p_alive"].to_list()[0]
     1.0
     """
+    from rfm.models.value import expected_value
+
     alive = purchase_model.p_alive(summary)
     value = expected_value(
         summary, purchase_model=purchase_model, spend_model=spend_model, horizon_days=horizon_days

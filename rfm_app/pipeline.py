@@ -64,7 +64,6 @@ from rfm.forecast import (
 from rfm.io.attach import AttachReport
 from rfm.io.limits import Limits
 from rfm.io.xls import XLS_MAGIC, xls_sheet_names
-from rfm.models.gamma_gamma import fit_spend_model, spend_describable
 from rfm.quality import QualityReport
 from rfm.view import AnalysisView
 from rfm_app import session
@@ -809,6 +808,8 @@ boundary; the library then refuses the fit and suggests a small penalizer."""
 def _models(
     digest: str, _data: Payload, settings: session.Settings, filters: Filters, model: str
 ) -> ChurnModels | Failure:
+    from rfm.models.gamma_gamma import fit_spend_model, spend_describable  # loads scipy
+
     view = _settings_view(digest, _data, settings, filters)
     if isinstance(view, Failure):
         return view
@@ -976,6 +977,8 @@ class ModelCheck:
 def _model_check(
     digest: str, _data: Payload, settings: session.Settings, filters: Filters, model: str
 ) -> ModelCheck | Failure | None:
+    from rfm.models.gamma_gamma import fit_spend_model  # loads scipy
+
     models = _models(digest, _data, settings, filters, model)
     if isinstance(models, Failure):
         return models
