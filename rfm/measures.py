@@ -64,9 +64,11 @@ IS_RETURN: Final = "is_return"
 ORDER_ID: Final = "order_id"
 QUANTITY: Final = "quantity"
 NO_ORDER_ID: Final = "\x00"
-CUSTOMER_KEY: Final = "__customer_key"
-ORDER_KEY: Final = "__order_key"
 """Stands in for a missing order id, so a customer's purchase lines without one form one order."""
+CUSTOMER_KEY: Final = "__customer_key"
+"""Column of :func:`line_keys`: an integer per customer."""
+ORDER_KEY: Final = "__order_key"
+"""Column of :func:`line_keys`: an integer per (customer, order) pair."""
 
 
 def is_return(columns: Sequence[str], *, ns: ModuleType = pl) -> Any:

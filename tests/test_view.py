@@ -840,3 +840,21 @@ def test_uci_segment_report_counts_purchase_orders_by_hand(uci: rfm.ReadResult) 
     got = dict(report.filter(pl.col("orders") > 0).select("segment", "orders").iter_rows())
     assert got == expected
     assert int(report["orders"].sum()) == 4 == view.kpis().orders
+
+
+def test_the_line_keys_line_up_with_the_lines_chunks() -> None:
+    # A reader gives a chunk per slice of the file; the keys appended to the view's lines
+    # are cut the same way (a one-chunk column beside them makes polars copy every
+    # column to line them up), and number the same customers and orders as the text.
+    lines = simulate(300, random_state=5)
+    chunked = pl.concat(
+        [lines.slice(0, 1000), lines.slice(1000, 700), lines.slice(1700)], rechunk=False
+    )
+    view = rfm.analysis_view(chunked)
+    assert set(view.transactions.n_chunks("all")) == {3}
+    keyed = view.keyed_transactions
+    assert keyed.n_chunks("all") == [3] * keyed.width
+    keys = keyed.select(rfm.measures.CUSTOMER_KEY, rfm.measures.ORDER_KEY)
+    assert_frame_equal(keys, rfm.measures.line_keys(view.transactions.rechunk()))
+    pairs = keyed.select("customer_id", rfm.measures.CUSTOMER_KEY).unique()
+    assert pairs.height == keyed["customer_id"].n_unique() == pairs["__customer_key"].n_unique()
