@@ -46,5 +46,5 @@ def test_polars_loads_with_the_apps_allocator_setting() -> None:
 
 
 def test_an_operators_own_setting_is_kept() -> None:
-    env = {**os.environ, "_RJEM_MALLOC_CONF": "dirty_decay_ms:0,muzzy_decay_ms:0"}
-    assert _seen(env) == "dirty_decay_ms:0,muzzy_decay_ms:0"
+    env = {**os.environ, "_RJEM_MALLOC_CONF": "dirty_decay_ms:100,muzzy_decay_ms:0"}
+    assert _seen(env) == "dirty_decay_ms:100,muzzy_decay_ms:0"
