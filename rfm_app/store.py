@@ -97,10 +97,11 @@ CREATE TABLE IF NOT EXISTS datasets (
 _MIGRATIONS: Final = {
     # version 2: attached tables and the stored parsed transactions
     2: (
-        "ALTER TABLE datasets ADD COLUMN attachments TEXT",  # JSON [{table, name, ...}]
-        "ALTER TABLE datasets ADD COLUMN parsed TEXT",  # parse_key of <token>.parsed.parquet
+        ("attachments", "TEXT"),  # JSON [{table, name, ...}]
+        ("parsed", "TEXT"),  # parse_key of <token>.parsed.parquet
     ),
 }
+"""Columns each schema version adds to ``datasets`` (added unless already there)."""
 
 
 class StoreError(ValueError):
@@ -345,9 +346,14 @@ class DatasetStore:
                     # upgraded the catalogue, and ALTER TABLE must run once.
                     version = int(db.execute("PRAGMA user_version").fetchone()[0])
                     db.execute(_SCHEMA)
+                    present = {row[1] for row in db.execute("PRAGMA table_info(datasets)")}
                     for step in range(max(version, 1) + 1, _SCHEMA_VERSION + 1):
-                        for statement in _MIGRATIONS[step]:
-                            db.execute(statement)
+                        for column, kind in _MIGRATIONS[step]:
+                            # A catalogue may carry a column without its version mark
+                            # (written by a build between the two): ALTER TABLE would
+                            # refuse it, and the store would be off for good.
+                            if column not in present:
+                                db.execute(f"ALTER TABLE datasets ADD COLUMN {column} {kind}")
                     db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
 
     # -- what a session does -------------------------------------------------------------

@@ -365,6 +365,31 @@ def test_a_version_1_catalogue_is_upgraded_in_place(tmp_path: Path) -> None:
     _store(tmp_path)  # opening again does not upgrade twice
 
 
+def test_a_catalogue_with_a_new_column_but_an_old_version_mark_still_opens(
+    tmp_path: Path,
+) -> None:
+    # Version 1 by its mark, with one of version 2's columns already there (a build
+    # between the two wrote it): the upgrade adds only the missing one, and the store
+    # works instead of being off for good ("duplicate column name: attachments").
+    (tmp_path / "data").mkdir()
+    token = "HalfUpgradedToken12345678"
+    (tmp_path / "data" / f"{token}.bin").write_bytes(CSV)
+    with sqlite3.connect(tmp_path / "catalogue.sqlite3") as db:
+        db.execute(V1_SCHEMA)
+        db.execute("ALTER TABLE datasets ADD COLUMN attachments TEXT")
+        db.execute(
+            "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (token, "old.csv", CSV_DIGEST, len(CSV), 1.767e9, 1.767e9, None, None, *V1_REST, None),
+        )
+        db.execute("PRAGMA user_version = 1")
+    store = _store(tmp_path)
+    found = store.open(token)
+    assert found is not None and found.data == CSV
+    assert store.keep_attachment(token, PEOPLE)
+    with sqlite3.connect(tmp_path / "catalogue.sqlite3") as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+
+
 CSV_DIGEST = hashlib.sha256(CSV).hexdigest()
 V1_REST = (None, None, "€")
 V1_SCHEMA = """
