@@ -121,8 +121,8 @@ def line_keys(lines: pl.DataFrame) -> pl.DataFrame:
     copies nothing), they let :func:`orders`, :func:`customers`, :func:`totals` and
     :func:`totals_by` count distinct customers and orders from numbers instead of text
     keys: the same figures in far less memory (the KPIs of 1M lines: +15 instead of +171
-    MiB while they run; a breakdown by country +93 instead of +136), for one ranking
-    when the keys are made.
+    MiB while they run, 0.03 instead of 0.26 s; a breakdown by country +93 instead of
+    +136 MiB), for one ranking when the keys are made (~0.6 s at 1M lines).
 
     Examples
     --------
