@@ -8,13 +8,13 @@ polars' allocator (jemalloc, configured through ``_RJEM_MALLOC_CONF``) keeps fre
 pages for 0.5 s and then only marks them free (``MADV_FREE``), which the kernel counts
 as resident until it runs short of memory. A server computing one step after another
 then holds each step's freed memory under the next one. Here freed pages go back to
-the kernel at once. For a 1M-line upload, the process peak over every page fell from
-924-950 MiB (4 runs, pages returned after 0.1 s) or 940 MiB (polars' default, one
-run) to 835-850 MiB (3 runs), for ~30 % more CPU time on the heaviest pages (the Data page
-7.9 -> 9.9 s, Churn & CLV 10 -> 13 s) and none measurable for visitors on the sample
-(20 at once: 5.8 CPU-s in all). See ``benchmarks/results/app.md``. An operator's own
-``_RJEM_MALLOC_CONF`` is left as it is (``dirty_decay_ms:100,muzzy_decay_ms:0`` gives
-back the CPU time for ~100 MiB more at the peak).
+the kernel at once (in the server, a freed 760 MiB frame was returned within 0.05 s).
+What it does to the peak of a 1M-line upload is within this machine's run-to-run
+spread: 835-850 MiB in three runs with the setting passed in the environment, 913-964
+MiB in the four final runs with the app setting it, 892-950 MiB returning pages after
+0.1 s, 940 MiB with polars' default (one run); see ``benchmarks/results/app.md``. The
+runs passed in the environment took ~30 % more CPU time on the heaviest pages, the
+final runs did not. An operator's own ``_RJEM_MALLOC_CONF`` is left as it is.
 """
 
 from __future__ import annotations
