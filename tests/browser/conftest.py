@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -64,34 +65,25 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Run ``streamlit run streamlit_app.py`` on a free local port for the session."""
+@contextmanager
+def running_app(*options: str, folder: Path, base_path: str = "") -> Iterator[str]:
+    """``streamlit run streamlit_app.py`` on a free local port, with ``options`` added and
+    a dataset store in ``folder``; yields its URL (under ``base_path``) once it answers
+    its health check, and stops it after. Its output goes to ``folder / "server.log"``."""
     _require_chromium()
     port = _free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    log = folder / "server.log"
     command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "streamlit_app.py",
-        "--server.headless",
-        "true",
-        "--server.address",
-        "127.0.0.1",
-        "--server.port",
-        str(port),
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-    ]
-    # Uploads kept for sharing go to a store folder of this test session's own.
-    env = {**os.environ, "RFM_STORE_DIR": str(tmp_path_factory.mktemp("store"))}
+        sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
+        "--server.headless", "true", "--server.address", "127.0.0.1",
+        "--server.port", str(port), "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none", *options,
+    ]  # fmt: skip
+    # Uploads kept for sharing go to a store folder of the caller's own.
+    env = {**os.environ, "RFM_STORE_DIR": str(folder / "store")}
     with log.open("wb") as sink:
         server = subprocess.Popen(command, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{port}{base_path}"
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -111,6 +103,13 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Run ``streamlit run streamlit_app.py`` on a free local port for the session."""
+    with running_app(folder=tmp_path_factory.mktemp("streamlit")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -11,11 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -26,7 +21,7 @@ from playwright.sync_api import Page, expect
 from benchmarks.bench_load import protocol_visit
 from rfm_app import charts
 from tests.app.analytics_helpers import sample_transactions
-from tests.browser.conftest import ROOT, _free_port, _require_chromium
+from tests.browser.conftest import ROOT, running_app
 from tests.browser.test_app_browser import _open, _settle
 
 pytestmark = pytest.mark.browser
@@ -116,33 +111,11 @@ def test_the_world_map_draws_the_atlas_it_fetched_from_the_app(page: Page, app_u
 @pytest.fixture(scope="module")
 def sub_path_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app under ``/team/rfm`` (``server.baseUrlPath``), as behind a proxy."""
-    _require_chromium()
-    port = _free_port()
-    log = tmp_path_factory.mktemp("streamlit_sub") / "server.log"
-    command = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py"]
-    command += ["--server.address", "127.0.0.1", "--server.port", str(port)]
-    command += ["--server.baseUrlPath", "team/rfm", "--server.headless", "true"]
-    env = {**os.environ, "RFM_STORE_DIR": str(tmp_path_factory.mktemp("store_sub"))}
-    with log.open("wb") as sink:
-        server = subprocess.Popen(command, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}/team/rfm"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"streamlit did not start:\n{log.read_text(errors='replace')}")
-                time.sleep(0.3)
+    folder = tmp_path_factory.mktemp("streamlit_sub")
+    with running_app(
+        "--server.baseUrlPath", "team/rfm", folder=folder, base_path="/team/rfm"
+    ) as url:
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 def test_the_world_map_works_under_a_sub_path(page: Page, sub_path_url: str) -> None:

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.app.analytics_helpers import SMALL_CSV  # hand-computed: 3 customers, revenue 70
 from tests.app.test_store_app import COUNTRY_CSV  # the same orders with a country column
-from tests.browser.conftest import ROOT, _free_port
+from tests.browser.conftest import running_app
 from tests.browser.test_app_browser import _metric, _no_exception, _open, _settle, _shoot
 
 pytestmark = pytest.mark.browser
@@ -102,37 +97,8 @@ def team_app_url(tmp_path: Path) -> Iterator[str]:
     team.write_bytes(COUNTRY_CSV)
     secrets = tmp_path / "secrets.toml"
     secrets.write_text(f'[rfm_source]\nkind = "file"\npath = "{team}"\n')
-    port = _free_port()
-    command = [
-        sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
-        "--server.headless", "true", "--server.address", "127.0.0.1",
-        "--server.port", str(port), "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none", "--secrets.files", str(secrets),
-    ]  # fmt: skip
-    env = {**os.environ, "RFM_STORE_DIR": str(tmp_path / "store")}
-    log = tmp_path / "server.log"
-    with log.open("wb") as sink:
-        server = subprocess.Popen(command, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start:\n{log.read_text(errors='replace')}")
-            time.sleep(0.3)
+    with running_app("--secrets.files", str(secrets), folder=tmp_path) as url:
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 def test_a_configured_team_file_is_what_a_fresh_link_opens(
