@@ -23,6 +23,15 @@ def _settle(page: Page) -> None:
     page.wait_for_timeout(700)
 
 
+def _upload(page: Page, path: Path, data: bytes) -> None:
+    """Choose "Upload a file" on the Data page and upload ``data`` as ``path``, as a person does."""
+    page.get_by_text("Upload a file", exact=True).click()
+    _settle(page)
+    path.write_bytes(data)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    _settle(page)
+
+
 def _stable_box(page: Page, locator: Locator) -> FloatRect:
     """The locator's box once it has kept the same place for half a second."""
     previous = None
@@ -78,12 +87,7 @@ def test_sample_then_upload_then_every_page(
 
     # Upload a file the way a person does.
     _open(page, "Data")
-    page.get_by_text("Upload a file", exact=True).click()
-    _settle(page)
-    csv = tmp_path / "orders.csv"
-    csv.write_bytes(SMALL_CSV)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(csv))
-    _settle(page)
+    _upload(page, tmp_path / "orders.csv", SMALL_CSV)
     _no_exception(page)
     expect(page.get_by_text("3 customers, 5 orders", exact=False)).to_be_visible()
     _shoot(page, screenshot_dir, "data_upload")
@@ -104,12 +108,7 @@ def test_a_bad_upload_shows_an_error_not_a_traceback(
 ) -> None:
     page.goto(app_url)
     _settle(page)
-    page.get_by_text("Upload a file", exact=True).click()
-    _settle(page)
-    bad = tmp_path / "bad.csv"
-    bad.write_bytes(b"a,b\n1,2\n")
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
-    _settle(page)
+    _upload(page, tmp_path / "bad.csv", b"a,b\n1,2\n")
     error = page.locator('[data-testid="stAlertContentError"]').first
     expect(error).to_be_visible()
     expect(error).to_be_in_viewport()  # the first thing seen, not below the form

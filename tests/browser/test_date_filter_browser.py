@@ -16,7 +16,7 @@ from tests.app.analytics_helpers import (
     SMALL_CSV,  # orders 2024-01-05 to 2024-03-20
     sample_transactions,
 )
-from tests.browser.test_app_browser import _metric, _no_exception, _settle, _shoot
+from tests.browser.test_app_browser import _metric, _no_exception, _settle, _shoot, _upload
 
 pytestmark = pytest.mark.browser
 
@@ -36,12 +36,7 @@ def test_the_date_field_follows_the_data_and_cuts_a_link(
     _settle(page)
     assert _field_text(page) == "2020-01-01 – 2023-12-31"  # the sample
 
-    page.get_by_text("Upload a file", exact=True).click()
-    _settle(page)
-    csv = tmp_path / "orders.csv"
-    csv.write_bytes(SMALL_CSV)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(csv))
-    _settle(page)
+    _upload(page, tmp_path / "orders.csv", SMALL_CSV)
     _no_exception(page)
     page.locator('[data-testid="stSidebar"] [data-testid="stPageLink"] a').filter(
         has_text="Overview"

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.app.analytics_helpers import SMALL_CSV  # hand-computed: 3 customers, 5 orders
-from tests.browser.test_app_browser import _metric, _no_exception, _open, _settle, _shoot
+from tests.browser.test_app_browser import _metric, _no_exception, _open, _settle, _shoot, _upload
 
 pytestmark = pytest.mark.browser
 SLOW = 30_000  # ms
@@ -20,12 +20,7 @@ def test_a_kept_upload_keeps_working_once_its_bytes_are_dropped(
 ) -> None:
     page.goto(app_url)
     _settle(page)
-    page.get_by_text("Upload a file", exact=True).click()
-    _settle(page)
-    csv = tmp_path / "orders.csv"
-    csv.write_bytes(SMALL_CSV)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(csv))
-    _settle(page)
+    _upload(page, tmp_path / "orders.csv", SMALL_CSV)
     expect(page.get_by_text("3 customers, 5 orders", exact=False)).to_be_visible(timeout=SLOW)
     # Runs after the upload: the uploader's file is gone from Streamlit's manager.
     for _ in range(2):

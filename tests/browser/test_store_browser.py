@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.app.analytics_helpers import SMALL_CSV  # hand-computed: 3 customers, revenue 70
 from tests.app.test_store_app import COUNTRY_CSV  # the same orders with a country column
 from tests.browser.conftest import running_app
-from tests.browser.test_app_browser import _metric, _no_exception, _open, _settle, _shoot
+from tests.browser.test_app_browser import _metric, _no_exception, _open, _settle, _shoot, _upload
 
 pytestmark = pytest.mark.browser
 SLOW = 30_000  # ms: a shared CI machine can take this long to draw a page
@@ -34,12 +34,7 @@ def test_an_uploaded_dataset_survives_a_reload_and_opens_from_the_copied_link(
 ) -> None:
     page.goto(app_url)
     _settle(page)
-    page.get_by_text("Upload a file", exact=True).click()
-    _settle(page)
-    csv = tmp_path / "orders.csv"
-    csv.write_bytes(SMALL_CSV)
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(csv))
-    _settle(page)
+    _upload(page, tmp_path / "orders.csv", SMALL_CSV)
     _no_exception(page)
     expect(page.get_by_text("3 customers, 5 orders", exact=False)).to_be_visible(timeout=SLOW)
     expect(page.get_by_text("Anyone with the link can see this data until")).to_be_visible(
