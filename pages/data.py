@@ -582,15 +582,7 @@ def quality_report(
     with left:
         st.markdown("**Where every row went**")
         if excluded:
-            st.dataframe(
-                report.to_frame(),
-                hide_index=True,
-                width="stretch",
-                column_config={
-                    "reason": st.column_config.TextColumn("Outcome"),
-                    "rows": st.column_config.NumberColumn("Rows", format="localized"),
-                },
-            )
+            _counts(report.to_frame(), ("reason", "Outcome"), ("rows", "Rows"))
         else:  # an empty table next to this message only says "empty"
             st.success("Every row was kept.", icon=":material/check_circle:")
         attach_reports(attached)
@@ -610,6 +602,20 @@ def quality_report(
             st.warning(plain(warning), icon=":material/warning:")
 
 
+def _counts(table: pl.DataFrame, label: tuple[str, str], count: tuple[str, str]) -> None:
+    """A two-column table of what was counted: its ``label`` and ``count`` columns as
+    (column, title), the counts written with thousands separators."""
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            label[0]: st.column_config.TextColumn(label[1]),
+            count[0]: st.column_config.NumberColumn(count[1], format="localized"),
+        },
+    )
+
+
 def attach_reports(attached: tuple[tuple[AttachedTable, AttachReport], ...]) -> None:
     """What each attached table matched, in the quality report."""
     if not attached:
@@ -620,15 +626,7 @@ def attach_reports(attached: tuple[tuple[AttachedTable, AttachReport], ...]) -> 
         for warning in report.warnings:
             st.warning(plain(warning), icon=":material/warning:")
         with st.expander(f"What the {attachment.name} join matched", icon=":material/table:"):
-            st.dataframe(
-                report.to_frame(),
-                hide_index=True,
-                width="stretch",
-                column_config={
-                    "measure": st.column_config.TextColumn("Count"),
-                    "value": st.column_config.NumberColumn("Value", format="localized"),
-                },
-            )
+            _counts(report.to_frame(), ("measure", "Count"), ("value", "Value"))
 
 
 st.title("Data", anchor=False)

@@ -157,25 +157,17 @@ with right:
         )
 
 st.subheader("Revenue over time", anchor=False)
-monthly, yearly = st.tabs(["By month", "By year"])
-with monthly:
-    draw_chart(
-        charts.period_trend,
-        result.monthly,
-        period="period",
-        value="revenue",
-        title=fmt.money_title("Net revenue", currency),
-        time_unit="yearmonth",
-    )
-with yearly:
-    draw_chart(
-        charts.period_trend,
-        result.yearly,
-        period="period",
-        value="revenue",
-        title=fmt.money_title("Net revenue", currency),
-        time_unit="year",
-    )
+by_month, by_year = st.tabs(["By month", "By year"])
+for tab, table, unit in ((by_month, result.monthly, "yearmonth"), (by_year, result.yearly, "year")):
+    with tab:
+        draw_chart(
+            charts.period_trend,
+            table,
+            period="period",
+            value="revenue",
+            title=fmt.money_title("Net revenue", currency),
+            time_unit=unit,
+        )
 partial_caption(result.monthly, result.yearly)
 
 left, right = st.columns(2)
