@@ -43,8 +43,8 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -498,15 +498,8 @@ class PagesRun:
 
 
 async def _pages(url: str, upload: Path, watch: Watch) -> PagesRun:
-    from playwright.async_api import async_playwright
-
     run = PagesRun()
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = await browser.new_context(viewport={"width": 1400, "height": 900})
-        page = await context.new_page()
-        await page.goto(url, timeout=STEP_TIMEOUT_MS)
-        await _settle(page)
+    async with _opened(url) as page:
         watch.reset_window()
         start, cpu = time.perf_counter(), _cpu_seconds(watch.pid)
         run.refusal = await _upload_or_refusal(page, upload)
@@ -527,24 +520,32 @@ async def _pages(url: str, upload: Path, watch: Watch) -> PagesRun:
             await _settle(page)
             seconds = time.perf_counter() - start
             run.steps.append((title, seconds, _cpu_seconds(watch.pid) - cpu, watch.reset_window()))
-        await context.close()
-        await browser.close()
     return run
 
 
-async def _visit(url: str) -> None:
-    """Another visitor opens the link and leaves: Streamlit collects the sessions whose
-    reconnect time (``server.disconnectedSessionTTL``) is over only when one is stored."""
+@asynccontextmanager
+async def _opened(url: str) -> AsyncIterator[Any]:
+    """A headless Chromium page on ``url``, its first run settled; closed after."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = await browser.new_context(viewport={"width": 1400, "height": 900})
-        page = await context.new_page()
-        await page.goto(url, timeout=STEP_TIMEOUT_MS)
-        await _settle(page)
-        await context.close()
-        await browser.close()
+        try:
+            page = await context.new_page()
+            await page.goto(url, timeout=STEP_TIMEOUT_MS)
+            await _settle(page)
+            yield page
+        finally:
+            await context.close()
+            await browser.close()
+
+
+async def _visit(url: str) -> None:
+    """Another visitor opens the link and leaves: Streamlit collects the sessions whose
+    reconnect time (``server.disconnectedSessionTTL``) is over only when one is stored."""
+    async with _opened(url):
+        pass
 
 
 def _pages_file(args: argparse.Namespace) -> Path | None:
